@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A thin front for Meson: each verb is one or two commands, no build logic.
+BUILD      ?= build
+REL        ?= build-rel
+FUZZ       ?= build-fuzz
+MESON_DBG  := -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
+MESON_REL  := --buildtype=release -Db_lto=true
+SAN_ENV    := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+ARGS       ?=
+
+.PHONY: all build run test bench fuzz format lint release clean help setup-build setup-test setup-bench
+
+all: build
+
+help:
+	@echo "make          build build/connmon (debug, ASan+UBSan)"
+	@echo "make run      install what is missing, build, run the overview (ARGS=... for more)"
+	@echo "make test     install what is missing, build, run every test; ends with 'N passed, N failed'"
+	@echo "make bench    release build + benchmarks against ss/netstat (needs root for namespaces)"
+	@echo "make fuzz     build the libFuzzer targets with clang and run each for FUZZ_SECONDS"
+	@echo "make format   clang-format every source file in place"
+	@echo "make lint     banned functions, layer boundaries, formatting"
+	@echo "make release  optimised, hardened build in build-rel/"
+
+setup-build:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+setup-bench:
+	@scripts/setup.sh bench
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_DBG)
+
+build: setup-build $(BUILD)/build.ninja
+	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
+
+run: build
+	@$(BUILD)/connmon $(ARGS)
+
+test: setup-test $(BUILD)/build.ninja
+	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
+	@scripts/run-tests.sh $(BUILD)
+
+$(REL)/build.ninja:
+	meson setup $(REL) $(MESON_REL)
+
+release: setup-build $(REL)/build.ninja
+	@ninja -C $(REL) >/dev/null || ninja -C $(REL)
+
+bench: setup-bench release
+	@bench/run.sh $(REL)
+
+$(FUZZ)/build.ninja:
+	CC=clang meson setup $(FUZZ) -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fsanitize=fuzzer-no-link -Dfuzzers=true -Dfuzz_link_args=-fsanitize=fuzzer
+
+FUZZ_SECONDS ?= 60
+fuzz: setup-test $(FUZZ)/build.ninja
+	@ninja -C $(FUZZ) >/dev/null || ninja -C $(FUZZ)
+	@scripts/fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
+lint:
+	@scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD) $(REL) $(FUZZ)
