@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ss filter grammar, parsed into a struct filter (model/filter.h).
+ *
+ *   FILTER := [ (state|exclude) STATE ]... [ EXPR ]
+ *   EXPR   := TERM | EXPR (and|&&|&) EXPR | EXPR (or|'||'|'|') EXPR | EXPR EXPR (implicit and)
+ *   TERM   := (not|!) TERM | '(' EXPR ')' | (src|dst) HOST | (sport|dport) [OP] :PORT
+ *           | dev [=] NAME | fwmark [=] VALUE[/MASK] | autobound | (dport|sport|src|dst) OP HOST
+ *   OP     := = | == | != | < | > | <= | >= | eq | ne | lt | gt | le | ge
+ *
+ * STATE is any ss state name (established, syn-sent, syn-recv, fin-wait-1,
+ * fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing)
+ * or group (all, connected, synchronized, bucket, big).
+ *
+ * Text is the command-line words joined by single spaces, as ss does.
+ * Errors: returns -EINVAL and fills *err with the byte offset of the
+ * offending token, its length, and a message naming what was expected.
+ */
+#ifndef CONNMON_CLI_FILTER_PARSE_H
+#define CONNMON_CLI_FILTER_PARSE_H
+
+#include <stdint.h>
+
+#include "model/filter.h"
+
+struct filter_error {
+	int pos; /* byte offset of the offending token in the text */
+	int len; /* its length (0 at end of input) */
+	char msg[192];
+};
+
+struct filter_resolver {
+	/* Interface name -> index; returns 0 or -ENODEV. NULL: numeric only. */
+	int (*dev_index)(void *ctx, const char *name, uint32_t *ifindex);
+	/* Service name ("ssh", "http") -> port; returns 0 or -ENOENT. NULL: numeric only. */
+	int (*service_port)(void *ctx, const char *name, uint16_t *port);
+	void *ctx;
+};
+
+int filter_parse(struct filter *f, const char *text, const struct filter_resolver *r,
+		 struct filter_error *err);
+
+#endif

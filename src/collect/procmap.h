@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Maps socket inodes to the processes holding them, by reading
+ * <proc_root>/PID/fd/* links ("socket:[INODE]") and <proc_root>/PID/comm.
+ *
+ * Processes whose fd directory we may not read (another user's, without
+ * CAP_SYS_PTRACE / CAP_DAC_READ_SEARCH) are counted in
+ * proc_table.nr_procs_denied so the caller can say what is missing.
+ * Processes that exit during the walk are skipped silently.
+ *
+ * proc_root is "/proc" in production and a fake tree in tests.
+ * Returns 0, or -errno when proc_root itself cannot be opened.
+ */
+#ifndef CONNMON_COLLECT_PROCMAP_H
+#define CONNMON_COLLECT_PROCMAP_H
+
+#include "model/proc_table.h"
+
+int procmap_scan(struct proc_table *t, const char *proc_root);
+
+#endif
