@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Maps socket inodes to the processes holding them, by reading
- * <proc_root>/PID/fd/* links ("socket:[INODE]") and <proc_root>/PID/comm.
+ * the links in <proc_root>/PID/fd/ ("socket:[INODE]") and <proc_root>/PID/comm.
  *
  * Processes whose fd directory we may not read (another user's, without
  * CAP_SYS_PTRACE / CAP_DAC_READ_SEARCH) are counted in
@@ -9,6 +9,8 @@
  * Processes that exit during the walk are skipped silently.
  *
  * proc_root is "/proc" in production and a fake tree in tests.
+ * Adds to t (proc_table_reset() it first for a fresh map); a process's comm is
+ * interned only when it holds at least one socket.
  * Returns 0, or -errno when proc_root itself cannot be opened.
  */
 #ifndef CONNMON_COLLECT_PROCMAP_H

@@ -48,6 +48,9 @@ struct sockdiag_query {
 	/* Compiled inet_diag bytecode (collect/sockdiag_filter), or NULL: applied to inet dumps. */
 	const void *bytecode;
 	size_t bytecode_len;
+	/* Bytecode for AF_INET6 requests; when NULL, bytecode above serves both families. */
+	const void *bytecode6;
+	size_t bytecode6_len;
 };
 
 /* Per-dump bookkeeping, for honest reporting. */
@@ -64,6 +67,14 @@ typedef int (*sock_visit_fn)(const struct sock_entry *s, void *arg);
 
 struct sockdiag;
 
+/*
+ * Threading: sockdiag_dump() runs the transport's send/recv on a receiver
+ * thread of its own for the duration of the call (so a caller transport must
+ * tolerate being called from another thread, one call at a time); the visitor
+ * always runs on the calling thread.  A struct sockdiag serves one dump or
+ * destroy at a time.
+ */
+
 /* Opens a NETLINK_SOCK_DIAG socket in the current network namespace. */
 int sockdiag_open(struct sockdiag **out);
 /* Wraps a caller-owned transport (tests, replays); never closes it. */
@@ -72,6 +83,11 @@ void sockdiag_close(struct sockdiag *sd);
 
 /*
  * Dumps every protocol and family q asks for, calling visit for each socket.
+ * One request per (protocol, family); UNIX is one request for all three types
+ * (types q does not ask for are dropped here).  Only the extensions q asks for
+ * are requested; the kernel applies q->states and the bytecode.
+ * stats is zeroed first.  A kernel error for one request (e.g. -ENOENT: no
+ * diag module) lands in stats->proto_err and the dump goes on.
  * Returns 0, the visitor's non-zero value, or -errno of a transport failure.
  */
 int sockdiag_dump(struct sockdiag *sd, const struct sockdiag_query *q, sock_visit_fn visit,
@@ -87,19 +103,24 @@ int sockdiag_destroy(struct sockdiag *sd, const struct sock_entry *s);
 
 /*
  * Pure parsers, exposed for tests and fuzzing: one inet_diag or unix_diag
- * message into *out (zeroed first).  payload_len is the message's payload
- * length.  Returns 0, or -EBADMSG for a message too short or malformed.
- * proto is the enum sock_proto the request asked for (inet messages do not
- * carry it).  Pointers in *out point into msg.
+ * message into *out (zeroed first).  nlh must be 4-byte aligned; its
+ * nlmsg_len bounds every read.  Returns 0, or -EBADMSG for a message too
+ * short or malformed.  proto is the enum sock_proto the request asked for
+ * (inet messages do not carry it).  Pointers in *out point into the message.
+ * tcp_info (TCP only): tcpi_len bytes from the kernel, the rest zero.
  */
 int sockdiag_parse_inet(const struct nlmsghdr *nlh, enum sock_proto proto,
 			struct sock_entry *out);
 int sockdiag_parse_unix(const struct nlmsghdr *nlh, struct sock_entry *out);
+/* The -errno an NLMSG_ERROR message carries (0 for an ack); -EBADMSG when short. */
+int sockdiag_nl_error(const struct nlmsghdr *nlh);
 
 /*
- * Walks one received datagram of netlink messages: parses and visits each
- * socket, stops at NLMSG_DONE (*done set) or NLMSG_ERROR (returns its
- * -errno).  Never reads past len.  Used by sockdiag_dump and by the fuzzer.
+ * Walks one received datagram of netlink messages (buf 4-byte aligned):
+ * parses and visits each socket, stops at NLMSG_DONE (*done set) or
+ * NLMSG_ERROR (*done set, returns its -errno).  Counts into stats (not
+ * zeroed here).  Returns 0, that -errno, or the visitor's non-zero value.
+ * Never reads past len.  Used by sockdiag_dump and by the fuzzer.
  */
 int sockdiag_parse_datagram(const void *buf, size_t len, enum sock_proto proto, bool is_unix,
 			    sock_visit_fn visit, void *arg, struct sockdiag_stats *stats,

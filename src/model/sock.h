@@ -102,8 +102,13 @@ struct sock_entry {
 	uint64_t inode;
 	uint64_t cookie;
 	uint64_t unix_peer_inode; /* AF_UNIX: peer socket inode, 0 when unknown */
-	const char *unix_path;    /* AF_UNIX: bound name or NULL; '@' starts abstract */
+	/*
+	 * AF_UNIX: bound name or NULL, not NUL-terminated.  For an abstract name
+	 * (unix_abstract) it excludes the leading NUL: print '@' before it, as ss does.
+	 */
+	const char *unix_path;
 	uint32_t unix_path_len;
+	bool unix_abstract;
 	uint8_t nr_skmem;
 	uint32_t skmem[SOCK_MEM_VARS];
 	char cong[16]; /* congestion control algorithm, NUL-terminated */
