@@ -6,6 +6,9 @@
  * call; this is an array lookup.
  *
  * The table owns its strings.  Lines that do not parse are skipped.
+ * Like getservbyport()/getservbyname(), the first line that names a port or
+ * a name wins; aliases resolve like names.  Protocols other than tcp and udp
+ * are ignored.  services_parse() may be called more than once to add text.
  */
 #ifndef CONNMON_BASE_SERVICES_H
 #define CONNMON_BASE_SERVICES_H
@@ -20,6 +23,13 @@ struct services {
 	char *strings;
 	size_t strings_len, strings_alloc;
 	size_t nr_entries;
+	/* every name and alias, in file order, for name -> port */
+	struct services_entry {
+		size_t name_off; /* into strings */
+		uint16_t port;
+		uint8_t udp;
+	} *entries;
+	size_t alloc_entries;
 };
 
 void services_init(struct services *s);
@@ -32,5 +42,7 @@ void services_parse(struct services *s, const char *text, size_t len);
 const char *services_name(const struct services *s, uint16_t port, int udp);
 /* Returns 0 and *port, or -ENOENT. Looks in tcp names, then udp. */
 int services_port(const struct services *s, const char *name, uint16_t *port);
+/* The same for one transport only (udp 0: tcp, 1: udp), for ss's ambiguity check. */
+int services_port_proto(const struct services *s, const char *name, int udp, uint16_t *port);
 
 #endif

@@ -15,7 +15,15 @@
  * Text is the command-line words joined by single spaces, as ss does.
  * Errors: returns -EINVAL and fills *err with the byte offset of the
  * offending token, its length, and a message naming what was expected.
+ * f must be initialised (filter_init); on error it holds no expression.
+ *
+ * Words are split at spaces and tabs; a backslash escapes the next byte.
+ * Operators bind left to right with equal precedence, exactly as in ss:
+ * "a or b and c" is "(a or b) and c"; "not" applies to the next term.
+ * Host names are not resolved (ss would ask DNS): use addresses.
+ * Nesting deeper than FILTER_PARSE_MAX_DEPTH is refused.
  */
+#define FILTER_PARSE_MAX_DEPTH 200
 #ifndef CONNMON_CLI_FILTER_PARSE_H
 #define CONNMON_CLI_FILTER_PARSE_H
 
@@ -35,6 +43,12 @@ struct filter_resolver {
 	/* Service name ("ssh", "http") -> port; returns 0 or -ENOENT. NULL: numeric only. */
 	int (*service_port)(void *ctx, const char *name, uint16_t *port);
 	void *ctx;
+	/*
+	 * ss's preferred family (-4, -6, -x, -f): AF_UNSPEC (0) normally.
+	 * AF_INET/AF_INET6 restrict addresses to that family; AF_UNIX makes
+	 * every host operand a unix path pattern, as in ss.
+	 */
+	int family;
 };
 
 int filter_parse(struct filter *f, const char *text, const struct filter_resolver *r,

@@ -26,11 +26,22 @@ struct sockdiag_bytecode {
 	uint8_t *code; /* NULL when no kernel filtering applies (everything passes) */
 	size_t len;
 	bool exact; /* the bytecode alone decides: user-space re-check can be skipped */
+	/* it uses MARK_COND, which the kernel accepts only with CAP_NET_ADMIN (else EPERM) */
+	bool needs_net_admin;
 };
 
+/* Programs longer than this are refused (the kernel's jump offsets are 16 bits). */
+#define SOCKDIAG_BYTECODE_MAX 60000
+
 /*
- * Compiles the expression of f for sockets of the given family (AF_INET or
- * AF_INET6: a host condition of the other family compiles to "false").
+ * Compiles the expression of f for sockets of the given family (AF_INET,
+ * AF_INET6, or AF_UNSPEC for one program used for both dumps).  The program
+ * is the one ss would send: host conditions keep their own family and the
+ * kernel applies its rules (another family fails, except an IPv4 prefix
+ * against a v4-mapped IPv6 address).  exact is false when user space must
+ * still run filter_match_expr(): autobound (the kernel tests the bind lock,
+ * ss also the port range), "*" port comparisons, and address conditions of
+ * a family other than `family`, where ss's user-space test differs.
  * Returns 0 or -E2BIG when the program would exceed the kernel's size limits
  * (bc->code is NULL then: filter in user space).
  */

@@ -6,8 +6,19 @@
  * means; the bytecode is only allowed to pre-select a superset.
  *
  * A parsed command line yields a struct filter: the state mask from
- * `state`/`exclude` words and an expression tree (NULL: match everything).
+ * `state`/`exclude` words and an expression tree (root -1: match everything).
  * Nodes live in the filter's own node array and are freed with it.
+ *
+ * What "match" means is what ss 6.1 lists.  ss evaluates every condition
+ * twice: once in the kernel (its inet_diag bytecode) and once in user space
+ * (run_ssfilter), and shows a socket only when both accept it.  The two
+ * disagree for host conditions of the other address family (the kernel says
+ * no, ss's user-space prefix compare ignores the family) and for autobound
+ * (the kernel tests SOCK_BINDPORT_LOCK, user space the ephemeral port range).
+ * filter_match_expr() therefore computes kernel(tree) && user(tree) for inet
+ * sockets and user(tree) alone for AF_UNIX sockets, as ss does.  The kernel's
+ * autobound bit is not visible in user space; the kernel half uses the port
+ * range for it, and the bytecode supplies the real test during a dump.
  */
 #ifndef CONNMON_MODEL_FILTER_H
 #define CONNMON_MODEL_FILTER_H
@@ -64,6 +75,9 @@ struct filter_node {
 		struct {
 			enum filter_cmp op;
 			uint16_t port;
+			/* ss's port -1 ("*", or any operand when parsing for AF_UNIX):
+			 * user space compares against -1, the kernel against 65535 */
+			bool wildcard;
 		} port;
 		uint32_t ifindex;
 		struct {
@@ -75,6 +89,13 @@ struct filter_node {
 struct filter {
 	uint32_t states; /* SOCK_STATE_BIT mask; 0 until set, then explicit */
 	bool states_set; /* a state/exclude word was given */
+	/*
+	 * AF_UNSPEC, or the family a host prefix named ("unix:", "inet:",
+	 * "inet6:"); like ss, the caller then lists only that family.
+	 */
+	int family;
+	/* ip_local_port_range for autobound; filter_init: 32768-60999 (Linux default) */
+	uint16_t ephemeral_lo, ephemeral_hi;
 	int root;        /* index into nodes, or -1 for "match all" */
 	struct filter_node *nodes;
 	size_t nr_nodes, alloc_nodes;
@@ -90,6 +111,21 @@ bool filter_match_expr(const struct filter *f, const struct sock_entry *s);
 /* True when s passes both the state mask and the expression. */
 bool filter_match(const struct filter *f, const struct sock_entry *s);
 bool filter_cmp_ports(enum filter_cmp op, uint16_t have, uint16_t want);
+/*
+ * One host condition as ss's user space and the kernel both see it (their
+ * conjunction; for AF_UNIX sockets, ss's user-space test alone).
+ */
 bool filter_host_match(const struct filter_host *h, const struct sock_entry *s, bool local);
+/* The kernel's view only (inet_diag's S_COND/D_COND), for inet sockets. */
+bool filter_host_match_kernel(const struct filter_host *h, const struct sock_entry *s, bool local);
+/* ss's user-space view only (run_ssfilter's SCOND/DCOND). */
+bool filter_host_match_user(const struct filter_host *h, const struct sock_entry *s, bool local);
+
+/* Mask of an ss state word or group ("established", "connected", "bucket", ...),
+ * case-insensitive like ss; 0 when the word is unknown. */
+uint32_t filter_state_mask(const char *word);
+/* The states ss lists when no state word is given: -a all, -l listening and
+ * unconnected, otherwise connected sockets without TIME-WAIT and SYN-RECV. */
+uint32_t filter_default_states(bool listening, bool all);
 
 #endif
