@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What `connmon summary` and the overview share: one collection (options,
+ * one streaming walk, sockstat and limits, CLOSE_WAIT holders) and the
+ * pieces of output both print.  App-internal; owned by summary.c.
+ *
+ * Thresholds: TIME_WAIT share >= 30 %, and every "% of capacity" figure
+ * (accept queue, ephemeral ports, orphans, conntrack) >= 80 %, are flagged.
+ */
+#ifndef CONNMON_APP_SUMMARY_H
+#define CONNMON_APP_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/sock_summary.h"
+#include "base/outbuf.h"
+#include "base/strbuf.h"
+#include "cli/options.h"
+#include "collect/limits.h"
+#include "model/proc_table.h"
+
+#define SUMMARY_TW_WARN_PCT  30.0
+#define SUMMARY_CAP_WARN_PCT 80.0
+
+struct summary_data {
+	struct sock_opts opts;
+	struct sock_summary sum;
+	struct sockstat st; /* all -1 when sockstat could not be read */
+	struct net_limits lim;
+	struct proc_table procs; /* filled only when there are CLOSE_WAIT sockets */
+	bool procs_scanned;
+	struct sock_proc_count *cw_procs; /* comm borrowed from procs */
+	size_t nr_cw_procs;
+	uint64_t cw_unmapped;
+	struct sock_peer_count *top_remotes, *top_eph;
+	size_t nr_top_remotes, nr_top_eph;
+	size_t top_n;
+	struct strbuf warnings; /* one flagged condition per line */
+	size_t nr_warnings;
+};
+
+/*
+ * Parses argv (argv[0] the command name), walks the sockets and reads the
+ * limits.  Reports its own errors; returns 0, or the exit code to return
+ * (2 usage, 1 failure).  Release *d in every case.
+ */
+int summary_collect(struct summary_data *d, int argc, char **argv);
+void summary_data_release(struct summary_data *d);
+
+/* "a.b.c.d:port" / "[v6]:port"; port < 0 leaves it out.  Returns buf. */
+const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port);
+
+/* Percent a of b; 0 when b is 0. */
+double summary_pct(uint64_t a, uint64_t b);
+
+/* JSON pieces; each appends `"key":value` members without braces. */
+void summary_json_totals(struct outbuf *ob, const struct summary_data *d);
+void summary_json_states(struct outbuf *ob, const struct summary_data *d);
+void summary_json_health(struct outbuf *ob, const struct summary_data *d);
+void summary_json_peers(struct outbuf *ob, const char *key, const struct summary_data *d);
+void summary_json_warnings(struct outbuf *ob, const struct summary_data *d);
+
+#endif
