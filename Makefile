@@ -8,7 +8,7 @@ MESON_REL  := --buildtype=release -Db_lto=true
 SAN_ENV    := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ARGS       ?=
 
-.PHONY: all build run test bench fuzz format lint release clean help setup-build setup-test setup-bench
+.PHONY: all build run test bench fuzz format lint release clean help setup-build setup-test setup-bench setup-fuzz
 
 all: build
 
@@ -30,6 +30,9 @@ setup-test:
 
 setup-bench:
 	@scripts/setup.sh bench
+
+setup-fuzz:
+	@scripts/setup.sh fuzz
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) $(MESON_DBG)
@@ -58,7 +61,7 @@ $(FUZZ)/build.ninja:
 		-Dc_args=-fsanitize=fuzzer-no-link -Dfuzzers=true -Dfuzz_link_args=-fsanitize=fuzzer
 
 FUZZ_SECONDS ?= 60
-fuzz: setup-test $(FUZZ)/build.ninja
+fuzz: setup-fuzz $(FUZZ)/build.ninja
 	@ninja -C $(FUZZ) >/dev/null || ninja -C $(FUZZ)
 	@scripts/fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
 

@@ -6,15 +6,17 @@
 #   scripts/setup.sh build   what `make` needs
 #   scripts/setup.sh test    plus the peers the tests use as oracles
 #   scripts/setup.sh bench   plus the peers the benchmarks compare against
+#   scripts/setup.sh fuzz    plus clang for libFuzzer
 set -eu
 level=${1:-build}
 
 pkgs="meson ninja-build gcc pkg-config libmnl-dev iproute2"
 case $level in
-test | bench | fuzz) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev net-tools procps" ;;
+test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps" ;;
 esac
 case $level in
-bench) pkgs="$pkgs hyperfine gawk coreutils" ;;
+bench) pkgs="$pkgs net-tools gawk time" ;;
+fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 
 missing=""

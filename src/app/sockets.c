@@ -1,1 +1,452 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `connmon sockets`: the ss replacement.  Streams matching sockets from the
+ * collector straight into the renderer (or a counter), so memory stays flat
+ * whatever the socket count; only --sort has to hold the sockets.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/sock_group.h"
+#include "app/commands.h"
+#include "app/sock_walk.h"
+#include "base/outbuf.h"
+#include "base/services.h"
+#include "base/xalloc.h"
+#include "ui/sock_render.h"
+
+#define OUT_BUF_LEN (256 * 1024)
+
+struct sockets_run {
+	struct sock_opts *o;
+	struct sock_walk walk;
+	struct outbuf out;
+	struct sock_render render;
+	struct services svc;
+	struct host_cache *hosts;
+	struct group_spec group;
+	uint64_t nr; /* matched this pass */
+	struct sock_entry *held; /* --sort */
+	size_t nr_held, alloc_held;
+	char **held_paths; /* owned copies of held[i].unix_path */
+	size_t alloc_paths;
+};
+
+static const char usage[] =
+	"usage: connmon sockets [-tuwxlanrpiemoH46] [-N NETNS] [-F FILE] [--json|--csv]\n"
+	"                       [--group-by KEY [--top N] | --count | --sort KEY [--top N]]\n"
+	"                       [-w SEC [--iterations N]] [FILTER]\n"
+	"  KEY for --group-by: state proto raddr laddr rport lport pair uid proc, with /PREFIX for addresses\n"
+	"  KEY for --sort: state laddr raddr lport rport recv_q send_q uid inode\n"
+	"  FILTER: ss's filter grammar, see docs/FILTERS.md\n";
+
+static bool popcount_gt1(uint32_t v)
+{
+	return v & (v - 1);
+}
+
+/* Host names for -r, cached: resolving the same peer for every socket would take minutes. */
+struct host_cache {
+	struct {
+		uint8_t family;
+		uint8_t addr[16];
+		char name[NI_MAXHOST];
+	} e[512];
+	size_t nr, next;
+};
+
+static size_t host_cache_slot(struct host_cache *c, int family, const uint8_t *addr)
+{
+	const size_t cap = sizeof(c->e) / sizeof(c->e[0]);
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl = sizeof(struct sockaddr_in6);
+	size_t n;
+
+	for (n = 0; n < c->nr; n++)
+		if (c->e[n].family == family && !memcmp(c->e[n].addr, addr, 16))
+			return n;
+	n = c->next;
+	c->next = (c->next + 1) % cap;
+	if (c->nr < cap)
+		c->nr++;
+	c->e[n].family = (uint8_t)family;
+	memcpy(c->e[n].addr, addr, 16);
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET) {
+		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, addr, 4);
+		sl = sizeof(struct sockaddr_in);
+	} else {
+		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, addr, 16);
+	}
+	if (getnameinfo((struct sockaddr *)&ss, sl, c->e[n].name, sizeof(c->e[n].name), NULL, 0,
+			NI_NAMEREQD))
+		c->e[n].name[0] = '\0';
+	return n;
+}
+
+static size_t host_name(void *ctx, int family, const uint8_t *addr, char *buf, size_t len)
+{
+	struct host_cache *c = ctx;
+	size_t i = host_cache_slot(c, family, addr);
+	size_t n = strnlen(c->e[i].name, len - 1);
+
+	memcpy(buf, c->e[i].name, n);
+	return n;
+}
+
+static int visit_render(const struct sock_entry *s, void *arg)
+{
+	struct sockets_run *r = arg;
+
+	sock_render_one(&r->render, s);
+	if (r->out.err)
+		return r->out.err;
+	return ++r->nr >= (uint64_t)r->o->top && r->o->top ? 1 : 0;
+}
+
+static int visit_count(const struct sock_entry *s, void *arg)
+{
+	struct sockets_run *r = arg;
+
+	(void)s;
+	r->nr++;
+	return 0;
+}
+
+static int visit_hold(const struct sock_entry *s, void *arg)
+{
+	struct sockets_run *r = arg;
+	struct sock_entry *h;
+
+	ALLOC_GROW(r->held, r->nr_held + 1, r->alloc_held);
+	h = &r->held[r->nr_held++];
+	*h = *s;
+	ALLOC_GROW(r->held_paths, r->nr_held, r->alloc_paths);
+	r->held_paths[r->nr_held - 1] = NULL;
+	if (s->unix_path) {
+		r->held_paths[r->nr_held - 1] = xstrndup(s->unix_path, s->unix_path_len);
+		h->unix_path = r->held_paths[r->nr_held - 1];
+	}
+	return 0;
+}
+
+static int visit_group(const struct sock_entry *s, void *arg)
+{
+	sock_group_account(arg, s);
+	return 0;
+}
+
+static void init_render(struct sockets_run *r)
+{
+	const struct sock_opts *o = r->o;
+	struct sock_render_opts ro = {
+		.format = o->format == OUT_JSON ? RENDER_JSON :
+			  o->format == OUT_CSV	? RENDER_CSV :
+						  RENDER_TABLE,
+		.show_netid = popcount_gt1(o->protos),
+		.show_state = popcount_gt1(o->states & ~SOCK_STATE_BIT(SOCK_ST_NEW_SYN_RECV)),
+		.wide_addrs = o->want_v6,
+		.numeric = o->numeric,
+		.processes = o->processes,
+		.info = o->info,
+		.extended = o->extended,
+		.memory = o->memory,
+		.timers = o->timers,
+		.no_header = o->no_header,
+		.procs = &r->walk.procs,
+	};
+
+	if (!o->numeric) {
+		services_load(&r->svc, "/etc/services");
+		ro.svc = &r->svc;
+	}
+	if (o->resolve) {
+		r->hosts = xcalloc(1, sizeof(*r->hosts));
+		ro.host_name = host_name;
+		ro.host_ctx = r->hosts;
+	}
+	sock_render_init(&r->render, &r->out, &ro);
+}
+
+enum sort_key { SORT_STATE, SORT_LADDR, SORT_RADDR, SORT_LPORT, SORT_RPORT, SORT_RECVQ,
+		SORT_SENDQ, SORT_UID, SORT_INODE };
+
+static const char *const sort_names[] = {
+	[SORT_STATE] = "state", [SORT_LADDR] = "laddr",   [SORT_RADDR] = "raddr",
+	[SORT_LPORT] = "lport", [SORT_RPORT] = "rport",   [SORT_RECVQ] = "recv_q",
+	[SORT_SENDQ] = "send_q", [SORT_UID] = "uid",      [SORT_INODE] = "inode",
+};
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_addr(const struct sock_entry *a, const struct sock_entry *b, bool local)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(local ? a->local : a->remote, local ? b->local : b->remote, 16);
+}
+
+/* qsort has no context argument; qsort_r (glibc) carries the key. */
+static int cmp_sock(const void *pa, const void *pb, void *ctx)
+{
+	const struct sock_entry *a = pa, *b = pb;
+	enum sort_key k = *(const enum sort_key *)ctx;
+	int c = 0;
+
+	switch (k) {
+	case SORT_STATE: c = cmp_u64(a->state, b->state); break;
+	case SORT_LADDR: c = cmp_addr(a, b, true); break;
+	case SORT_RADDR: c = cmp_addr(a, b, false); break;
+	case SORT_LPORT: c = cmp_u64(a->lport, b->lport); break;
+	case SORT_RPORT: c = cmp_u64(a->rport, b->rport); break;
+	/* Biggest queues first: that is what one sorts queues for. */
+	case SORT_RECVQ: c = cmp_u64(b->recv_q, a->recv_q); break;
+	case SORT_SENDQ: c = cmp_u64(b->send_q, a->send_q); break;
+	case SORT_UID: c = cmp_u64(a->uid, b->uid); break;
+	case SORT_INODE: c = cmp_u64(a->inode, b->inode); break;
+	}
+	return c ? c : cmp_u64(a->inode, b->inode);
+}
+
+static int parse_sort_key(const char *name, enum sort_key *k)
+{
+	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
+		if (!strcmp(sort_names[i], name)) {
+			*k = (enum sort_key)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int run_sorted(struct sockets_run *r, enum sort_key key)
+{
+	int ret = sock_walk_run(&r->walk, visit_hold, r);
+	size_t n = r->nr_held;
+
+	if (ret < 0)
+		return ret;
+	qsort_r(r->held, n, sizeof(*r->held), cmp_sock, &key);
+	if (r->o->top && (size_t)r->o->top < n)
+		n = (size_t)r->o->top;
+	sock_render_begin(&r->render);
+	for (size_t i = 0; i < n && !r->out.err; i++)
+		sock_render_one(&r->render, &r->held[i]);
+	sock_render_end(&r->render);
+	for (size_t i = 0; i < r->nr_held; i++)
+		free(r->held_paths[i]);
+	r->nr_held = 0;
+	return 0;
+}
+
+static void print_group(struct sockets_run *r, struct sock_group *g)
+{
+	const struct group_row *rows;
+	size_t n = sock_group_sorted(g, &rows);
+	struct outbuf *ob = &r->out;
+	char key[256];
+
+	if (r->o->top && (size_t)r->o->top < n)
+		n = (size_t)r->o->top;
+	if (r->o->format == OUT_JSON)
+		outbuf_addch(ob, '[');
+	else if (r->o->format == OUT_CSV && !r->o->no_header)
+		outbuf_addf(ob, "%s,count\n", r->o->group_by);
+	else if (r->o->format == OUT_TABLE && !r->o->no_header)
+		outbuf_addf(ob, "%8s  %s\n", "Count", r->o->group_by);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = sock_group_format_key(g, &rows[i], key);
+
+		if (r->o->format == OUT_JSON) {
+			outbuf_addstr(ob, i ? ",\n{\"key\":\"" : "\n{\"key\":\"");
+			outbuf_add_json_str(ob, key, len);
+			outbuf_addstr(ob, "\",\"count\":");
+			outbuf_addu64(ob, rows[i].count);
+			outbuf_addch(ob, '}');
+		} else if (r->o->format == OUT_CSV) {
+			outbuf_add_csv_str(ob, key, len);
+			outbuf_addf(ob, ",%llu\n", (unsigned long long)rows[i].count);
+		} else {
+			outbuf_addf(ob, "%8llu  %.*s\n", (unsigned long long)rows[i].count, (int)len,
+				    key);
+		}
+	}
+	if (r->o->format == OUT_JSON)
+		outbuf_addstr(ob, n ? "\n]\n" : "]\n");
+}
+
+static int run_group(struct sockets_run *r)
+{
+	struct sock_group g;
+	int ret;
+
+	sock_group_init(&g, &r->group, &r->walk.procs);
+	ret = sock_walk_run(&r->walk, visit_group, &g);
+	if (ret >= 0)
+		print_group(r, &g);
+	sock_group_release(&g);
+	return ret;
+}
+
+static int run_count(struct sockets_run *r)
+{
+	int ret = sock_walk_run(&r->walk, visit_count, r);
+
+	if (ret < 0)
+		return ret;
+	if (r->o->format == OUT_JSON)
+		outbuf_addf(&r->out, "{\"count\":%llu}\n", (unsigned long long)r->nr);
+	else
+		outbuf_addf(&r->out, "%llu\n", (unsigned long long)r->nr);
+	return 0;
+}
+
+static int run_once(struct sockets_run *r)
+{
+	enum sort_key key = SORT_STATE;
+	int ret;
+
+	r->nr = 0;
+	if (r->o->count)
+		return run_count(r);
+	if (r->o->group_by)
+		return run_group(r);
+	if (r->o->sort_key) {
+		parse_sort_key(r->o->sort_key, &key);
+		return run_sorted(r, key);
+	}
+	sock_render_begin(&r->render);
+	ret = sock_walk_run(&r->walk, visit_render, r);
+	sock_render_end(&r->render);
+	return ret < 0 ? ret : 0;
+}
+
+static void stamp(struct sockets_run *r, bool open)
+{
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (r->o->format == OUT_JSON)
+		outbuf_addf(&r->out, open ? "{\"time\":\"%s\",\"result\":" : "}\n", when);
+	else if (open)
+		outbuf_addf(&r->out, "--- %s ---\n", when);
+}
+
+static void sleep_until(struct timespec *next, double sec)
+{
+	long ns = (long)(sec * 1e9);
+
+	next->tv_sec += ns / 1000000000L;
+	next->tv_nsec += ns % 1000000000L;
+	if (next->tv_nsec >= 1000000000L) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+		;
+}
+
+static int run_loop(struct sockets_run *r)
+{
+	struct timespec next;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long i = 0; !r->o->watch_count || i < r->o->watch_count; i++) {
+		if (i)
+			sleep_until(&next, r->o->watch_sec);
+		stamp(r, true);
+		ret = run_once(r);
+		stamp(r, false);
+		if (ret < 0 || outbuf_flush(&r->out) < 0)
+			break;
+	}
+	return ret;
+}
+
+static int check_opts(struct sock_opts *o, struct group_spec *g)
+{
+	enum sort_key k;
+
+	if (o->group_by && group_spec_parse(g, o->group_by) < 0) {
+		fprintf(stderr,
+			"connmon sockets: invalid --group-by key '%s': expected state, proto, raddr, laddr, rport, lport, pair, uid or proc (addresses take /PREFIX, e.g. raddr/24)\n",
+			o->group_by);
+		return -EINVAL;
+	}
+	if (o->sort_key && parse_sort_key(o->sort_key, &k) < 0) {
+		fprintf(stderr,
+			"connmon sockets: invalid --sort key '%s': expected state, laddr, raddr, lport, rport, recv_q, send_q, uid or inode\n",
+			o->sort_key);
+		return -EINVAL;
+	}
+	if (!!o->group_by + !!o->sort_key + o->count > 1) {
+		fprintf(stderr, "connmon sockets: --group-by, --sort and --count exclude each other\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_sockets(int argc, char **argv)
+{
+	struct sockets_run r = { 0 };
+	struct sock_opts o;
+	struct strbuf err = STRBUF_INIT;
+	int ret;
+
+	sock_opts_init(&o);
+	if (sock_opts_parse(&o, argc, argv, &err) < 0) {
+		fprintf(stderr, "connmon sockets: %s\nTry 'connmon sockets --help'.\n", err.buf);
+		strbuf_release(&err);
+		sock_opts_release(&o);
+		return 2;
+	}
+	strbuf_release(&err);
+	if (o.help) {
+		fputs(usage, stdout);
+		sock_opts_release(&o);
+		return 0;
+	}
+	r.o = &o;
+	services_init(&r.svc);
+	if (check_opts(&o, &r.group) < 0) {
+		sock_opts_release(&o);
+		return 2;
+	}
+	/* A closed pipe (`| head`) must end us quietly: see EPIPE below. */
+	signal(SIGPIPE, SIG_IGN);
+	if (sock_walk_open(&r.walk, &o) < 0) {
+		sock_opts_release(&o);
+		return 1;
+	}
+	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
+	init_render(&r);
+	ret = o.watch_sec > 0 ? run_loop(&r) : run_once(&r);
+	outbuf_flush(&r.out);
+	if (ret < 0 && ret != -EPIPE && !r.out.err)
+		fprintf(stderr, "connmon sockets: socket dump failed: %s\n", strerror(-ret));
+	else if (r.out.err && r.out.err != -EPIPE)
+		fprintf(stderr, "connmon sockets: cannot write output: %s\n", strerror(-r.out.err));
+	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+	outbuf_release(&r.out);
+	free(r.held);
+	free(r.held_paths);
+	free(r.hosts);
+	services_release(&r.svc);
+	sock_walk_close(&r.walk);
+	sock_opts_release(&o);
+	return ret;
+}

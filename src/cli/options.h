@@ -15,7 +15,7 @@
  *   -w SEC is the only flag whose meaning depends on an argument: `-w` alone
  *   (or followed by another flag) is ss's RAW; `-w 2` / `--watch 2` repeats.
  *   --json --csv --group-by KEY --top N --count --sort KEY --watch SEC
- *   --interval-count N --yes
+ *   --iterations N --yes --help
  *
  * sock_opts_parse() fills *o from argv (argv[0] is the command name) and
  * returns 0, or -EINVAL with a message naming the bad word in *err (the
@@ -47,11 +47,13 @@ struct sock_opts {
 	bool no_header;
 	enum out_format format;
 	const char *netns;       /* -N, borrowed from argv */
+	const char *filter_file; /* -F, borrowed from argv */
 	const char *group_by;    /* --group-by KEY, borrowed */
 	const char *sort_key;    /* --sort KEY, borrowed */
 	long top;                /* --top N, 0 = all */
 	bool count;              /* --count */
 	bool yes;                /* --yes (kill) */
+	bool help;               /* -h/--help: print usage, nothing else */
 	double watch_sec;        /* -w/--watch SEC, 0 = once */
 	long watch_count;        /* --interval-count N, 0 = forever */
 	struct filter filter;

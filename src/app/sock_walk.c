@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "app/sock_walk.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "collect/procmap.h"
+#include "collect/procnet.h"
+#include "collect/sockdiag_filter.h"
+
+int sock_walk_open(struct sock_walk *w, const struct sock_opts *o)
+{
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->opts = o;
+	proc_table_init(&w->procs);
+	ret = sockdiag_open(&w->sd);
+	if (ret < 0) {
+		w->sd = NULL;
+		fprintf(stderr,
+			"connmon: sock_diag netlink unavailable (%s); reading /proc/net instead, without cookies, memory and most TCP internals\n",
+			strerror(-ret));
+		w->fallback_warned = true;
+	}
+	return 0;
+}
+
+void sock_walk_close(struct sock_walk *w)
+{
+	if (w->sd)
+		sockdiag_close(w->sd);
+	proc_table_release(&w->procs);
+	w->sd = NULL;
+}
+
+struct walk_ctx {
+	struct sock_walk *w;
+	sock_visit_fn visit;
+	void *arg;
+	bool exact; /* the kernel's bytecode decided for inet sockets */
+};
+
+static int filtered_visit(const struct sock_entry *s, void *arg)
+{
+	struct walk_ctx *c = arg;
+	const struct filter *f = &c->w->opts->filter;
+
+	if (!(c->w->opts->states & SOCK_STATE_BIT(s->state)))
+		return 0;
+	if (f->root >= 0 && !(c->exact && sock_is_inet(s)) && !filter_match_expr(f, s))
+		return 0;
+	return c->visit(s, c->arg);
+}
+
+static void scan_procs(struct sock_walk *w)
+{
+	int ret;
+
+	proc_table_reset(&w->procs);
+	ret = procmap_scan(&w->procs, "/proc");
+	if (ret < 0) {
+		if (!w->procs_warned)
+			fprintf(stderr, "connmon: cannot read /proc: %s; no process names\n",
+				strerror(-ret));
+		w->procs_warned = true;
+		return;
+	}
+	if (w->procs.nr_procs_denied && !w->procs_warned) {
+		fprintf(stderr,
+			"connmon: %zu processes of other users are hidden; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (or root) would show them\n",
+			w->procs.nr_procs_denied);
+		w->procs_warned = true;
+	}
+}
+
+/*
+ * A kernel without one diag module (raw_diag is often missing) answers that
+ * protocol with -ENOENT; ss then reads /proc/net for it, and so do we.
+ */
+static int fallback_protos(struct sock_walk *w, const struct sockdiag_query *q,
+			   struct walk_ctx *c)
+{
+	struct sockdiag_query pq = *q;
+	struct sockdiag_stats st = { 0 };
+
+	pq.protos = 0;
+	pq.bytecode = pq.bytecode6 = NULL;
+	for (int p = 0; p < PROTO_MAX; p++)
+		if (q->protos & PROTO_BIT(p) && w->stats.proto_err[p])
+			pq.protos |= PROTO_BIT(p);
+	if (!pq.protos)
+		return 0;
+	c->exact = false;
+	return procnet_dump("/proc", &pq, filtered_visit, c, &st);
+}
+
+int sock_walk_run(struct sock_walk *w, sock_visit_fn visit, void *arg)
+{
+	const struct sock_opts *o = w->opts;
+	struct sockdiag_bytecode bc = { 0 }, bc6 = { 0 };
+	struct sockdiag_query q = {
+		.protos = o->protos,
+		.want_v4 = o->want_v4,
+		.want_v6 = o->want_v6,
+		.states = o->states,
+		.want_info = o->info,
+		.want_mem = o->memory,
+	};
+	struct walk_ctx c = { .w = w, .visit = visit, .arg = arg };
+	int ret;
+
+	if (o->processes || w->want_procs)
+		scan_procs(w);
+	memset(&w->stats, 0, sizeof(w->stats));
+	if (!w->sd)
+		return procnet_dump("/proc", &q, filtered_visit, &c, &w->stats);
+	/* One program per family: a host condition of the other family is simply false. */
+	/* sockdiag reuses bytecode for v6 when bytecode6 is NULL, so pass both or none. */
+	if (o->filter.root >= 0 && !sockdiag_filter_compile(&o->filter, AF_INET, &bc) &&
+	    !sockdiag_filter_compile(&o->filter, AF_INET6, &bc6) && bc.code && bc6.code &&
+	    !((bc.needs_net_admin || bc6.needs_net_admin) && geteuid())) {
+		q.bytecode = bc.code;
+		q.bytecode_len = bc.len;
+		q.bytecode6 = bc6.code;
+		q.bytecode6_len = bc6.len;
+		c.exact = bc.exact && bc6.exact;
+	}
+	ret = sockdiag_dump(w->sd, &q, filtered_visit, &c, &w->stats);
+	if (!ret)
+		ret = fallback_protos(w, &q, &c);
+	sockdiag_bytecode_release(&bc);
+	sockdiag_bytecode_release(&bc6);
+	return ret;
+}
