@@ -102,7 +102,7 @@ static void make_key(const struct sock_group *g, const struct sock_entry *s,
 	const struct proc_ref *p;
 
 	memset(k, 0, sizeof(*k));
-	k->b[0] = s->family;
+	/* Only address keys keep the family: "LISTEN" is one row for v4 and v6. */
 	switch (g->spec.key) {
 	case GROUP_STATE: k->b[1] = s->state; k->b[2] = s->proto == PROTO_TCP; break;
 	case GROUP_PROTO: k->b[1] = s->proto; break;
@@ -110,7 +110,6 @@ static void make_key(const struct sock_group *g, const struct sock_entry *s,
 	case GROUP_LPORT: put_u32(k->b + 1, s->lport); break;
 	case GROUP_UID: put_u32(k->b + 1, s->uid); break;
 	case GROUP_PROC:
-		k->b[0] = 0;
 		p = g->procs ? proc_table_first(g->procs, s->inode) : NULL;
 		put_u32(k->b + 1, p ? (uint32_t)p->pid : 0);
 		put_u32(k->b + 5, p ? p->comm_off : 0);
@@ -118,10 +117,9 @@ static void make_key(const struct sock_group *g, const struct sock_entry *s,
 	case GROUP_LADDR:
 	case GROUP_RADDR:
 	case GROUP_PAIR:
-		if (!sock_is_inet(s)) {
-			k->b[0] = AF_UNIX;
+		k->b[0] = s->family;
+		if (!sock_is_inet(s))
 			break;
-		}
 		mask_addr(k->b + 1, g->spec.key == GROUP_LADDR ? s->local : s->remote, alen, prefix);
 		if (g->spec.key == GROUP_PAIR)
 			mask_addr(k->b + 17, s->local, alen, prefix);

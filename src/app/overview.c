@@ -88,7 +88,7 @@ static void line_capacity(struct outbuf *ob, const struct summary_data *d)
 	if (d->nr_top_eph) {
 		const struct sock_peer_count *p = &d->top_eph[0];
 
-		outbuf_addstr(ob, "\n          ");
+		outbuf_addstr(ob, "\n         ");
 		add_capacity(ob, "ephemeral ports to busiest destination", (int64_t)p->count,
 			     sock_summary_eph_ports(s));
 		outbuf_addf(ob, " %s",

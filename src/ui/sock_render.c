@@ -152,7 +152,7 @@ static void text_processes(struct sock_render *r, const struct sock_entry *s)
 	for (bool first = true; p; p = proc_table_next(r->o.procs, p), first = false) {
 		const char *comm = proc_table_comm(r->o.procs, p);
 
-		outbuf_addstr(ob, first ? "((\"" : ",(\"");
+		outbuf_addstr(ob, first ? "(\"" : ",(\"");
 		outbuf_addstr(ob, comm);
 		outbuf_addstr(ob, "\",pid=");
 		outbuf_adds64(ob, p->pid);

@@ -98,11 +98,18 @@ static void test_group_state_and_ports(void **state)
 
 		sock_group_account(&g, &s);
 	}
+	{
+		/* IPv6 sockets in the same state count in the same row */
+		struct sock_entry s6 = tcp4("10.0.0.1", 80, "10.0.0.2", 5000, SOCK_ST_TIME_WAIT);
+
+		s6.family = AF_INET6;
+		sock_group_account(&g, &s6);
+	}
 	assert_int_equal(sock_group_sorted(&g, &rows), 2);
 	len = sock_group_format_key(&g, &rows[0], key);
 	key[len] = '\0';
 	assert_string_equal(key, "TIME-WAIT");
-	assert_int_equal(rows[0].count, 7);
+	assert_int_equal(rows[0].count, 8);
 	sock_group_release(&g);
 
 	assert_int_equal(group_spec_parse(&spec, "pair"), 0);

@@ -91,6 +91,12 @@ static void test_json_processes_and_unix(void **state)
 			    "\"local_addr\":\"/run/a\\\"b\",\"local_port\":9,\"remote_addr\":\"*\","
 			    "\"remote_port\":0,\"recv_q\":0,\"send_q\":0,\"uid\":0,\"inode\":9,"
 			    "\"cookie\":0,\"processes\":[{\"pid\":100,\"fd\":4,\"comm\":\"sshd\"}]}\n]\n");
+	o.format = RENDER_TABLE;
+	o.no_header = true;
+	proc_table_add(&t, 9, 101, 7, proc_table_add_comm(&t, "sshd"));
+	/* ss's form; the newest ref comes first */
+	assert_non_null(strstr(render(&o, &s, 1),
+			       "users:((\"sshd\",pid=101,fd=7),(\"sshd\",pid=100,fd=4))\n"));
 	proc_table_release(&t);
 }
 
