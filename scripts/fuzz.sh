@@ -8,8 +8,8 @@ secs=${2:-60}
 mkdir -p fuzz/artifacts
 fail=0
 for bin in "$build"/fuzz/fuzz_*; do
-	[ -x "$bin" ] || continue
-	case $bin in *_replay) continue ;; esac
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
+	case $bin in *_replay | *.p) continue ;; esac
 	name=$(basename "$bin")
 	work=$(mktemp -d)
 	cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null || true

@@ -560,7 +560,7 @@ static int parse_expr(struct parser *p)
 		if (t->text[0] == '(' || t->text[strlen(t->text) - 1] == ')')
 			return fail(p, t, "unknown word '%.40s'; put spaces around parentheses",
 				    t->text);
-		/* fallthrough */
+		__attribute__((fallthrough));
 	default:
 		ret = fail(
 			p, t,

@@ -17,6 +17,12 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
+/* NLMSG_DATA() casts const away; this keeps it. */
+static const void *nl_data(const struct nlmsghdr *nlh)
+{
+	return (const uint8_t *)nlh + NLMSG_HDRLEN;
+}
+
 static uint32_t get_u32(const uint8_t *p)
 {
 	uint32_t v;
@@ -177,7 +183,7 @@ static int parse_inet_fast(const struct nlmsghdr *nlh, enum sock_proto proto,
 
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*m) || (unsigned)proto >= PROTO_MAX)
 		return -EBADMSG;
-	m = NLMSG_DATA(nlh);
+	m = nl_data(nlh);
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		return -EBADMSG;
 	memset(out, 0, offsetof(struct sock_entry, tcpi));
@@ -234,7 +240,7 @@ static int parse_unix_fast(const struct nlmsghdr *nlh, struct sock_entry *out)
 
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*m))
 		return -EBADMSG;
-	m = NLMSG_DATA(nlh);
+	m = nl_data(nlh);
 	proto = unix_type_proto(m->udiag_type);
 	if (m->udiag_family != AF_UNIX || proto < 0)
 		return -EBADMSG;
@@ -258,7 +264,7 @@ int sockdiag_parse_unix(const struct nlmsghdr *nlh, struct sock_entry *out)
 
 int sockdiag_nl_error(const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	const struct nlmsgerr *e = nl_data(nlh);
 
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(e->error))
 		return -EBADMSG;
