@@ -15,9 +15,9 @@ static const struct {
 	bool has_prefix;
 } key_names[] = {
 	{ "state", GROUP_STATE, false }, { "proto", GROUP_PROTO, false },
-	{ "raddr", GROUP_RADDR, true },  { "laddr", GROUP_LADDR, true },
+	{ "raddr", GROUP_RADDR, true },	 { "laddr", GROUP_LADDR, true },
 	{ "rport", GROUP_RPORT, false }, { "lport", GROUP_LPORT, false },
-	{ "pair", GROUP_PAIR, true },    { "uid", GROUP_UID, false },
+	{ "pair", GROUP_PAIR, true },	 { "uid", GROUP_UID, false },
 	{ "proc", GROUP_PROC, false },
 };
 
@@ -94,8 +94,7 @@ static void put_u32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-static void make_key(const struct sock_group *g, const struct sock_entry *s,
-		     struct group_keybuf *k)
+static void make_key(const struct sock_group *g, const struct sock_entry *s, struct group_keybuf *k)
 {
 	unsigned alen = s->family == AF_INET ? 4 : 16;
 	unsigned prefix = s->family == AF_INET ? g->spec.prefix_v4 : g->spec.prefix_v6;
@@ -104,11 +103,22 @@ static void make_key(const struct sock_group *g, const struct sock_entry *s,
 	memset(k, 0, sizeof(*k));
 	/* Only address keys keep the family: "LISTEN" is one row for v4 and v6. */
 	switch (g->spec.key) {
-	case GROUP_STATE: k->b[1] = s->state; k->b[2] = s->proto == PROTO_TCP; break;
-	case GROUP_PROTO: k->b[1] = s->proto; break;
-	case GROUP_RPORT: put_u32(k->b + 1, s->rport); break;
-	case GROUP_LPORT: put_u32(k->b + 1, s->lport); break;
-	case GROUP_UID: put_u32(k->b + 1, s->uid); break;
+	case GROUP_STATE:
+		k->b[1] = s->state;
+		k->b[2] = s->proto == PROTO_TCP;
+		break;
+	case GROUP_PROTO:
+		k->b[1] = s->proto;
+		break;
+	case GROUP_RPORT:
+		put_u32(k->b + 1, s->rport);
+		break;
+	case GROUP_LPORT:
+		put_u32(k->b + 1, s->lport);
+		break;
+	case GROUP_UID:
+		put_u32(k->b + 1, s->uid);
+		break;
 	case GROUP_PROC:
 		p = g->procs ? proc_table_first(g->procs, s->inode) : NULL;
 		put_u32(k->b + 1, p ? (uint32_t)p->pid : 0);
@@ -120,7 +130,8 @@ static void make_key(const struct sock_group *g, const struct sock_entry *s,
 		k->b[0] = s->family;
 		if (!sock_is_inet(s))
 			break;
-		mask_addr(k->b + 1, g->spec.key == GROUP_LADDR ? s->local : s->remote, alen, prefix);
+		mask_addr(k->b + 1, g->spec.key == GROUP_LADDR ? s->local : s->remote, alen,
+			  prefix);
 		if (g->spec.key == GROUP_PAIR)
 			mask_addr(k->b + 17, s->local, alen, prefix);
 		break;
@@ -216,10 +227,14 @@ size_t sock_group_format_key(const struct sock_group *g, const struct group_row 
 		n = snprintf(buf, 128, "%s", sock_state_ss_name(&s));
 		break;
 	}
-	case GROUP_PROTO: n = snprintf(buf, 128, "%s", sock_proto_name(b[1])); break;
+	case GROUP_PROTO:
+		n = snprintf(buf, 128, "%s", sock_proto_name(b[1]));
+		break;
 	case GROUP_RPORT:
 	case GROUP_LPORT:
-	case GROUP_UID: n = snprintf(buf, 128, "%u", a); break;
+	case GROUP_UID:
+		n = snprintf(buf, 128, "%u", a);
+		break;
 	case GROUP_PROC:
 		if (!a)
 			n = snprintf(buf, 128, "-");

@@ -34,8 +34,8 @@ static const char *find_netns(int argc, char **argv)
 			break;
 		if (!strncmp(a, "--net=", 6))
 			return a + 6;
-		if ((!strcmp(a, "--net") || (a[0] == '-' && a[1] != '-' && len > 1 &&
-					      a[len - 1] == 'N')) &&
+		if ((!strcmp(a, "--net") ||
+		     (a[0] == '-' && a[1] != '-' && len > 1 && a[len - 1] == 'N')) &&
 		    i + 1 < argc)
 			return argv[i + 1];
 	}
@@ -63,8 +63,9 @@ static void print_usage(FILE *f)
 	fprintf(f, "usage: connmon [COMMAND] [OPTIONS] [FILTER]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nWith no command, connmon prints the overview. Every command takes --json and -N NETNS.\n"
-		   "See README.md and docs/ for details.\n");
+	fprintf(f,
+		"\nWith no command, connmon prints the overview. Every command takes --json and -N NETNS.\n"
+		"See README.md and docs/ for details.\n");
 }
 
 int app_main(int argc, char **argv)

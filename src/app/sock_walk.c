@@ -81,8 +81,7 @@ static void scan_procs(struct sock_walk *w)
  * A kernel without one diag module (raw_diag is often missing) answers that
  * protocol with -ENOENT; ss then reads /proc/net for it, and so do we.
  */
-static int fallback_protos(struct sock_walk *w, const struct sockdiag_query *q,
-			   struct walk_ctx *c)
+static int fallback_protos(struct sock_walk *w, const struct sockdiag_query *q, struct walk_ctx *c)
 {
 	struct sockdiag_query pq = *q;
 	struct sockdiag_stats st = { 0 };

@@ -19,10 +19,10 @@
 
 struct sock_walk {
 	const struct sock_opts *opts;
-	struct sockdiag *sd;   /* NULL when using the /proc/net fallback */
+	struct sockdiag *sd; /* NULL when using the /proc/net fallback */
 	bool fallback_warned;
 	struct proc_table procs; /* filled when opts->processes (or want_procs) */
-	bool want_procs;       /* map processes even without -p (summary, group-by proc) */
+	bool want_procs;	 /* map processes even without -p (summary, group-by proc) */
 	bool procs_warned;
 	struct sockdiag_stats stats;
 };

@@ -32,7 +32,7 @@ struct sockets_run {
 	struct services svc;
 	struct host_cache *hosts;
 	struct group_spec group;
-	uint64_t nr; /* matched this pass */
+	uint64_t nr;		 /* matched this pass */
 	struct sock_entry *held; /* --sort */
 	size_t nr_held, alloc_held;
 	char **held_paths; /* owned copies of held[i].unix_path */
@@ -59,6 +59,7 @@ struct host_cache {
 		uint8_t addr[16];
 		char name[NI_MAXHOST];
 	} e[512];
+
 	size_t nr, next;
 };
 
@@ -175,13 +176,22 @@ static void init_render(struct sockets_run *r)
 	sock_render_init(&r->render, &r->out, &ro);
 }
 
-enum sort_key { SORT_STATE, SORT_LADDR, SORT_RADDR, SORT_LPORT, SORT_RPORT, SORT_RECVQ,
-		SORT_SENDQ, SORT_UID, SORT_INODE };
+enum sort_key {
+	SORT_STATE,
+	SORT_LADDR,
+	SORT_RADDR,
+	SORT_LPORT,
+	SORT_RPORT,
+	SORT_RECVQ,
+	SORT_SENDQ,
+	SORT_UID,
+	SORT_INODE
+};
 
 static const char *const sort_names[] = {
-	[SORT_STATE] = "state", [SORT_LADDR] = "laddr",   [SORT_RADDR] = "raddr",
-	[SORT_LPORT] = "lport", [SORT_RPORT] = "rport",   [SORT_RECVQ] = "recv_q",
-	[SORT_SENDQ] = "send_q", [SORT_UID] = "uid",      [SORT_INODE] = "inode",
+	[SORT_STATE] = "state",	 [SORT_LADDR] = "laddr", [SORT_RADDR] = "raddr",
+	[SORT_LPORT] = "lport",	 [SORT_RPORT] = "rport", [SORT_RECVQ] = "recv_q",
+	[SORT_SENDQ] = "send_q", [SORT_UID] = "uid",	 [SORT_INODE] = "inode",
 };
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -204,16 +214,34 @@ static int cmp_sock(const void *pa, const void *pb, void *ctx)
 	int c = 0;
 
 	switch (k) {
-	case SORT_STATE: c = cmp_u64(a->state, b->state); break;
-	case SORT_LADDR: c = cmp_addr(a, b, true); break;
-	case SORT_RADDR: c = cmp_addr(a, b, false); break;
-	case SORT_LPORT: c = cmp_u64(a->lport, b->lport); break;
-	case SORT_RPORT: c = cmp_u64(a->rport, b->rport); break;
+	case SORT_STATE:
+		c = cmp_u64(a->state, b->state);
+		break;
+	case SORT_LADDR:
+		c = cmp_addr(a, b, true);
+		break;
+	case SORT_RADDR:
+		c = cmp_addr(a, b, false);
+		break;
+	case SORT_LPORT:
+		c = cmp_u64(a->lport, b->lport);
+		break;
+	case SORT_RPORT:
+		c = cmp_u64(a->rport, b->rport);
+		break;
 	/* Biggest queues first: that is what one sorts queues for. */
-	case SORT_RECVQ: c = cmp_u64(b->recv_q, a->recv_q); break;
-	case SORT_SENDQ: c = cmp_u64(b->send_q, a->send_q); break;
-	case SORT_UID: c = cmp_u64(a->uid, b->uid); break;
-	case SORT_INODE: c = cmp_u64(a->inode, b->inode); break;
+	case SORT_RECVQ:
+		c = cmp_u64(b->recv_q, a->recv_q);
+		break;
+	case SORT_SENDQ:
+		c = cmp_u64(b->send_q, a->send_q);
+		break;
+	case SORT_UID:
+		c = cmp_u64(a->uid, b->uid);
+		break;
+	case SORT_INODE:
+		c = cmp_u64(a->inode, b->inode);
+		break;
 	}
 	return c ? c : cmp_u64(a->inode, b->inode);
 }
@@ -277,8 +305,8 @@ static void print_group(struct sockets_run *r, struct sock_group *g)
 			outbuf_add_csv_str(ob, key, len);
 			outbuf_addf(ob, ",%llu\n", (unsigned long long)rows[i].count);
 		} else {
-			outbuf_addf(ob, "%8llu  %.*s\n", (unsigned long long)rows[i].count, (int)len,
-				    key);
+			outbuf_addf(ob, "%8llu  %.*s\n", (unsigned long long)rows[i].count,
+				    (int)len, key);
 		}
 	}
 	if (r->o->format == OUT_JSON)
@@ -394,7 +422,8 @@ static int check_opts(struct sock_opts *o, struct group_spec *g)
 		return -EINVAL;
 	}
 	if (!!o->group_by + !!o->sort_key + o->count > 1) {
-		fprintf(stderr, "connmon sockets: --group-by, --sort and --count exclude each other\n");
+		fprintf(stderr,
+			"connmon sockets: --group-by, --sort and --count exclude each other\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -66,7 +66,8 @@ void outbuf_write_slow_(struct outbuf *ob, const void *data, size_t len)
 
 void outbuf_pad(struct outbuf *ob, size_t written, size_t width)
 {
-	static const char spaces[64] = "                                                                ";
+	static const char spaces[64] =
+		"                                                                ";
 
 	while (written < width) {
 		size_t n = width - written;

@@ -23,12 +23,14 @@ struct services {
 	char *strings;
 	size_t strings_len, strings_alloc;
 	size_t nr_entries;
+
 	/* every name and alias, in file order, for name -> port */
 	struct services_entry {
 		size_t name_off; /* into strings */
 		uint16_t port;
 		uint8_t udp;
-	} *entries;
+	} * entries;
+
 	size_t alloc_entries;
 };
 

@@ -26,7 +26,10 @@ struct strbuf {
 };
 
 extern char strbuf_empty_[1];
-#define STRBUF_INIT { .buf = strbuf_empty_ }
+#define STRBUF_INIT                  \
+	{                            \
+		.buf = strbuf_empty_ \
+	}
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 void strbuf_release(struct strbuf *sb);
@@ -38,7 +41,7 @@ void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 __attribute__((format(printf, 2, 3))) void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
 __attribute__((format(printf, 2, 0))) void strbuf_vaddf(struct strbuf *sb, const char *fmt,
-						  va_list ap);
+							va_list ap);
 /* Reads the whole file (up to max_len when set); returns 0 or -errno. */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t hint);
 

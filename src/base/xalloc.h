@@ -18,15 +18,15 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t len);
 
 /* Grows *cap geometrically so that it holds at least need elements. */
-#define ALLOC_GROW(ptr, need, cap)                                                 \
-	do {                                                                       \
-		if ((need) > (cap)) {                                              \
-			size_t new_cap_ = (cap) ? (cap) * 2 : 16;                  \
-			while (new_cap_ < (need))                                  \
-				new_cap_ *= 2;                                     \
-			(ptr) = xreallocarray((ptr), new_cap_, sizeof(*(ptr)));    \
-			(cap) = new_cap_;                                          \
-		}                                                                  \
+#define ALLOC_GROW(ptr, need, cap)                                              \
+	do {                                                                    \
+		if ((need) > (cap)) {                                           \
+			size_t new_cap_ = (cap) ? (cap)*2 : 16;                 \
+			while (new_cap_ < (need))                               \
+				new_cap_ *= 2;                                  \
+			(ptr) = xreallocarray((ptr), new_cap_, sizeof(*(ptr))); \
+			(cap) = new_cap_;                                       \
+		}                                                               \
 	} while (0)
 
 #endif

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/services.h"
@@ -14,11 +14,11 @@
 #include "cli/filter_parse.h"
 
 /* ss's defaults (misc/ss.c): without -a/-l, connected sockets only. */
-#define STATES_CONNECTED                                                             \
-	(SOCK_STATES_ALL & ~(SOCK_STATE_BIT(SOCK_ST_LISTEN) | SOCK_STATE_BIT(SOCK_ST_CLOSE) | \
-			     SOCK_STATE_BIT(SOCK_ST_TIME_WAIT) |                              \
-			     SOCK_STATE_BIT(SOCK_ST_SYN_RECV) |                               \
-			     SOCK_STATE_BIT(SOCK_ST_NEW_SYN_RECV)))
+#define STATES_CONNECTED                                                          \
+	(SOCK_STATES_ALL &                                                        \
+	 ~(SOCK_STATE_BIT(SOCK_ST_LISTEN) | SOCK_STATE_BIT(SOCK_ST_CLOSE) |       \
+	   SOCK_STATE_BIT(SOCK_ST_TIME_WAIT) | SOCK_STATE_BIT(SOCK_ST_SYN_RECV) | \
+	   SOCK_STATE_BIT(SOCK_ST_NEW_SYN_RECV)))
 #define STATES_LISTENING (SOCK_STATE_BIT(SOCK_ST_LISTEN) | SOCK_STATE_BIT(SOCK_ST_CLOSE))
 
 void sock_opts_init(struct sock_opts *o)
@@ -56,8 +56,8 @@ static int parse_long(const char *opt, const char *val, long min, long *out, str
 	errno = 0;
 	v = strtol(val, &end, 10);
 	if (errno || *end || end == val || v < min) {
-		strbuf_addf(err, "invalid value '%s' for '%s': expected an integer >= %ld", val, opt,
-			    min);
+		strbuf_addf(err, "invalid value '%s' for '%s': expected an integer >= %ld", val,
+			    opt, min);
 		return -EINVAL;
 	}
 	*out = v;
@@ -90,9 +90,15 @@ static int short_flag(struct sock_opts *o, char c, bool last, int argc, char **a
 	const char *next = *argi + 1 < argc ? argv[*argi + 1] : NULL;
 
 	switch (c) {
-	case 't': o->protos |= PROTO_BIT(PROTO_TCP); return 0;
-	case 'u': o->protos |= PROTO_BIT(PROTO_UDP); return 0;
-	case 'x': o->protos |= PROTO_UNIX_MASK; return 0;
+	case 't':
+		o->protos |= PROTO_BIT(PROTO_TCP);
+		return 0;
+	case 'u':
+		o->protos |= PROTO_BIT(PROTO_UDP);
+		return 0;
+	case 'x':
+		o->protos |= PROTO_UNIX_MASK;
+		return 0;
 	case 'w':
 		/* ss's -w is RAW; a number right after it makes it --watch. */
 		if (last && is_number(next)) {
@@ -101,20 +107,48 @@ static int short_flag(struct sock_opts *o, char c, bool last, int argc, char **a
 		}
 		o->protos |= PROTO_BIT(PROTO_RAW);
 		return 0;
-	case '4': o->want_v4 = true; return 0;
-	case '6': o->want_v6 = true; return 0;
-	case 'l': o->listening = true; return 0;
-	case 'a': o->all = true; return 0;
-	case 'n': o->numeric = true; return 0;
-	case 'r': o->resolve = true; return 0;
-	case 'p': o->processes = true; return 0;
-	case 'i': o->info = true; return 0;
-	case 'e': o->extended = true; return 0;
-	case 'm': o->memory = true; return 0;
-	case 'o': o->timers = true; return 0;
-	case 'H': o->no_header = true; return 0;
-	case 'y': o->yes = true; return 0;
-	case 'h': o->help = true; return 0;
+	case '4':
+		o->want_v4 = true;
+		return 0;
+	case '6':
+		o->want_v6 = true;
+		return 0;
+	case 'l':
+		o->listening = true;
+		return 0;
+	case 'a':
+		o->all = true;
+		return 0;
+	case 'n':
+		o->numeric = true;
+		return 0;
+	case 'r':
+		o->resolve = true;
+		return 0;
+	case 'p':
+		o->processes = true;
+		return 0;
+	case 'i':
+		o->info = true;
+		return 0;
+	case 'e':
+		o->extended = true;
+		return 0;
+	case 'm':
+		o->memory = true;
+		return 0;
+	case 'o':
+		o->timers = true;
+		return 0;
+	case 'H':
+		o->no_header = true;
+		return 0;
+	case 'y':
+		o->yes = true;
+		return 0;
+	case 'h':
+		o->help = true;
+		return 0;
 	case 'N':
 	case 'F':
 		if (!last || !next) {
@@ -139,15 +173,15 @@ struct long_opt {
 };
 
 static const struct long_opt long_opts[] = {
-	{ "tcp", 't', false },       { "udp", 'u', false },       { "raw", 'w', false },
-	{ "unix", 'x', false },      { "ipv4", '4', false },      { "ipv6", '6', false },
-	{ "listening", 'l', false }, { "all", 'a', false },       { "numeric", 'n', false },
+	{ "tcp", 't', false },	     { "udp", 'u', false },	  { "raw", 'w', false },
+	{ "unix", 'x', false },	     { "ipv4", '4', false },	  { "ipv6", '6', false },
+	{ "listening", 'l', false }, { "all", 'a', false },	  { "numeric", 'n', false },
 	{ "resolve", 'r', false },   { "processes", 'p', false }, { "info", 'i', false },
-	{ "extended", 'e', false },  { "memory", 'm', false },    { "options", 'o', false },
-	{ "no-header", 'H', false }, { "yes", 'y', false },       { "net", 'N', true },
-	{ "filter", 'F', true },     { "json", 0, false },        { "csv", 0, false },
-	{ "count", 0, false },       { "group-by", 0, true },     { "top", 0, true },
-	{ "sort", 0, true },         { "watch", 0, true },        { "iterations", 0, true },
+	{ "extended", 'e', false },  { "memory", 'm', false },	  { "options", 'o', false },
+	{ "no-header", 'H', false }, { "yes", 'y', false },	  { "net", 'N', true },
+	{ "filter", 'F', true },     { "json", 0, false },	  { "csv", 0, false },
+	{ "count", 0, false },	     { "group-by", 0, true },	  { "top", 0, true },
+	{ "sort", 0, true },	     { "watch", 0, true },	  { "iterations", 0, true },
 	{ "help", 'h', false },
 };
 
@@ -285,7 +319,8 @@ static void read_port_range(struct filter *f)
 static int parse_filter(struct sock_opts *o, struct strbuf *text, struct strbuf *err)
 {
 	struct services svc;
-	struct filter_resolver r = { .dev_index = dev_index, .service_port = service_port,
+	struct filter_resolver r = { .dev_index = dev_index,
+				     .service_port = service_port,
 				     .family = preferred_family(o) };
 	struct filter_error ferr = { 0 };
 	int ret;
@@ -311,9 +346,9 @@ static int parse_filter(struct sock_opts *o, struct strbuf *text, struct strbuf 
 static void apply_defaults(struct sock_opts *o)
 {
 	if (!o->protos)
-		o->protos = o->want_v4 || o->want_v6 ?
-				    PROTO_BIT(PROTO_TCP) | PROTO_BIT(PROTO_UDP) | PROTO_BIT(PROTO_RAW) :
-				    (1u << PROTO_MAX) - 1;
+		o->protos = o->want_v4 || o->want_v6 ? PROTO_BIT(PROTO_TCP) | PROTO_BIT(PROTO_UDP) |
+							       PROTO_BIT(PROTO_RAW) :
+						       (1u << PROTO_MAX) - 1;
 	if (!o->want_v4 && !o->want_v6)
 		o->want_v4 = o->want_v6 = true;
 	/* "unix:PATH", "inet:ADDR", "inet6:ADDR" in the filter select the family, as in ss. */
@@ -358,7 +393,8 @@ int sock_opts_parse(struct sock_opts *o, int argc, char **argv, struct strbuf *e
 	}
 	if (!ret && o->filter_file) {
 		if (text.len) {
-			strbuf_addstr(err, "a filter on the command line and -F FILE cannot be combined");
+			strbuf_addstr(
+				err, "a filter on the command line and -F FILE cannot be combined");
 			ret = -EINVAL;
 		} else {
 			ret = read_filter_file(o->filter_file, &text, err);

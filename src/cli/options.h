@@ -46,18 +46,18 @@ struct sock_opts {
 	bool processes, info, extended, memory, timers;
 	bool no_header;
 	enum out_format format;
-	const char *netns;       /* -N, borrowed from argv */
+	const char *netns;	 /* -N, borrowed from argv */
 	const char *filter_file; /* -F, borrowed from argv */
-	const char *group_by;    /* --group-by KEY, borrowed */
-	const char *sort_key;    /* --sort KEY, borrowed */
-	long top;                /* --top N, 0 = all */
-	bool count;              /* --count */
-	bool yes;                /* --yes (kill) */
-	bool help;               /* -h/--help: print usage, nothing else */
-	double watch_sec;        /* -w/--watch SEC, 0 = once */
-	long watch_count;        /* --interval-count N, 0 = forever */
+	const char *group_by;	 /* --group-by KEY, borrowed */
+	const char *sort_key;	 /* --sort KEY, borrowed */
+	long top;		 /* --top N, 0 = all */
+	bool count;		 /* --count */
+	bool yes;		 /* --yes (kill) */
+	bool help;		 /* -h/--help: print usage, nothing else */
+	double watch_sec;	 /* -w/--watch SEC, 0 = once */
+	long watch_count;	 /* --interval-count N, 0 = forever */
 	struct filter filter;
-	char *filter_text;       /* the joined filter words, owned */
+	char *filter_text; /* the joined filter words, owned */
 };
 
 void sock_opts_init(struct sock_opts *o);

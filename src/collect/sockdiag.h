@@ -40,11 +40,11 @@ struct nl_transport {
 
 /* What to dump.  Zero-initialise, then set what you need. */
 struct sockdiag_query {
-	uint32_t protos;   /* PROTO_BIT() mask */
+	uint32_t protos; /* PROTO_BIT() mask */
 	bool want_v4, want_v6;
-	uint32_t states;   /* SOCK_STATE_BIT() mask; 0 means all */
-	bool want_info;    /* tcp_info, congestion algorithm (-i) */
-	bool want_mem;     /* SK_MEMINFO (-m) */
+	uint32_t states; /* SOCK_STATE_BIT() mask; 0 means all */
+	bool want_info;	 /* tcp_info, congestion algorithm (-i) */
+	bool want_mem;	 /* SK_MEMINFO (-m) */
 	/* Compiled inet_diag bytecode (collect/sockdiag_filter), or NULL: applied to inet dumps. */
 	const void *bytecode;
 	size_t bytecode_len;
@@ -55,11 +55,11 @@ struct sockdiag_query {
 
 /* Per-dump bookkeeping, for honest reporting. */
 struct sockdiag_stats {
-	uint64_t nr_sockets;   /* visited */
-	uint64_t nr_messages;  /* netlink messages parsed */
-	uint64_t nr_bad;       /* messages skipped as malformed */
+	uint64_t nr_sockets;	  /* visited */
+	uint64_t nr_messages;	  /* netlink messages parsed */
+	uint64_t nr_bad;	  /* messages skipped as malformed */
 	int proto_err[PROTO_MAX]; /* per protocol: 0 or the -errno the kernel answered */
-	bool interrupted;      /* NLM_F_DUMP_INTR seen: the dump may be inconsistent */
+	bool interrupted;	  /* NLM_F_DUMP_INTR seen: the dump may be inconsistent */
 };
 
 /* Returns non-zero to stop the dump early (that value is returned by sockdiag_dump). */
@@ -109,8 +109,7 @@ int sockdiag_destroy(struct sockdiag *sd, const struct sock_entry *s);
  * (inet messages do not carry it).  Pointers in *out point into the message.
  * tcp_info (TCP only): tcpi_len bytes from the kernel, the rest zero.
  */
-int sockdiag_parse_inet(const struct nlmsghdr *nlh, enum sock_proto proto,
-			struct sock_entry *out);
+int sockdiag_parse_inet(const struct nlmsghdr *nlh, enum sock_proto proto, struct sock_entry *out);
 int sockdiag_parse_unix(const struct nlmsghdr *nlh, struct sock_entry *out);
 /* The -errno an NLMSG_ERROR message carries (0 for an ack); -EBADMSG when short. */
 int sockdiag_nl_error(const struct nlmsghdr *nlh);

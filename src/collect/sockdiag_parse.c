@@ -4,8 +4,6 @@
  * out.  No I/O, no threads, so the fuzzer and the recorded-dump tests drive
  * exactly the code a live dump runs.
  */
-#include "collect/sockdiag.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,6 +14,8 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+
+#include "collect/sockdiag.h"
 
 /* NLMSG_DATA() casts const away; this keeps it. */
 static const void *nl_data(const struct nlmsghdr *nlh)
@@ -320,7 +320,9 @@ int sockdiag_parse_datagram(const void *buf, size_t len, enum sock_proto proto, 
 			/* The kernel ends a dump it could not start (no diag module) with
 			 * DONE(-errno). */
 			*done = true;
-			return nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int) ? sockdiag_nl_error(nlh) : 0;
+			return nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int) ?
+				       sockdiag_nl_error(nlh) :
+				       0;
 		}
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			*done = true;
@@ -337,4 +339,3 @@ int sockdiag_parse_datagram(const void *buf, size_t len, enum sock_proto proto, 
 	}
 	return 0;
 }
-

@@ -33,12 +33,12 @@ enum filter_kind {
 	FILTER_AND,
 	FILTER_OR,
 	FILTER_NOT,
-	FILTER_SRC,   /* local host condition */
-	FILTER_DST,   /* remote host condition */
-	FILTER_SPORT, /* local port comparison */
-	FILTER_DPORT, /* remote port comparison */
-	FILTER_DEV,   /* bound interface index */
-	FILTER_MARK,  /* fwmark & mask == value */
+	FILTER_SRC,	  /* local host condition */
+	FILTER_DST,	  /* remote host condition */
+	FILTER_SPORT,	  /* local port comparison */
+	FILTER_DPORT,	  /* remote port comparison */
+	FILTER_DEV,	  /* bound interface index */
+	FILTER_MARK,	  /* fwmark & mask == value */
 	FILTER_AUTOBOUND, /* local port was chosen by the kernel */
 };
 
@@ -57,21 +57,24 @@ enum filter_cmp {
  * family AF_UNSPEC with prefix_len 0 matches any address.
  */
 struct filter_host {
-	uint8_t family;     /* AF_UNSPEC, AF_INET, AF_INET6, AF_UNIX */
+	uint8_t family;	    /* AF_UNSPEC, AF_INET, AF_INET6, AF_UNIX */
 	uint8_t prefix_len; /* bits of addr that must match */
 	uint8_t addr[16];
-	int32_t port; /* -1: any */
+	int32_t port;	 /* -1: any */
 	char *unix_path; /* AF_UNIX pattern (owned by the filter), or NULL */
 };
 
 struct filter_node {
 	enum filter_kind kind;
+
 	union {
 		struct {
 			int left, right; /* node indices */
 		} bin;
+
 		int child; /* FILTER_NOT */
 		struct filter_host host;
+
 		struct {
 			enum filter_cmp op;
 			uint16_t port;
@@ -79,7 +82,9 @@ struct filter_node {
 			 * user space compares against -1, the kernel against 65535 */
 			bool wildcard;
 		} port;
+
 		uint32_t ifindex;
+
 		struct {
 			uint32_t value, mask;
 		} mark;
@@ -96,7 +101,7 @@ struct filter {
 	int family;
 	/* ip_local_port_range for autobound; filter_init: 32768-60999 (Linux default) */
 	uint16_t ephemeral_lo, ephemeral_hi;
-	int root;        /* index into nodes, or -1 for "match all" */
+	int root; /* index into nodes, or -1 for "match all" */
 	struct filter_node *nodes;
 	size_t nr_nodes, alloc_nodes;
 };

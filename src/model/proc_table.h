@@ -19,7 +19,7 @@ struct proc_ref {
 	int32_t pid;
 	int32_t fd;
 	uint32_t comm_off; /* offset of the NUL-terminated comm in comms */
-	uint32_t next;     /* index+1 of the next ref for the same inode, 0 ends */
+	uint32_t next;	   /* index+1 of the next ref for the same inode, 0 ends */
 };
 
 struct proc_table {
@@ -42,6 +42,7 @@ void proc_table_add(struct proc_table *t, uint64_t inode, int32_t pid, int32_t f
 /* First ref for inode, or NULL; follow ->next (index+1) for the rest. */
 const struct proc_ref *proc_table_first(struct proc_table *t, uint64_t inode);
 const struct proc_ref *proc_table_next(const struct proc_table *t, const struct proc_ref *r);
+
 static inline const char *proc_table_comm(const struct proc_table *t, const struct proc_ref *r)
 {
 	return t->comms + r->comm_off;

@@ -6,22 +6,22 @@
 #include <sys/socket.h>
 
 static const char *const ss_names[SOCK_ST_MAX] = {
-	[SOCK_ST_UNKNOWN] = "UNKNOWN",      [SOCK_ST_ESTABLISHED] = "ESTAB",
-	[SOCK_ST_SYN_SENT] = "SYN-SENT",    [SOCK_ST_SYN_RECV] = "SYN-RECV",
-	[SOCK_ST_FIN_WAIT1] = "FIN-WAIT-1", [SOCK_ST_FIN_WAIT2] = "FIN-WAIT-2",
-	[SOCK_ST_TIME_WAIT] = "TIME-WAIT",  [SOCK_ST_CLOSE] = "UNCONN",
+	[SOCK_ST_UNKNOWN] = "UNKNOWN",	     [SOCK_ST_ESTABLISHED] = "ESTAB",
+	[SOCK_ST_SYN_SENT] = "SYN-SENT",     [SOCK_ST_SYN_RECV] = "SYN-RECV",
+	[SOCK_ST_FIN_WAIT1] = "FIN-WAIT-1",  [SOCK_ST_FIN_WAIT2] = "FIN-WAIT-2",
+	[SOCK_ST_TIME_WAIT] = "TIME-WAIT",   [SOCK_ST_CLOSE] = "UNCONN",
 	[SOCK_ST_CLOSE_WAIT] = "CLOSE-WAIT", [SOCK_ST_LAST_ACK] = "LAST-ACK",
-	[SOCK_ST_LISTEN] = "LISTEN",        [SOCK_ST_CLOSING] = "CLOSING",
+	[SOCK_ST_LISTEN] = "LISTEN",	     [SOCK_ST_CLOSING] = "CLOSING",
 	[SOCK_ST_NEW_SYN_RECV] = "SYN-RECV",
 };
 
 static const char *const json_names[SOCK_ST_MAX] = {
-	[SOCK_ST_UNKNOWN] = "UNKNOWN",       [SOCK_ST_ESTABLISHED] = "ESTABLISHED",
+	[SOCK_ST_UNKNOWN] = "UNKNOWN",	     [SOCK_ST_ESTABLISHED] = "ESTABLISHED",
 	[SOCK_ST_SYN_SENT] = "SYN_SENT",     [SOCK_ST_SYN_RECV] = "SYN_RECV",
 	[SOCK_ST_FIN_WAIT1] = "FIN_WAIT1",   [SOCK_ST_FIN_WAIT2] = "FIN_WAIT2",
 	[SOCK_ST_TIME_WAIT] = "TIME_WAIT",   [SOCK_ST_CLOSE] = "CLOSE",
 	[SOCK_ST_CLOSE_WAIT] = "CLOSE_WAIT", [SOCK_ST_LAST_ACK] = "LAST_ACK",
-	[SOCK_ST_LISTEN] = "LISTEN",         [SOCK_ST_CLOSING] = "CLOSING",
+	[SOCK_ST_LISTEN] = "LISTEN",	     [SOCK_ST_CLOSING] = "CLOSING",
 	[SOCK_ST_NEW_SYN_RECV] = "SYN_RECV",
 };
 
@@ -43,9 +43,9 @@ const char *sock_state_json_name(const struct sock_entry *s)
 const char *sock_proto_name(enum sock_proto p)
 {
 	static const char *const names[PROTO_MAX] = {
-		[PROTO_TCP] = "tcp",           [PROTO_UDP] = "udp",
-		[PROTO_RAW] = "raw",           [PROTO_UNIX_STREAM] = "u_str",
-		[PROTO_UNIX_DGRAM] = "u_dgr",  [PROTO_UNIX_SEQPACKET] = "u_seq",
+		[PROTO_TCP] = "tcp",	      [PROTO_UDP] = "udp",
+		[PROTO_RAW] = "raw",	      [PROTO_UNIX_STREAM] = "u_str",
+		[PROTO_UNIX_DGRAM] = "u_dgr", [PROTO_UNIX_SEQPACKET] = "u_seq",
 	};
 
 	return (unsigned)p < PROTO_MAX ? names[p] : "?";

@@ -32,8 +32,8 @@ enum sock_proto {
 };
 
 #define PROTO_BIT(p) (1u << (p))
-#define PROTO_UNIX_MASK                                                     \
-	(PROTO_BIT(PROTO_UNIX_STREAM) | PROTO_BIT(PROTO_UNIX_DGRAM) |    \
+#define PROTO_UNIX_MASK                                               \
+	(PROTO_BIT(PROTO_UNIX_STREAM) | PROTO_BIT(PROTO_UNIX_DGRAM) | \
 	 PROTO_BIT(PROTO_UNIX_SEQPACKET))
 
 /* Kernel TCP states (include/net/tcp_states.h). */
@@ -55,23 +55,23 @@ enum sock_state {
 };
 
 #define SOCK_STATE_BIT(s) (1u << (s))
-#define SOCK_STATES_ALL   (((1u << SOCK_ST_MAX) - 1) & ~1u)
+#define SOCK_STATES_ALL	  (((1u << SOCK_ST_MAX) - 1) & ~1u)
 
 /* Timer kinds as inet_diag reports them in idiag_timer. */
 enum sock_timer {
 	SOCK_TIMER_NONE = 0,
-	SOCK_TIMER_ON = 1,        /* retransmit */
+	SOCK_TIMER_ON = 1, /* retransmit */
 	SOCK_TIMER_KEEPALIVE = 2,
 	SOCK_TIMER_TIMEWAIT = 3,
-	SOCK_TIMER_PERSIST = 4,   /* zero window probe */
+	SOCK_TIMER_PERSIST = 4, /* zero window probe */
 };
 
 /* SK_MEMINFO_* indices (linux/sock_diag.h); we keep the first nine. */
 #define SOCK_MEM_VARS 9
 
 enum sock_has {
-	SOCK_HAS_INFO = 1 << 0,   /* tcp_info (tcpi_len bytes valid, rest zero) */
-	SOCK_HAS_MEM = 1 << 1,    /* skmem[0..nr_skmem) */
+	SOCK_HAS_INFO = 1 << 0, /* tcp_info (tcpi_len bytes valid, rest zero) */
+	SOCK_HAS_MEM = 1 << 1,	/* skmem[0..nr_skmem) */
 	SOCK_HAS_TIMER = 1 << 2,
 	SOCK_HAS_CONG = 1 << 3,
 	SOCK_HAS_UID = 1 << 4,
@@ -81,14 +81,14 @@ enum sock_has {
 };
 
 struct sock_entry {
-	uint8_t proto;  /* enum sock_proto */
-	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
-	uint8_t state;  /* enum sock_state */
-	uint8_t timer;  /* enum sock_timer */
-	uint8_t retrans; /* timer retransmit/probe count */
-	uint8_t shutdown; /* bit 0: no receive, bit 1: no send */
+	uint8_t proto;	   /* enum sock_proto */
+	uint8_t family;	   /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t state;	   /* enum sock_state */
+	uint8_t timer;	   /* enum sock_timer */
+	uint8_t retrans;   /* timer retransmit/probe count */
+	uint8_t shutdown;  /* bit 0: no receive, bit 1: no send */
 	uint16_t tcpi_len; /* bytes of tcpi the kernel gave (old kernels: fewer) */
-	uint32_t has; /* enum sock_has */
+	uint32_t has;	   /* enum sock_has */
 	uint8_t local[16];
 	uint8_t remote[16];
 	uint16_t lport;

@@ -8,8 +8,8 @@
 #include "base/strbuf.h"
 
 /* True when the kernel's tcp_info was long enough to carry field f. */
-#define TCPI_HAS(s, f)                                                                  \
-	((s)->has & SOCK_HAS_INFO &&                                                    \
+#define TCPI_HAS(s, f)               \
+	((s)->has & SOCK_HAS_INFO && \
 	 offsetof(struct tcp_info, f) + sizeof((s)->tcpi.f) <= (s)->tcpi_len)
 
 #define COL_NETID 6
@@ -100,7 +100,8 @@ static size_t fmt_endpoint(const struct sock_render *r, const struct sock_entry 
 		if (local && s->unix_path && s->unix_path_len) {
 			if (s->unix_abstract)
 				buf[n++] = '@';
-			memcpy(buf + n, s->unix_path, s->unix_path_len < 256 ? s->unix_path_len : 256);
+			memcpy(buf + n, s->unix_path,
+			       s->unix_path_len < 256 ? s->unix_path_len : 256);
 			n += s->unix_path_len < 256 ? s->unix_path_len : 256;
 		} else {
 			buf[n++] = '*';
@@ -122,7 +123,7 @@ static size_t fmt_endpoint(const struct sock_render *r, const struct sock_entry 
 		return n;
 	}
 	name = r->o.numeric || !r->o.svc ? NULL :
-					    services_name(r->o.svc, port, s->proto == PROTO_UDP);
+					   services_name(r->o.svc, port, s->proto == PROTO_UDP);
 	if (name) {
 		size_t len = strnlen(name, 32);
 
@@ -216,8 +217,7 @@ static void text_info(struct sock_render *r, const struct sock_entry *s)
 	if (TCPI_HAS(s, tcpi_bytes_acked) && t->tcpi_bytes_acked)
 		outbuf_addf(ob, " bytes_acked:%llu", (unsigned long long)t->tcpi_bytes_acked);
 	if (TCPI_HAS(s, tcpi_bytes_received) && t->tcpi_bytes_received)
-		outbuf_addf(ob, " bytes_received:%llu",
-			    (unsigned long long)t->tcpi_bytes_received);
+		outbuf_addf(ob, " bytes_received:%llu", (unsigned long long)t->tcpi_bytes_received);
 	if (TCPI_HAS(s, tcpi_segs_in))
 		outbuf_addf(ob, " segs_out:%u segs_in:%u", t->tcpi_segs_out, t->tcpi_segs_in);
 	if (t->tcpi_retrans || t->tcpi_total_retrans)
@@ -387,7 +387,7 @@ static void json_extras(struct sock_render *r, const struct sock_entry *s)
 		json_info(ob, s);
 	if (r->o.memory && s->has & SOCK_HAS_MEM) {
 		static const char *const keys[SOCK_MEM_VARS] = {
-			"rmem_alloc", "rcvbuf",   "wmem_alloc", "sndbuf", "fwd_alloc",
+			"rmem_alloc",  "rcvbuf", "wmem_alloc", "sndbuf", "fwd_alloc",
 			"wmem_queued", "optmem", "backlog",    "drops",
 		};
 
@@ -475,12 +475,13 @@ static void render_csv(struct sock_render *r, const struct sock_entry *s)
 		outbuf_addu64(ob, nums[i]);
 	}
 	if (r->o.processes) {
-		const struct proc_ref *p = r->o.procs ? proc_table_first(r->o.procs, s->inode) : NULL;
+		const struct proc_ref *p =
+			r->o.procs ? proc_table_first(r->o.procs, s->inode) : NULL;
 		struct strbuf sb = STRBUF_INIT;
 
 		for (; p; p = proc_table_next(r->o.procs, p))
-			strbuf_addf(&sb, "%s%s/%d", sb.len ? ";" : "", proc_table_comm(r->o.procs, p),
-				    p->pid);
+			strbuf_addf(&sb, "%s%s/%d", sb.len ? ";" : "",
+				    proc_table_comm(r->o.procs, p), p->pid);
 		outbuf_addch(ob, ',');
 		outbuf_add_csv_str(ob, sb.buf, sb.len);
 		strbuf_release(&sb);

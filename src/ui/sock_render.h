@@ -32,7 +32,7 @@ struct sock_render_opts {
 	bool show_netid; /* more than one protocol selected */
 	bool show_state; /* more than one state selected */
 	bool wide_addrs; /* IPv6 possible: wider address columns */
-	bool numeric;    /* ports as numbers (-n) */
+	bool numeric;	 /* ports as numbers (-n) */
 	bool processes, info, extended, memory, timers;
 	bool no_header;
 	const struct services *svc; /* port names when !numeric, or NULL */

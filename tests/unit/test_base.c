@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -160,7 +160,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strbuf_basic), cmocka_unit_test(test_strbuf_cap),
-		cmocka_unit_test(test_fmt_u64),      cmocka_unit_test(test_outbuf),
+		cmocka_unit_test(test_fmt_u64),	     cmocka_unit_test(test_outbuf),
 		cmocka_unit_test(test_outbuf_epipe), cmocka_unit_test(test_u64map),
 	};
 

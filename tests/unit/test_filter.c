@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
 #include <cmocka.h>
 // clang-format on
 

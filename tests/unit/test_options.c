@@ -63,11 +63,15 @@ static void test_watch_vs_raw(void **state)
 	assert_int_equal(o.protos, PROTO_BIT(PROTO_RAW));
 	assert_true(o.watch_sec == 0);
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "-ta", "-w", "2.5", NULL }), 0);
+	assert_int_equal(
+		parse(&o, &err, (const char *const[]){ "sockets", "-ta", "-w", "2.5", NULL }), 0);
 	assert_int_equal(o.protos, PROTO_BIT(PROTO_TCP));
 	assert_true(o.watch_sec == 2.5);
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--watch=1", "--iterations", "3", NULL }), 0);
+	assert_int_equal(
+		parse(&o, &err,
+		      (const char *const[]){ "sockets", "--watch=1", "--iterations", "3", NULL }),
+		0);
 	assert_true(o.watch_sec == 1);
 	assert_int_equal(o.watch_count, 3);
 	sock_opts_release(&o);
@@ -80,7 +84,10 @@ static void test_long_and_values(void **state)
 	struct sock_opts o;
 
 	(void)state;
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--json", "--group-by", "raddr/24", "--top=5", "-N", "ns1", NULL }), 0);
+	assert_int_equal(parse(&o, &err,
+			       (const char *const[]){ "sockets", "--json", "--group-by", "raddr/24",
+						      "--top=5", "-N", "ns1", NULL }),
+			 0);
 	assert_int_equal(o.format, OUT_JSON);
 	assert_string_equal(o.group_by, "raddr/24");
 	assert_int_equal(o.top, 5);
@@ -98,17 +105,22 @@ static void test_errors(void **state)
 	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "-Q", NULL }), -EINVAL);
 	assert_non_null(strstr(err.buf, "'-Q'"));
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--bogus", NULL }), -EINVAL);
+	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--bogus", NULL }),
+			 -EINVAL);
 	assert_non_null(strstr(err.buf, "'--bogus'"));
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--top", "0", NULL }), -EINVAL);
+	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--top", "0", NULL }),
+			 -EINVAL);
 	assert_non_null(strstr(err.buf, "'0'"));
 	sock_opts_release(&o);
 	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "-N", NULL }), -EINVAL);
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--json=1", NULL }), -EINVAL);
+	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "--json=1", NULL }),
+			 -EINVAL);
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "-F", "/nonexistent/f", NULL }), -EINVAL);
+	assert_int_equal(
+		parse(&o, &err, (const char *const[]){ "sockets", "-F", "/nonexistent/f", NULL }),
+		-EINVAL);
 	assert_non_null(strstr(err.buf, "/nonexistent/f"));
 	sock_opts_release(&o);
 	strbuf_release(&err);
@@ -120,13 +132,18 @@ static void test_filter_words(void **state)
 	struct sock_opts o;
 
 	(void)state;
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "-t", "state", "established", "dport", "=", ":22", "-n", NULL }), 0);
+	assert_int_equal(parse(&o, &err,
+			       (const char *const[]){ "sockets", "-t", "state", "established",
+						      "dport", "=", ":22", "-n", NULL }),
+			 0);
 	assert_true(o.numeric);
 	assert_string_equal(o.filter_text, "state established dport = :22");
 	assert_int_equal(o.states, SOCK_STATE_BIT(SOCK_ST_ESTABLISHED));
 	assert_true(o.filter.root >= 0);
 	sock_opts_release(&o);
-	assert_int_equal(parse(&o, &err, (const char *const[]){ "sockets", "dport", "=", ":notaport", NULL }), -EINVAL);
+	assert_int_equal(parse(&o, &err,
+			       (const char *const[]){ "sockets", "dport", "=", ":notaport", NULL }),
+			 -EINVAL);
 	/* the message quotes the filter and points at the bad token */
 	assert_non_null(strstr(err.buf, "dport = :notaport"));
 	assert_non_null(strstr(err.buf, "^"));
@@ -137,7 +154,7 @@ static void test_filter_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ss_flags),      cmocka_unit_test(test_watch_vs_raw),
+		cmocka_unit_test(test_ss_flags),	cmocka_unit_test(test_watch_vs_raw),
 		cmocka_unit_test(test_long_and_values), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_filter_words),
 	};

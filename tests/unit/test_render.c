@@ -40,9 +40,16 @@ static char *render(const struct sock_render_opts *o, const struct sock_entry *s
 static struct sock_entry estab4(void)
 {
 	struct sock_entry s = {
-		.proto = PROTO_TCP, .family = AF_INET, .state = SOCK_ST_ESTABLISHED,
-		.lport = 22, .rport = 51000, .recv_q = 5, .send_q = 7, .uid = 1000,
-		.inode = 4242, .cookie = 77,
+		.proto = PROTO_TCP,
+		.family = AF_INET,
+		.state = SOCK_ST_ESTABLISHED,
+		.lport = 22,
+		.rport = 51000,
+		.recv_q = 5,
+		.send_q = 7,
+		.uid = 1000,
+		.inode = 4242,
+		.cookie = 77,
 	};
 
 	inet_pton(AF_INET, "10.0.0.1", s.local);
@@ -79,18 +86,22 @@ static void test_json_processes_and_unix(void **state)
 {
 	struct proc_table t;
 	struct sock_render_opts o = { .format = RENDER_JSON, .processes = true, .procs = &t };
-	struct sock_entry s = { .proto = PROTO_UNIX_STREAM, .family = AF_UNIX,
-				.state = SOCK_ST_LISTEN, .inode = 9, .unix_path = "/run/a\"b",
+	struct sock_entry s = { .proto = PROTO_UNIX_STREAM,
+				.family = AF_UNIX,
+				.state = SOCK_ST_LISTEN,
+				.inode = 9,
+				.unix_path = "/run/a\"b",
 				.unix_path_len = 8 };
 
 	(void)state;
 	proc_table_init(&t);
 	proc_table_add(&t, 9, 100, 4, proc_table_add_comm(&t, "sshd"));
-	assert_string_equal(render(&o, &s, 1),
-			    "[\n{\"proto\":\"u_str\",\"family\":\"unix\",\"state\":\"LISTEN\","
-			    "\"local_addr\":\"/run/a\\\"b\",\"local_port\":9,\"remote_addr\":\"*\","
-			    "\"remote_port\":0,\"recv_q\":0,\"send_q\":0,\"uid\":0,\"inode\":9,"
-			    "\"cookie\":0,\"processes\":[{\"pid\":100,\"fd\":4,\"comm\":\"sshd\"}]}\n]\n");
+	assert_string_equal(
+		render(&o, &s, 1),
+		"[\n{\"proto\":\"u_str\",\"family\":\"unix\",\"state\":\"LISTEN\","
+		"\"local_addr\":\"/run/a\\\"b\",\"local_port\":9,\"remote_addr\":\"*\","
+		"\"remote_port\":0,\"recv_q\":0,\"send_q\":0,\"uid\":0,\"inode\":9,"
+		"\"cookie\":0,\"processes\":[{\"pid\":100,\"fd\":4,\"comm\":\"sshd\"}]}\n]\n");
 	o.format = RENDER_TABLE;
 	o.no_header = true;
 	proc_table_add(&t, 9, 101, 7, proc_table_add_comm(&t, "sshd"));
@@ -108,8 +119,9 @@ static void test_table(void **state)
 
 	(void)state;
 	got = render(&o, &s, 1);
-	assert_string_equal(got, "State      Recv-Q Send-Q Local Address:Port       Peer Address:Port\n"
-				 "ESTAB      5      7      10.0.0.1:22              10.0.0.2:51000\n");
+	assert_string_equal(got,
+			    "State      Recv-Q Send-Q Local Address:Port       Peer Address:Port\n"
+			    "ESTAB      5      7      10.0.0.1:22              10.0.0.2:51000\n");
 	o.no_header = true;
 	o.show_state = false;
 	s.family = AF_INET6;
@@ -154,8 +166,10 @@ static void test_short_tcp_info(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json), cmocka_unit_test(test_json_processes_and_unix),
-		cmocka_unit_test(test_table), cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_processes_and_unix),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_short_tcp_info),
 	};
 
