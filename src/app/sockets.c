@@ -42,9 +42,10 @@ struct sockets_run {
 static const char usage[] =
 	"usage: connmon sockets [-tuwxlanrpiemoH46] [-N NETNS] [-F FILE] [--json|--csv]\n"
 	"                       [--group-by KEY [--top N] | --count | --sort KEY [--top N]]\n"
-	"                       [-w SEC [--iterations N]] [FILTER]\n"
+	"                       [-w SEC [--iterations N]] [--procfs] [FILTER]\n"
 	"  KEY for --group-by: state proto raddr laddr rport lport pair uid proc, with /PREFIX for addresses\n"
 	"  KEY for --sort: state laddr raddr lport rport recv_q send_q uid inode\n"
+	"  --procfs reads /proc/net/* instead of sock_diag (no cookies, memory, TCP internals)\n"
 	"  FILTER: ss's filter grammar, see docs/FILTERS.md\n";
 
 static bool popcount_gt1(uint32_t v)

@@ -182,7 +182,7 @@ static const struct long_opt long_opts[] = {
 	{ "filter", 'F', true },     { "json", 0, false },	  { "csv", 0, false },
 	{ "count", 0, false },	     { "group-by", 0, true },	  { "top", 0, true },
 	{ "sort", 0, true },	     { "watch", 0, true },	  { "iterations", 0, true },
-	{ "help", 'h', false },
+	{ "help", 'h', false },	     { "procfs", 0, false },
 };
 
 static int long_value_flag(struct sock_opts *o, const char *name, const char *val,
@@ -241,6 +241,8 @@ static int long_flag(struct sock_opts *o, const char *arg, int argc, char **argv
 			o->format = OUT_CSV;
 		else if (!strcmp(lo->name, "count"))
 			o->count = true;
+		else if (!strcmp(lo->name, "procfs"))
+			o->procfs = true;
 		else
 			return long_value_flag(o, lo->name, val, err);
 		return 0;

@@ -15,7 +15,7 @@
  *   -w SEC is the only flag whose meaning depends on an argument: `-w` alone
  *   (or followed by another flag) is ss's RAW; `-w 2` / `--watch 2` repeats.
  *   --json --csv --group-by KEY --top N --count --sort KEY --watch SEC
- *   --iterations N --yes --help
+ *   --iterations N --yes --help --procfs
  *
  * sock_opts_parse() fills *o from argv (argv[0] is the command name) and
  * returns 0, or -EINVAL with a message naming the bad word in *err (the
@@ -54,6 +54,7 @@ struct sock_opts {
 	bool count;		 /* --count */
 	bool yes;		 /* --yes (kill) */
 	bool help;		 /* -h/--help: print usage, nothing else */
+	bool procfs;		 /* --procfs: read /proc/net even when sock_diag works */
 	double watch_sec;	 /* -w/--watch SEC, 0 = once */
 	long watch_count;	 /* --interval-count N, 0 = forever */
 	struct filter filter;
