@@ -171,13 +171,47 @@ static const char *timer_name(unsigned t)
 	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
 
+/* ss's timer form: "2min3sec", "59sec", "200ms". */
+static void add_duration_ms(struct outbuf *ob, uint32_t ms)
+{
+	bool any = false;
+
+	if (ms >= 60000) {
+		outbuf_addf(ob, "%umin", ms / 60000);
+		ms %= 60000;
+		any = true;
+	}
+	if (ms >= 1000) {
+		outbuf_addf(ob, "%usec", ms / 1000);
+		ms %= 1000;
+		any = true;
+	}
+	if (ms || !any)
+		outbuf_addf(ob, "%ums", ms);
+}
+
+/* Bits per second as ss prints them: "218Gbps", "1.5Mbps". */
+static void add_bps(struct outbuf *ob, const char *label, double bps)
+{
+	static const char *const units[] = { "bps", "Kbps", "Mbps", "Gbps", "Tbps" };
+	unsigned u = 0;
+
+	while (bps >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		bps /= 1000;
+		u++;
+	}
+	outbuf_addf(ob, " %s %.3g%s", label, bps, units[u]);
+}
+
 static void text_extras(struct sock_render *r, const struct sock_entry *s)
 {
 	struct outbuf *ob = r->out;
 
-	if (r->o.timers && s->has & SOCK_HAS_TIMER && s->timer)
-		outbuf_addf(ob, " timer:(%s,%ums,%u)", timer_name(s->timer), s->expires_ms,
-			    s->retrans);
+	if (r->o.timers && s->has & SOCK_HAS_TIMER && s->timer) {
+		outbuf_addf(ob, " timer:(%s,", timer_name(s->timer));
+		add_duration_ms(ob, s->expires_ms);
+		outbuf_addf(ob, ",%u)", s->retrans);
+	}
 	if (r->o.extended) {
 		outbuf_addf(ob, " uid:%u ino:%llu", s->uid, (unsigned long long)s->inode);
 		if (s->has & SOCK_HAS_COOKIE)
@@ -224,14 +258,27 @@ static void text_info(struct sock_render *r, const struct sock_entry *s)
 		outbuf_addf(ob, " retrans:%u/%u", t->tcpi_retrans, t->tcpi_total_retrans);
 	if (t->tcpi_lost)
 		outbuf_addf(ob, " lost:%u", t->tcpi_lost);
+	/* ss's "send": what the congestion window allows per round trip. */
+	if (t->tcpi_rtt && t->tcpi_snd_mss && t->tcpi_snd_cwnd)
+		add_bps(ob, "send",
+			(double)t->tcpi_snd_cwnd * t->tcpi_snd_mss * 8.0 * 1e6 / t->tcpi_rtt);
 	outbuf_addf(ob, " lastsnd:%u lastrcv:%u lastack:%u", t->tcpi_last_data_sent,
 		    t->tcpi_last_data_recv, t->tcpi_last_ack_recv);
+	if (TCPI_HAS(s, tcpi_pacing_rate) && t->tcpi_pacing_rate && t->tcpi_pacing_rate != ~0ULL)
+		add_bps(ob, "pacing_rate", (double)t->tcpi_pacing_rate * 8);
 	if (TCPI_HAS(s, tcpi_delivery_rate) && t->tcpi_delivery_rate)
-		outbuf_addf(ob, " delivery_rate:%llubps",
-			    (unsigned long long)t->tcpi_delivery_rate * 8);
+		add_bps(ob, "delivery_rate", (double)t->tcpi_delivery_rate * 8);
+	if (TCPI_HAS(s, tcpi_delivered) && t->tcpi_delivered)
+		outbuf_addf(ob, " delivered:%u", t->tcpi_delivered);
+	if (TCPI_HAS(s, tcpi_busy_time) && t->tcpi_busy_time)
+		outbuf_addf(ob, " busy:%llums", (unsigned long long)t->tcpi_busy_time / 1000);
+	if (TCPI_HAS(s, tcpi_delivery_rate) && t->tcpi_delivery_rate_app_limited)
+		outbuf_addstr(ob, " app_limited");
 	outbuf_addf(ob, " rcv_space:%u rcv_ssthresh:%u", t->tcpi_rcv_space, t->tcpi_rcv_ssthresh);
 	if (TCPI_HAS(s, tcpi_min_rtt) && t->tcpi_min_rtt != ~0u)
 		outbuf_addf(ob, " minrtt:%.3g", t->tcpi_min_rtt / 1000.0);
+	if (TCPI_HAS(s, tcpi_snd_wnd))
+		outbuf_addf(ob, " snd_wnd:%u", t->tcpi_snd_wnd);
 }
 
 static void render_table(struct sock_render *r, const struct sock_entry *s)
@@ -368,6 +415,12 @@ static void json_info(struct outbuf *ob, const struct sock_entry *s)
 		json_u64(ob, "bytes_sent", t->tcpi_bytes_sent);
 	if (TCPI_HAS(s, tcpi_bytes_retrans))
 		json_u64(ob, "bytes_retrans", t->tcpi_bytes_retrans);
+	if (TCPI_HAS(s, tcpi_snd_wnd))
+		json_u64(ob, "snd_wnd", t->tcpi_snd_wnd);
+	if (TCPI_HAS(s, tcpi_delivery_rate)) {
+		outbuf_addstr(ob, ",\"app_limited\":");
+		outbuf_addstr(ob, t->tcpi_delivery_rate_app_limited ? "true" : "false");
+	}
 	if (s->has & SOCK_HAS_CONG) {
 		outbuf_addstr(ob, ",\"cong\":");
 		json_str(ob, s->cong, strnlen(s->cong, sizeof(s->cong)));

@@ -132,6 +132,26 @@ static void test_table(void **state)
 	assert_string_equal(got, "5      7      [::1]:22                 [::]:*\n");
 }
 
+static void test_timer_text(void **state)
+{
+	struct sock_render_opts o = {
+		.format = RENDER_TABLE, .numeric = true, .timers = true, .no_header = true
+	};
+	struct sock_entry s = estab4();
+
+	(void)state;
+	s.has |= SOCK_HAS_TIMER;
+	s.timer = SOCK_TIMER_KEEPALIVE;
+	s.expires_ms = 2 * 60000 + 3000 + 40;
+	s.retrans = 1;
+	assert_non_null(strstr(render(&o, &s, 1), " timer:(keepalive,2min3sec40ms,1)\n"));
+	s.timer = SOCK_TIMER_ON;
+	s.expires_ms = 200;
+	assert_non_null(strstr(render(&o, &s, 1), " timer:(on,200ms,1)\n"));
+	s.timer = SOCK_TIMER_NONE;
+	assert_null(strstr(render(&o, &s, 1), "timer"));
+}
+
 static void test_csv(void **state)
 {
 	struct sock_render_opts o = { .format = RENDER_CSV };
@@ -166,11 +186,9 @@ static void test_short_tcp_info(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_processes_and_unix),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_csv),
-		cmocka_unit_test(test_short_tcp_info),
+		cmocka_unit_test(test_json),  cmocka_unit_test(test_json_processes_and_unix),
+		cmocka_unit_test(test_table), cmocka_unit_test(test_timer_text),
+		cmocka_unit_test(test_csv),   cmocka_unit_test(test_short_tcp_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
