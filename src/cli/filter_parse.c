@@ -59,6 +59,10 @@ struct parser {
 	struct filter_error *err;
 	int family; /* ss's preferred_family; a "unix:" prefix changes it */
 	int depth;
+	/* Addresses of the host name the last parse_host() resolved, beyond the first. */
+	uint8_t more_families[FILTER_MAX_HOST_ADDRS];
+	uint8_t more_addrs[FILTER_MAX_HOST_ADDRS][16];
+	int nr_more;
 };
 
 static const struct {
@@ -252,6 +256,28 @@ static bool parse_plen(const char *s, int family, unsigned int max, unsigned int
 	return true;
 }
 
+/* A host name: the first address goes into h, the rest into p->more_* (an OR). */
+static int resolve_host(struct parser *p, const struct token *t, const char *name,
+			struct filter_host *h)
+{
+	uint8_t fams[FILTER_MAX_HOST_ADDRS];
+	uint8_t addrs[FILTER_MAX_HOST_ADDRS][16];
+	int n = p->r->host_addrs(p->r->ctx, name, p->family, fams, addrs, FILTER_MAX_HOST_ADDRS);
+
+	if (n <= 0)
+		return fail(
+			p, t,
+			"'%.60s' is neither an address nor a host name that resolves; expected a.b.c.d[/len], [v6addr][/len], a host name or :port",
+			name);
+	h->family = fams[0];
+	memcpy(h->addr, addrs[0], 16);
+	h->prefix_len = fams[0] == AF_INET ? 32 : 128;
+	p->nr_more = n - 1;
+	memcpy(p->more_families, fams + 1, (size_t)(n - 1));
+	memcpy(p->more_addrs, addrs + 1, (size_t)(n - 1) * 16);
+	return 0;
+}
+
 /* get_prefix_1(): "any"/"all"/"default", IPv4 or IPv6 with optional /len. */
 static int parse_prefix(struct parser *p, const struct token *t, char *addr, struct filter_host *h)
 {
@@ -275,6 +301,8 @@ static int parse_prefix(struct parser *p, const struct token *t, char *addr, str
 				addr);
 		h->family = AF_INET6;
 		max = 128;
+	} else if (!slash && !parse_ipv4(addr, h->addr) && p->r && p->r->host_addrs) {
+		return resolve_host(p, t, addr, h);
 	} else {
 		if ((p->family != AF_UNSPEC && p->family != AF_INET) || !parse_ipv4(addr, h->addr))
 			return fail(
@@ -400,8 +428,23 @@ static int host_term(struct parser *p, const struct token *kw)
 	t = operand(p, kw, NULL, "an address such as 10.0.0.0/8, [::1]:22 or :80");
 	if (!t)
 		return -EINVAL;
+	p->nr_more = 0;
 	ret = parse_host(p, t, false, &n.u.host);
-	return ret < 0 ? ret : add(p, &n);
+	if (ret < 0)
+		return ret;
+	ret = add(p, &n);
+	/* A name with several addresses matches any of them, as in ss. */
+	for (int i = 0; i < p->nr_more && ret >= 0; i++) {
+		struct filter_node alt = n, or = { .kind = FILTER_OR };
+
+		alt.u.host.family = p->more_families[i];
+		memcpy(alt.u.host.addr, p->more_addrs[i], 16);
+		alt.u.host.prefix_len = alt.u.host.family == AF_INET ? 32 : 128;
+		or.u.bin.left = ret;
+		or.u.bin.right = add(p, &alt);
+		ret = add(p, & or);
+	}
+	return ret;
 }
 
 /* ss: sport >= X is S_GE, > is NOT(S_LE), < is NOT(S_GE), = is SCOND, != NOT(SCOND). */

@@ -42,6 +42,13 @@ struct filter_resolver {
 	int (*dev_index)(void *ctx, const char *name, uint32_t *ifindex);
 	/* Service name ("ssh", "http") -> port; returns 0 or -ENOENT. NULL: numeric only. */
 	int (*service_port)(void *ctx, const char *name, uint16_t *port);
+	/*
+	 * Host name -> addresses, as ss resolves "dst example.com": fills up to
+	 * max (family, 16-byte address) pairs and returns how many, or -ENOENT.
+	 * family restricts the lookup (AF_UNSPEC: both).  NULL: numeric only.
+	 */
+	int (*host_addrs)(void *ctx, const char *name, int family, uint8_t *families,
+			  uint8_t (*addrs)[16], int max);
 	void *ctx;
 	/*
 	 * ss's preferred family (-4, -6, -x, -f): AF_UNSPEC (0) normally.
@@ -50,6 +57,9 @@ struct filter_resolver {
 	 */
 	int family;
 };
+
+/* How many addresses of one host name a filter condition matches (an OR of them). */
+#define FILTER_MAX_HOST_ADDRS 16
 
 int filter_parse(struct filter *f, const char *text, const struct filter_resolver *r,
 		 struct filter_error *err);

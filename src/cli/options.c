@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +290,43 @@ static int dev_index(void *ctx, const char *name, uint32_t *ifindex)
 	return 0;
 }
 
+/* getaddrinfo() for filter host names; numeric-looking words are not names. */
+static int host_addrs(void *ctx, const char *name, int family, uint8_t *families,
+		      uint8_t (*addrs)[16], int max)
+{
+	struct addrinfo hints = { .ai_family = family == AF_UNIX ? AF_UNSPEC : family,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	int n = 0;
+
+	(void)ctx;
+	if (strspn(name, "0123456789.") == strlen(name) || getaddrinfo(name, NULL, &hints, &res))
+		return -ENOENT;
+	for (ai = res; ai && n < max; ai = ai->ai_next) {
+		uint8_t a[16] = { 0 };
+		bool dup = false;
+
+		if (ai->ai_family == AF_INET)
+			memcpy(a,
+			       &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr,
+			       4);
+		else if (ai->ai_family == AF_INET6)
+			memcpy(a,
+			       &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr,
+			       16);
+		else
+			continue;
+		for (int i = 0; i < n; i++)
+			dup |= families[i] == ai->ai_family && !memcmp(addrs[i], a, 16);
+		if (dup)
+			continue;
+		families[n] = (uint8_t)ai->ai_family;
+		memcpy(addrs[n++], a, 16);
+	}
+	freeaddrinfo(res);
+	return n ? n : -ENOENT;
+}
+
 static int service_port(void *ctx, const char *name, uint16_t *port)
 {
 	return services_port(ctx, name, port);
@@ -323,6 +362,7 @@ static int parse_filter(struct sock_opts *o, struct strbuf *text, struct strbuf 
 	struct services svc;
 	struct filter_resolver r = { .dev_index = dev_index,
 				     .service_port = service_port,
+				     .host_addrs = host_addrs,
 				     .family = preferred_family(o) };
 	struct filter_error ferr = { 0 };
 	int ret;

@@ -30,8 +30,7 @@ U = ["-u", "-a"]
 # (ss/connmon flags, filter words[, state]).  Flags are passed unchanged to
 # both tools.  The optional state is the one ss selects when it prints no State
 # column and the filter words do not name it (ss hides the column whenever a
-# single state is selected).  Host names (`src localhost`) are left out:
-# connmon does not resolve them, by design.
+# single state is selected).  Host names resolve through /etc/hosts here.
 CASES = [
     # flags alone
     (["-t", "-a"], []),
@@ -53,6 +52,8 @@ CASES = [
     (["-x"], []),
     (["-w", "-a"], []),
     (["-tan"], []),
+    (["-tan"], ["src", "localhost"]),
+    (["-tan"], ["dst", "localhost", "or", "sport", "=", ":8080"]),
     (["-tul4n"], []),
     # state names and groups
     (T, ["state", "all"]),

@@ -47,6 +47,27 @@ static int fake_svc(void *ctx, const char *name, uint16_t *port)
 
 static const struct filter_resolver resolver = { .dev_index = fake_dev, .service_port = fake_svc };
 
+/* "web" has an IPv4 and an IPv6 address; "db" only IPv4; nothing else resolves. */
+static int fake_hosts(void *ctx, const char *name, int family, uint8_t *families,
+		      uint8_t (*addrs)[16], int max)
+{
+	int n = 0;
+
+	(void)ctx;
+	if (strcmp(name, "web") && strcmp(name, "db"))
+		return -ENOENT;
+	if (family != AF_INET6 && n < max) {
+		families[n] = AF_INET;
+		memset(addrs[n], 0, 16);
+		inet_pton(AF_INET, strcmp(name, "web") ? "10.0.0.9" : "10.0.0.1", addrs[n++]);
+	}
+	if (!strcmp(name, "web") && family != AF_INET && n < max) {
+		families[n] = AF_INET6;
+		inet_pton(AF_INET6, "2001:db8::1", addrs[n++]);
+	}
+	return n ? n : -ENOENT;
+}
+
 static void dump_node(const struct filter *f, int i, struct strbuf *sb)
 {
 	static const char *const ops[] = { "=", "!=", "<", ">", "<=", ">=" };
@@ -131,6 +152,41 @@ static void expect_tree(const char *text, const char *want)
 
 	if (strcmp(got, want))
 		fail_msg("filter '%s'\n  got  %s\n  want %s", text, got, want);
+	free(got);
+	filter_release(&f);
+}
+
+static void test_host_names(void **state)
+{
+	struct filter_resolver r = resolver;
+	struct filter f;
+	char *got;
+
+	(void)state;
+	r.host_addrs = fake_hosts;
+	/* every address of the name, OR-ed, with the port on each (ss's aafilter chain) */
+	got = parsed("dst web:80", &r, &f);
+	assert_string_equal(got, "(or dst 10.0.0.1/32:80 dst 2001:db8::1/128:80)");
+	free(got);
+	filter_release(&f);
+	got = parsed("src db and not dst web", &r, &f);
+	assert_string_equal(got,
+			    "(and src 10.0.0.9/32 (not (or dst 10.0.0.1/32 dst 2001:db8::1/128)))");
+	free(got);
+	filter_release(&f);
+	r.family = AF_INET6; /* -6: only the IPv6 address */
+	got = parsed("dst web", &r, &f);
+	assert_string_equal(got, "dst 2001:db8::1/128");
+	free(got);
+	filter_release(&f);
+	r.family = AF_UNSPEC;
+	got = parsed("dst nosuch", &r, &f);
+	assert_non_null(strstr(got, "ERR@4+6: 'nosuch' is neither an address nor a host name"));
+	free(got);
+	filter_release(&f);
+	/* without a resolver, names stay errors */
+	got = parsed("dst web", &resolver, &f);
+	assert_non_null(strstr(got, "ERR@4+3"));
 	free(got);
 	filter_release(&f);
 }
@@ -629,10 +685,11 @@ static void test_compile_too_big(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_forms),    cmocka_unit_test(test_parse_states),
-		cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_parse_depth),
-		cmocka_unit_test(test_eval),	       cmocka_unit_test(test_differential),
-		cmocka_unit_test(test_compile_shapes), cmocka_unit_test(test_compile_too_big),
+		cmocka_unit_test(test_parse_forms),	cmocka_unit_test(test_parse_states),
+		cmocka_unit_test(test_host_names),	cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_depth),	cmocka_unit_test(test_eval),
+		cmocka_unit_test(test_differential),	cmocka_unit_test(test_compile_shapes),
+		cmocka_unit_test(test_compile_too_big),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
