@@ -99,6 +99,19 @@ static int fallback_protos(struct sock_walk *w, const struct sockdiag_query *q, 
 	return procnet_dump("/proc", &pq, filtered_visit, c, &st);
 }
 
+/* Says once per run when the kernel's answer was not the whole truth. */
+static void warn_dump(struct sock_walk *w)
+{
+	if (w->stats.interrupted && !w->dump_warned)
+		fprintf(stderr,
+			"connmon: sockets changed while the kernel dumped them (NLM_F_DUMP_INTR); the list may miss or repeat a few\n");
+	if (w->stats.nr_bad && !w->dump_warned)
+		fprintf(stderr,
+			"connmon: skipped %llu malformed netlink messages from the kernel\n",
+			(unsigned long long)w->stats.nr_bad);
+	w->dump_warned |= w->stats.interrupted || w->stats.nr_bad;
+}
+
 int sock_walk_run(struct sock_walk *w, sock_visit_fn visit, void *arg)
 {
 	const struct sock_opts *o = w->opts;
@@ -133,6 +146,7 @@ int sock_walk_run(struct sock_walk *w, sock_visit_fn visit, void *arg)
 	ret = sockdiag_dump(w->sd, &q, filtered_visit, &c, &w->stats);
 	if (!ret)
 		ret = fallback_protos(w, &q, &c);
+	warn_dump(w);
 	sockdiag_bytecode_release(&bc);
 	sockdiag_bytecode_release(&bc6);
 	return ret;

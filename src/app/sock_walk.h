@@ -24,6 +24,7 @@ struct sock_walk {
 	struct proc_table procs; /* filled when opts->processes (or want_procs) */
 	bool want_procs;	 /* map processes even without -p (summary, group-by proc) */
 	bool procs_warned;
+	bool dump_warned; /* interrupted or malformed dump already reported */
 	struct sockdiag_stats stats;
 };
 
