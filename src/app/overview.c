@@ -155,7 +155,13 @@ static void print_text(struct outbuf *ob, const struct summary_data *d)
 
 static void print_json(struct outbuf *ob, const struct summary_data *d)
 {
-	outbuf_addf(ob, "{\"time\":%lld,", (long long)time(NULL));
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	outbuf_addf(ob, "{\"time\":\"%s\",", when);
 	summary_json_totals(ob, d);
 	outbuf_addch(ob, ',');
 	summary_json_states(ob, d);
