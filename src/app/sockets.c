@@ -462,6 +462,7 @@ int cmd_sockets(int argc, char **argv)
 		sock_opts_release(&o);
 		return 1;
 	}
+	r.walk.want_procs = o.group_by && r.group.key == GROUP_PROC;
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	init_render(&r);
 	ret = o.watch_sec > 0 ? run_loop(&r) : run_once(&r);
