@@ -176,25 +176,5 @@ static void print_json(struct outbuf *ob, const struct summary_data *d)
 
 int cmd_overview(int argc, char **argv)
 {
-	struct summary_data d;
-	struct outbuf ob;
-	int ret = summary_collect(&d, argc, argv);
-
-	if (ret) {
-		summary_data_release(&d);
-		return ret;
-	}
-	outbuf_init(&ob, STDOUT_FILENO, 16384);
-	if (d.opts.format == OUT_JSON)
-		print_json(&ob, &d);
-	else
-		print_text(&ob, &d);
-	ret = outbuf_flush(&ob);
-	outbuf_release(&ob);
-	summary_data_release(&d);
-	if (ret < 0 && ret != -EPIPE) {
-		fprintf(stderr, "connmon: cannot write output: %s\n", strerror(-ret));
-		return 1;
-	}
-	return 0;
+	return summary_run(argc, argv, print_text, print_json);
 }

@@ -647,7 +647,7 @@ static void print_text(struct outbuf *ob, const struct summary_data *d)
 	text_peers(ob, d);
 }
 
-int cmd_summary(int argc, char **argv)
+int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn)
 {
 	struct summary_data d;
 	struct outbuf ob;
@@ -659,9 +659,9 @@ int cmd_summary(int argc, char **argv)
 	}
 	outbuf_init(&ob, STDOUT_FILENO, 65536);
 	if (d.opts.format == OUT_JSON)
-		print_json(&ob, &d);
+		json_fn(&ob, &d);
 	else
-		print_text(&ob, &d);
+		text_fn(&ob, &d);
 	ret = outbuf_flush(&ob);
 	outbuf_release(&ob);
 	summary_data_release(&d);
@@ -670,4 +670,9 @@ int cmd_summary(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+int cmd_summary(int argc, char **argv)
+{
+	return summary_run(argc, argv, print_text, print_json);
 }

@@ -49,6 +49,13 @@ struct summary_data {
 int summary_collect(struct summary_data *d, int argc, char **argv);
 void summary_data_release(struct summary_data *d);
 
+typedef void (*summary_print_fn)(struct outbuf *ob, const struct summary_data *d);
+/*
+ * Collects once and prints with text_fn or json_fn (by --json); the
+ * shared body of `summary` and the overview.  Returns the exit code.
+ */
+int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn);
+
 /* "a.b.c.d:port" / "[v6]:port"; port < 0 leaves it out.  Returns buf. */
 const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port);
 
