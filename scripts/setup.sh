@@ -10,12 +10,12 @@
 set -eu
 level=${1:-build}
 
-pkgs="meson ninja-build gcc pkg-config libmnl-dev iproute2"
+pkgs="meson ninja-build gcc pkg-config libmnl-dev libpcap-dev iproute2"
 case $level in
-test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps" ;;
+test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps tcpdump" ;;
 esac
 case $level in
-bench) pkgs="$pkgs net-tools gawk time" ;;
+bench) pkgs="$pkgs net-tools gawk time iftop nethogs iperf3" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 

@@ -16,6 +16,12 @@ static const struct command {
 	{ "sockets", cmd_sockets, "list and filter sockets (ss), count and group them" },
 	{ "summary", cmd_summary, "totals, state shares, queues, limits (ss -s and more)" },
 	{ "kill", cmd_kill, "destroy matching TCP sockets (ss -K), after confirmation" },
+	{ "ifaces", cmd_ifaces,
+	  "per-interface rates, errors, drops, utilisation (sar -n DEV,EDEV)" },
+	{ "proto", cmd_proto,
+	  "protocol counters as rates, retransmit and loss ratios (netstat -s)" },
+	{ "flows", cmd_flows, "traffic per host pair or port pair, from a capture (iftop)" },
+	{ "procs", cmd_procs, "traffic per process, TCP and UDP (nethogs)" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

@@ -12,5 +12,9 @@ int cmd_sockets(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_overview(int argc, char **argv);
+int cmd_ifaces(int argc, char **argv);
+int cmd_proto(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_procs(int argc, char **argv);
 
 #endif

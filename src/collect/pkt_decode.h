@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Decodes a captured frame into a struct pkt_info: Ethernet (with any
+ * number of 802.1Q/802.1ad tags), Linux cooked capture (SLL, SLL2), raw IP;
+ * then IPv4 (options, fragments: only the first fragment has ports) or IPv6
+ * (skipping extension headers), then TCP/UDP ports.
+ *
+ * Pure and allocation-free: it never reads past caplen.  Returns 0, or
+ * -EPROTONOSUPPORT for a frame that is not IP (out->family stays 0, but
+ * wire_len is set so totals still add up), or -EBADMSG for a truncated or
+ * malformed header.
+ */
+#ifndef CONNMON_COLLECT_PKT_DECODE_H
+#define CONNMON_COLLECT_PKT_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/pkt.h"
+
+/* linktype: pcap's DLT_* value (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW). */
+int pkt_decode(const uint8_t *frame, size_t caplen, uint32_t wire_len, int linktype,
+	       struct pkt_info *out);
+
+#endif
