@@ -18,11 +18,11 @@
 #include "model/pkt.h"
 
 struct capture_opts {
-	const char *ifname;   /* live capture on this interface, or NULL with file */
-	const char *file;     /* offline: read this pcap file */
-	const char *bpf;      /* pcap filter expression, or NULL */
-	uint32_t snaplen;     /* 0: enough for headers (256 bytes) */
-	uint32_t buffer_len;  /* kernel ring size in bytes, 0: 32 MiB */
+	const char *ifname;  /* live capture on this interface, or NULL with file */
+	const char *file;    /* offline: read this pcap file */
+	const char *bpf;     /* pcap filter expression, or NULL */
+	uint32_t snaplen;    /* 0: enough for headers (256 bytes) */
+	uint32_t buffer_len; /* kernel ring size in bytes, 0: 32 MiB */
 	bool promisc;
 };
 
@@ -31,7 +31,7 @@ struct capture_stats {
 	uint64_t dropped;    /* dropped by the kernel: ring full (ps_drop) */
 	uint64_t if_dropped; /* dropped by the interface/driver (ps_ifdrop) */
 	uint64_t not_ip;     /* frames that decoded to no IP packet */
-	uint64_t bad;        /* frames with truncated or malformed headers */
+	uint64_t bad;	     /* frames with truncated or malformed headers */
 };
 
 typedef void (*capture_fn)(const struct pkt_info *p, void *arg);
