@@ -15,7 +15,7 @@ case $level in
 test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps tcpdump" ;;
 esac
 case $level in
-bench) pkgs="$pkgs net-tools gawk time iftop nethogs iperf3" ;;
+bench) pkgs="$pkgs net-tools gawk time iftop nethogs iperf3 sysstat" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 

@@ -1,9 +1,396 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `connmon ifaces`: /proc/net/dev, sar -n DEV,EDEV and ifstat in one.
+ * A tick is one RTM_GETLINK dump; rates need two ticks, so the one-shot
+ * form samples, waits --interval (1 s), samples again.  `-w SEC [COUNT]`
+ * prints a block per interval and, like sar, an Average block at the end
+ * (also when interrupted with Ctrl-C: SIGINT and SIGTERM are blocked and
+ * awaited with sigtimedwait() as the sleep, so no handler and no global).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/rates.h"
 #include "app/commands.h"
+#include "base/outbuf.h"
+#include "base/xalloc.h"
+#include "collect/link.h"
+#include "ui/iface_render.h"
+
+#define OUT_BUF_LEN	 (64 * 1024)
+#define MAX_INTERVAL_SEC 86400.0
+#define MAX_COUNT	 1000000000L
+
+static const char usage[] =
+	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [--json|--csv]\n"
+	"                      [--interval SEC | -w SEC [COUNT]] [--sysfs DIR]\n"
+	"  Per-interface rates (packets, kB, errors, drops, fifo, multicast per second),\n"
+	"  utilisation of the link speed, speed/duplex and operational state.\n"
+	"  --interval SEC  one-shot: the time between the two samples (default 1)\n"
+	"  -w SEC [COUNT]  a block every SEC seconds, COUNT times (default: until\n"
+	"                  interrupted), then an Average: block as sar prints\n"
+	"  -i IFACE        only these interfaces (repeatable, or a comma list)\n"
+	"  --sysfs DIR     where sysfs is mounted (default /sys), for speed and duplex\n";
+
+struct ifaces_opts {
+	double interval_s;
+	long count; /* 0: until interrupted */
+	bool watch;
+	enum iface_render_fmt fmt;
+	char **names; /* -i, owned */
+	size_t nr_names, alloc_names;
+	const char *netns;
+	const char *sys_root;
+};
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("connmon ifaces: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'connmon ifaces --help'.\n", stderr);
+	return -EINVAL;
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return !errno && end != s && !*end && *out > 0 && *out <= MAX_INTERVAL_SEC;
+}
+
+static bool parse_count(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return !errno && end != s && !*end && *out > 0 && *out <= MAX_COUNT;
+}
+
+static void add_names(struct ifaces_opts *o, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len) {
+			ALLOC_GROW(o->names, o->nr_names + 1, o->alloc_names);
+			o->names[o->nr_names++] = xstrndup(p, len);
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
+static int parse_opts(struct ifaces_opts *o, int argc, char **argv, bool *help)
+{
+	enum {
+		OPT_JSON = 256,
+		OPT_CSV,
+		OPT_INTERVAL,
+		OPT_SYSFS,
+		OPT_ITER
+	};
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "net", required_argument, NULL, 'N' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "iterations", required_argument, NULL, OPT_ITER },
+		{ "sysfs", required_argument, NULL, OPT_SYSFS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":hN:i:w:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			*help = true;
+			return 0;
+		case OPT_JSON:
+			o->fmt = IFACE_RENDER_JSON;
+			break;
+		case OPT_CSV:
+			o->fmt = IFACE_RENDER_CSV;
+			break;
+		case 'N':
+			o->netns = optarg;
+			break;
+		case 'i':
+			add_names(o, optarg);
+			break;
+		case 'w':
+		case OPT_INTERVAL:
+			if (!parse_seconds(optarg, &o->interval_s))
+				return usage_error("invalid interval '%s': expected seconds > 0, "
+						   "e.g. 1 or 0.5",
+						   optarg);
+			o->watch |= c == 'w';
+			break;
+		case OPT_ITER:
+			if (!parse_count(optarg, &o->count))
+				return usage_error(
+					"invalid count '%s': expected a positive integer", optarg);
+			break;
+		case OPT_SYSFS:
+			o->sys_root = optarg;
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && o->watch && !o->count) {
+		if (!parse_count(argv[optind], &o->count))
+			return usage_error("invalid count '%s': expected a positive integer",
+					   argv[optind]);
+		optind++;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->count && !o->watch)
+		return usage_error("%s needs -w SEC", "--iterations");
+	return 0;
+}
+
+/*
+ * sysfs shows the namespace of whoever mounted it: inside -N's namespace,
+ * mount a fresh one over /sys in a private mount namespace of our own, as
+ * `ip netns exec` does.  Nothing outside this process sees it.
+ */
+static int remount_sysfs(const char *sys_root)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return -errno;
+	if (mount("", "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return -errno;
+	(void)umount2(sys_root, MNT_DETACH);
+	if (mount("sysfs", sys_root, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+static bool keep_named(const struct iface_rate *row, void *arg)
+{
+	const struct ifaces_opts *o = arg;
+
+	for (size_t i = 0; i < o->nr_names; i++)
+		if (!strcmp(o->names[i], row->s.name))
+			return true;
+	return false;
+}
+
+static int check_names(const struct ifaces_opts *o, const struct iface_table *t)
+{
+	for (size_t i = 0; i < o->nr_names; i++) {
+		size_t k;
+
+		for (k = 0; k < t->nr && strcmp(t->ifs[k].name, o->names[i]); k++)
+			;
+		if (k == t->nr) {
+			fprintf(stderr, "connmon ifaces: no interface '%s' (see 'ip link')\n",
+				o->names[i]);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+struct ifaces_run {
+	struct ifaces_opts *o;
+	struct link *link;
+	struct iface_table prev, cur;
+	struct iface_rates rates;
+	struct iface_avg avg;
+	struct outbuf out;
+	struct iface_render render;
+	sigset_t stop_sigs;
+	const char *sys_root; /* NULL: speeds unknown */
+};
+
+/* Sleeps until deadline (CLOCK_MONOTONIC, ns); false when SIGINT/SIGTERM came first. */
+static bool wait_until(struct ifaces_run *r, uint64_t deadline_ns)
+{
+	for (;;) {
+		struct timespec now, left;
+		uint64_t now_ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+		if (now_ns >= deadline_ns)
+			return true;
+		left.tv_sec = (time_t)((deadline_ns - now_ns) / 1000000000ull);
+		left.tv_nsec = (long)((deadline_ns - now_ns) % 1000000000ull);
+		if (sigtimedwait(&r->stop_sigs, NULL, &left) >= 0)
+			return false;
+	}
+}
+
+static void labels(char *local, size_t lsize, char *utc, size_t usize)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(local, lsize, "%H:%M:%S", &tm);
+	gmtime_r(&now, &tm);
+	strftime(utc, usize, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void emit(struct ifaces_run *r, struct iface_block *b, struct iface_rates *rates)
+{
+	char local[32], utc[32];
+
+	labels(local, sizeof(local), utc, sizeof(utc));
+	if (!b->label)
+		b->label = r->o->fmt == IFACE_RENDER_CSV ? utc : local;
+	b->time_utc = utc;
+	if (r->o->nr_names)
+		iface_rates_retain(rates, keep_named, r->o);
+	iface_render_block(&r->render, b, rates);
+}
+
+/* Utilisation uses the later sample's speed: the first one skips sysfs. */
+static int sample(struct ifaces_run *r, struct iface_table *t, bool first)
+{
+	int ret = link_dump(r->link, first ? NULL : r->sys_root, t, NULL);
+
+	if (ret < 0)
+		fprintf(stderr, "connmon ifaces: cannot dump interfaces: %s\n", strerror(-ret));
+	return ret;
+}
+
+static int run(struct ifaces_run *r)
+{
+	const struct ifaces_opts *o = r->o;
+	uint64_t step_ns = (uint64_t)(o->interval_s * 1e9), next;
+	long n = 0;
+	int ret;
+
+	ret = sample(r, &r->prev, true);
+	if (ret < 0 || (ret = check_names(o, &r->prev)) < 0)
+		return ret;
+	next = r->prev.time_ns;
+	while (!o->watch ? n < 1 : !o->count || n < o->count) {
+		struct iface_block b = { 0 };
+
+		next += step_ns;
+		if (!wait_until(r, next))
+			break;
+		ret = sample(r, &r->cur, false);
+		if (ret < 0)
+			return ret;
+		if (iface_rates_compute(&r->prev, &r->cur, &r->rates) < 0)
+			return -EINVAL;
+		iface_avg_add(&r->avg, &r->rates);
+		emit(r, &b, &r->rates);
+		if (outbuf_flush(&r->out) < 0)
+			return r->out.err;
+		iface_table_swap(&r->prev, &r->cur);
+		n++;
+	}
+	if (o->watch && n > 0) {
+		struct iface_block b = { .label = "Average:", .average = true };
+
+		b.nr_intervals = r->avg.nr_intervals;
+		iface_avg_result(&r->avg, &r->rates);
+		emit(r, &b, &r->rates);
+	}
+	return 0;
+}
+
+static void setup_sysfs(struct ifaces_run *r)
+{
+	const struct ifaces_opts *o = r->o;
+	int ret;
+
+	r->sys_root = o->sys_root ? o->sys_root : "/sys";
+	if (!o->netns || o->sys_root)
+		return;
+	ret = remount_sysfs(r->sys_root);
+	if (ret < 0) {
+		fprintf(stderr,
+			"connmon ifaces: cannot mount sysfs inside namespace '%s': %s; link speeds unknown\n",
+			o->netns, strerror(-ret));
+		r->sys_root = NULL;
+	}
+}
+
+static void opts_release(struct ifaces_opts *o)
+{
+	for (size_t i = 0; i < o->nr_names; i++)
+		free(o->names[i]);
+	free(o->names);
+}
 
 int cmd_ifaces(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return 1;
+	struct ifaces_opts o = { .interval_s = 1.0 };
+	struct ifaces_run r = { .o = &o };
+	bool help = false;
+	int ret;
+
+	if (parse_opts(&o, argc, argv, &help) < 0) {
+		opts_release(&o);
+		return 2;
+	}
+	if (help) {
+		fputs(usage, stdout);
+		opts_release(&o);
+		return 0;
+	}
+	/* A closed pipe (`| head`) ends us quietly: EPIPE is not an error. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&r.stop_sigs);
+	sigaddset(&r.stop_sigs, SIGINT);
+	sigaddset(&r.stop_sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &r.stop_sigs, NULL);
+	setup_sysfs(&r);
+	ret = link_open(&r.link);
+	if (ret < 0) {
+		fprintf(stderr, "connmon ifaces: cannot open rtnetlink: %s\n", strerror(-ret));
+		opts_release(&o);
+		return 1;
+	}
+	iface_table_init(&r.prev);
+	iface_table_init(&r.cur);
+	iface_rates_init(&r.rates);
+	iface_avg_init(&r.avg);
+	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
+	iface_render_init(&r.render, &r.out, o.fmt);
+	ret = run(&r);
+	outbuf_flush(&r.out);
+	if (r.out.err && r.out.err != -EPIPE)
+		fprintf(stderr, "connmon ifaces: cannot write output: %s\n", strerror(-r.out.err));
+	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+	outbuf_release(&r.out);
+	iface_avg_release(&r.avg);
+	iface_rates_release(&r.rates);
+	iface_table_release(&r.prev);
+	iface_table_release(&r.cur);
+	link_close(r.link);
+	opts_release(&o);
+	return ret;
 }
