@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/commands.h"
+#include "app/overview_traffic.h"
 #include "app/summary.h"
 
 #define OVERVIEW_PEERS	  8
@@ -135,7 +136,7 @@ static void section_peers(struct outbuf *ob, const struct summary_data *d)
 			    (unsigned long long)d->top_remotes[i].count);
 }
 
-static void print_text(struct outbuf *ob, const struct summary_data *d)
+static void print_text(struct outbuf *ob, const struct summary_data *d, void *ctx)
 {
 	char host[256] = "?", when[32] = "";
 	time_t now = time(NULL);
@@ -149,11 +150,12 @@ static void print_text(struct outbuf *ob, const struct summary_data *d)
 	line_sockets(ob, d);
 	line_states(ob, d);
 	line_capacity(ob, d);
+	overview_traffic_text(ob, ctx);
 	section_warnings(ob, d);
 	section_peers(ob, d);
 }
 
-static void print_json(struct outbuf *ob, const struct summary_data *d)
+static void print_json(struct outbuf *ob, const struct summary_data *d, void *ctx)
 {
 	char when[32];
 	time_t now = time(NULL);
@@ -170,11 +172,25 @@ static void print_json(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addch(ob, ',');
 	summary_json_peers(ob, "top_peers", d);
 	outbuf_addch(ob, ',');
+	overview_traffic_json(ob, ctx);
+	outbuf_addch(ob, ',');
 	summary_json_warnings(ob, d);
 	outbuf_addstr(ob, "}\n");
 }
 
+static void traffic_end(void *ctx)
+{
+	overview_traffic_end(ctx);
+}
+
 int cmd_overview(int argc, char **argv)
 {
-	return summary_run(argc, argv, print_text, print_json);
+	struct overview_traffic t;
+	int ret;
+
+	/* Rates need two samples; the socket walk happens in between. */
+	overview_traffic_begin(&t, 1000000000ull);
+	ret = summary_run(argc, argv, print_text, print_json, traffic_end, &t);
+	overview_traffic_release(&t);
+	return ret;
 }

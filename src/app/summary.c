@@ -442,8 +442,9 @@ void summary_json_warnings(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addch(ob, ']');
 }
 
-static void print_json(struct outbuf *ob, const struct summary_data *d)
+static void print_json(struct outbuf *ob, const struct summary_data *d, void *ctx)
 {
+	(void)ctx;
 	outbuf_addch(ob, '{');
 	summary_json_totals(ob, d);
 	outbuf_addch(ob, ',');
@@ -637,8 +638,9 @@ static void text_peers(struct outbuf *ob, const struct summary_data *d)
 			    (unsigned long long)d->top_remotes[i].count);
 }
 
-static void print_text(struct outbuf *ob, const struct summary_data *d)
+static void print_text(struct outbuf *ob, const struct summary_data *d, void *ctx)
 {
+	(void)ctx;
 	text_totals(ob, d);
 	text_states(ob, d);
 	text_health(ob, d);
@@ -647,7 +649,8 @@ static void print_text(struct outbuf *ob, const struct summary_data *d)
 	text_peers(ob, d);
 }
 
-int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn)
+int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn,
+		void (*after_collect)(void *ctx), void *ctx)
 {
 	struct summary_data d;
 	struct outbuf ob;
@@ -657,11 +660,13 @@ int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_f
 		summary_data_release(&d);
 		return ret;
 	}
+	if (after_collect)
+		after_collect(ctx);
 	outbuf_init(&ob, STDOUT_FILENO, 65536);
 	if (d.opts.format == OUT_JSON)
-		json_fn(&ob, &d);
+		json_fn(&ob, &d, ctx);
 	else
-		text_fn(&ob, &d);
+		text_fn(&ob, &d, ctx);
 	ret = outbuf_flush(&ob);
 	outbuf_release(&ob);
 	summary_data_release(&d);
@@ -674,5 +679,5 @@ int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_f
 
 int cmd_summary(int argc, char **argv)
 {
-	return summary_run(argc, argv, print_text, print_json);
+	return summary_run(argc, argv, print_text, print_json, NULL, NULL);
 }

@@ -49,12 +49,14 @@ struct summary_data {
 int summary_collect(struct summary_data *d, int argc, char **argv);
 void summary_data_release(struct summary_data *d);
 
-typedef void (*summary_print_fn)(struct outbuf *ob, const struct summary_data *d);
+typedef void (*summary_print_fn)(struct outbuf *ob, const struct summary_data *d, void *ctx);
 /*
- * Collects once and prints with text_fn or json_fn (by --json); the
- * shared body of `summary` and the overview.  Returns the exit code.
+ * Collects once, calls after_collect(ctx) when given, and prints with
+ * text_fn or json_fn (by --json), which get ctx too; the shared body of
+ * `summary` and the overview.  Returns the exit code.
  */
-int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn);
+int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn,
+		void (*after_collect)(void *ctx), void *ctx);
 
 /* "a.b.c.d:port" / "[v6]:port"; port < 0 leaves it out.  Returns buf. */
 const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port);

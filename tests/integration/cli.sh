@@ -81,6 +81,15 @@ echo 'sport = :7001' >"$TMP/f"
 expect "-F FILE reads the filter" 1 "$(cm sockets -tl --count -F "$TMP/f")"
 expect "--help exits 0" 0 "$(cm sockets --help >/dev/null; echo $?)"
 
+# The overview: one screen of text, and JSON with the socket, traffic and protocol parts.
+expect "overview JSON has sockets, interfaces and protocol health" "ok" \
+	"$(cm --json | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+ok = all(k in d for k in ("tcp_states", "interfaces", "protocol", "top_peers", "warnings"))
+print("ok" if ok and isinstance(d["interfaces"], list) else d.keys())')"
+expect "overview text fits one screen" 1 "$(cm | awk 'END { print (NR <= 24) }')"
+expect "overview shows interface and protocol lines" 2 "$(cm | grep -c '^Interfaces\|^Protocol')"
+
 bad() { # description, want-in-stderr, args...
 	local d=$1 w=$2 rc
 	shift 2
