@@ -5,10 +5,17 @@
  * then IPv4 (options, fragments: only the first fragment has ports) or IPv6
  * (skipping extension headers), then TCP/UDP ports.
  *
+ * IP-in-IP (protocols 4 and 41) is followed to the innermost header, at
+ * most 4 deep; ip_len is always the outer IP header's length field (the
+ * frame's length after the link header when that field is 0: TSO, jumbo).
+ *
  * Pure and allocation-free: it never reads past caplen.  Returns 0, or
  * -EPROTONOSUPPORT for a frame that is not IP (out->family stays 0, but
  * wire_len is set so totals still add up), or -EBADMSG for a truncated or
- * malformed header.
+ * malformed link or outer IP header (out->family 0).  A transport header
+ * cut short by caplen, or a non-first fragment, is not an error: the
+ * addresses are set, has_ports is false.  direction is known for the
+ * cooked link types (SLL, SLL2) only.
  */
 #ifndef CONNMON_COLLECT_PKT_DECODE_H
 #define CONNMON_COLLECT_PKT_DECODE_H
@@ -18,7 +25,10 @@
 
 #include "model/pkt.h"
 
-/* linktype: pcap's DLT_* value (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW). */
+/*
+ * linktype: pcap's DLT_* value (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
+ * DLT_RAW as 12, 14 or LINKTYPE_RAW 101, DLT_IPV4, DLT_IPV6).
+ */
 int pkt_decode(const uint8_t *frame, size_t caplen, uint32_t wire_len, int linktype,
 	       struct pkt_info *out);
 

@@ -1,1 +1,388 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include "ui/flow_render.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+enum {
+	LINE_CAP = 512,
+	COL_IDX = 4,
+	COL_HOST = 46,
+	COL_NUM = 11,
+	RULE_LEN = COL_IDX + 1 + COL_HOST + 3 + 5 * COL_NUM,
+	/* lines the screen needs besides the flows: title, header, rules, totals */
+	SCREEN_FIXED_LINES = 12,
+};
+
+static const char *const window_names[FLOW_RENDER_WINDOWS] = { "2s", "10s", "40s" };
+
+/* One output line, built then written (cut to a width on the live screen). */
+struct line {
+	char buf[LINE_CAP];
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3))) static void line_addf(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= LINE_CAP - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, LINE_CAP - l->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n < LINE_CAP - l->len ? (size_t)n : LINE_CAP - 1 - l->len;
+}
+
+/* Writes the line and a newline; cols > 0 cuts it.  Clears to the line's end on screens. */
+static void line_emit(struct outbuf *ob, struct line *l, unsigned cols)
+{
+	size_t n = l->len;
+
+	if (cols > 0 && n > cols)
+		n = cols;
+	outbuf_add(ob, l->buf, n);
+	if (cols > 0)
+		outbuf_addstr(ob, "\033[K");
+	outbuf_addch(ob, '\n');
+	l->len = 0;
+}
+
+static void rule(struct outbuf *ob, char c, unsigned cols)
+{
+	struct line l = { .len = 0 };
+
+	memset(l.buf, c, RULE_LEN);
+	l.len = RULE_LEN;
+	line_emit(ob, &l, cols);
+}
+
+const char *flow_fmt_rate(char *buf, size_t len, double bytes_per_s)
+{
+	static const char *const unit[] = { "b", "Kb", "Mb", "Gb", "Tb" };
+	double v = bytes_per_s * 8;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%.0f%s", v, unit[u]);
+	else
+		snprintf(buf, len, "%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, unit[u]);
+	return buf;
+}
+
+const char *flow_fmt_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, unit[u]);
+	return buf;
+}
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmp6";
+	case 132:
+		return "sctp";
+	case 33:
+		return "dccp";
+	case 136:
+		return "udplite";
+	default:
+		return NULL;
+	}
+}
+
+static void fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t *a)
+{
+	if (inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+static void fmt_endpoint(char *buf, size_t len, const struct flow_row *r, bool side_a)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	fmt_addr(a, sizeof(a), r->family, side_a ? r->a_addr : r->b_addr);
+	if (!r->has_ports)
+		snprintf(buf, len, "%s", a);
+	else if (r->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, side_a ? r->a_port : r->b_port);
+	else
+		snprintf(buf, len, "%s:%u", a, side_a ? r->a_port : r->b_port);
+}
+
+static void fmt_utc(char *buf, size_t len, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void add_rates(struct line *l, const double *Bps, uint64_t peak, uint64_t bytes)
+{
+	char b[32];
+
+	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+		line_addf(l, "%*s", COL_NUM, flow_fmt_rate(b, sizeof(b), Bps[w]));
+	line_addf(l, "%*s", COL_NUM, flow_fmt_rate(b, sizeof(b), (double)peak));
+	line_addf(l, "%*s", COL_NUM, flow_fmt_bytes(b, sizeof(b), bytes));
+}
+
+static void render_header(struct outbuf *ob, const struct flow_report *r, unsigned cols)
+{
+	struct line l = { .len = 0 };
+
+	line_addf(&l, "%*s %-*s   %*s%*s%*s%*s%*s", COL_IDX, "#", COL_HOST,
+		  r->ports ? "Host:port (=> sent, <= received)" : "Host (=> sent, <= received)",
+		  COL_NUM, "last 2s", COL_NUM, "last 10s", COL_NUM, "last 40s", COL_NUM, "peak",
+		  COL_NUM, "cumulative");
+	line_emit(ob, &l, cols);
+	rule(ob, '-', cols);
+}
+
+static void render_row(struct outbuf *ob, size_t idx, const struct flow_row *f, unsigned cols)
+{
+	struct line l = { .len = 0 };
+	char ep[INET6_ADDRSTRLEN + 8];
+	const char *proto = f->has_ports ? proto_name(f->l4proto) : NULL;
+
+	fmt_endpoint(ep, sizeof(ep), f, true);
+	line_addf(&l, "%*zu %-*s =>", COL_IDX, idx, COL_HOST, ep);
+	add_rates(&l, f->n.sent_Bps, f->n.peak_sent_Bps, f->n.sent_bytes);
+	line_emit(ob, &l, cols);
+	fmt_endpoint(ep, sizeof(ep), f, false);
+	if (proto != NULL)
+		line_addf(&l, "%*s %-*s <=", COL_IDX, proto, COL_HOST, ep);
+	else if (f->has_ports)
+		line_addf(&l, "%*u %-*s <=", COL_IDX, f->l4proto, COL_HOST, ep);
+	else
+		line_addf(&l, "%*s %-*s <=", COL_IDX, "", COL_HOST, ep);
+	add_rates(&l, f->n.recv_Bps, f->n.peak_recv_Bps, f->n.recv_bytes);
+	line_emit(ob, &l, cols);
+}
+
+static void render_capture_line(struct outbuf *ob, const struct flow_report *r, unsigned cols)
+{
+	struct line l = { .len = 0 };
+	uint64_t seen = r->packets + r->kernel_dropped;
+
+	line_addf(&l, "Capture: %s%s, %llu packets in %.1f s, ", r->file ? "file " : "",
+		  r->file   ? r->file :
+		  r->ifname ? r->ifname :
+			      "?",
+		  (unsigned long long)r->packets, r->duration_s);
+	if (r->drops_known)
+		line_addf(&l, "%llu dropped by the kernel (%.2f%%), %llu by the interface",
+			  (unsigned long long)r->kernel_dropped,
+			  seen ? 100.0 * (double)r->kernel_dropped / (double)seen : 0.0,
+			  (unsigned long long)r->if_dropped);
+	else
+		line_addf(&l, "kernel drops unknown");
+	if (r->not_ip || r->malformed)
+		line_addf(&l, "; %llu not IP, %llu malformed", (unsigned long long)r->not_ip,
+			  (unsigned long long)r->malformed);
+	if (r->flows_refused)
+		line_addf(&l, "; %llu flows over the table limit (in totals only)",
+			  (unsigned long long)r->flows_refused);
+	line_emit(ob, &l, cols);
+}
+
+static void render_totals(struct outbuf *ob, const struct flow_report *r, unsigned cols)
+{
+	const struct flow_numbers *t = &r->totals;
+	struct line l = { .len = 0 };
+	double sum[FLOW_RENDER_WINDOWS];
+	char a[32], b[32], c[32];
+	int pad = COL_IDX + 1 + COL_HOST + 3;
+
+	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+		sum[w] = t->sent_Bps[w] + t->recv_Bps[w];
+	rule(ob, '-', cols);
+	line_addf(&l, "%-*s", pad, "Total send rate:");
+	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+		line_addf(&l, "%*s", COL_NUM, flow_fmt_rate(a, sizeof(a), t->sent_Bps[w]));
+	line_emit(ob, &l, cols);
+	line_addf(&l, "%-*s", pad, "Total receive rate:");
+	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+		line_addf(&l, "%*s", COL_NUM, flow_fmt_rate(a, sizeof(a), t->recv_Bps[w]));
+	line_emit(ob, &l, cols);
+	line_addf(&l, "%-*s", pad, "Total send and receive rate:");
+	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+		line_addf(&l, "%*s", COL_NUM, flow_fmt_rate(a, sizeof(a), sum[w]));
+	line_emit(ob, &l, cols);
+	rule(ob, '-', cols);
+	line_addf(&l, "%-*s%*s%*s%*s", pad, "Peak rate (sent/received/total):", COL_NUM,
+		  flow_fmt_rate(a, sizeof(a), (double)t->peak_sent_Bps), COL_NUM,
+		  flow_fmt_rate(b, sizeof(b), (double)t->peak_recv_Bps), COL_NUM,
+		  flow_fmt_rate(c, sizeof(c), (double)t->peak_total_Bps));
+	line_emit(ob, &l, cols);
+	line_addf(&l, "%-*s%*s%*s%*s", pad, "Cumulative (sent/received/total):", COL_NUM,
+		  flow_fmt_bytes(a, sizeof(a), t->sent_bytes), COL_NUM,
+		  flow_fmt_bytes(b, sizeof(b), t->recv_bytes), COL_NUM,
+		  flow_fmt_bytes(c, sizeof(c), t->sent_bytes + t->recv_bytes));
+	line_emit(ob, &l, cols);
+	render_capture_line(ob, r, cols);
+	rule(ob, '=', cols);
+}
+
+void flow_render_text(struct outbuf *ob, const struct flow_report *r)
+{
+	render_header(ob, r, 0);
+	for (size_t i = 0; i < r->nr_rows; i++)
+		render_row(ob, i + 1, &r->rows[i], 0);
+	if (r->nr_rows < r->nr_flows) {
+		struct line l = { .len = 0 };
+
+		line_addf(&l, "%*s (%zu more flows)", COL_IDX, "", r->nr_flows - r->nr_rows);
+		line_emit(ob, &l, 0);
+	}
+	render_totals(ob, r, 0);
+}
+
+void flow_render_screen(struct outbuf *ob, const struct flow_report *r, unsigned rows,
+			unsigned cols)
+{
+	struct line l = { .len = 0 };
+	char when[32];
+	size_t fit = rows > SCREEN_FIXED_LINES ? (rows - SCREEN_FIXED_LINES) / 2 : 0;
+
+	if (cols == 0)
+		cols = 80;
+	fmt_utc(when, sizeof(when), r->now_ns);
+	outbuf_addstr(ob, "\033[H");
+	line_addf(&l, "connmon flows on %s%s%s, sorted by %s, %s (q to quit)",
+		  r->ifname ? r->ifname : "?", r->filter ? ", filter: " : "",
+		  r->filter ? r->filter : "", r->sort, when);
+	line_emit(ob, &l, cols);
+	render_header(ob, r, cols);
+	if (fit > r->nr_rows)
+		fit = r->nr_rows;
+	for (size_t i = 0; i < fit; i++)
+		render_row(ob, i + 1, &r->rows[i], cols);
+	if (fit < r->nr_flows) {
+		line_addf(&l, "%*s (%zu more flows)", COL_IDX, "", r->nr_flows - fit);
+		line_emit(ob, &l, cols);
+	}
+	render_totals(ob, r, cols);
+	/* whatever the previous frame left below */
+	outbuf_addstr(ob, "\033[J");
+}
+
+static void json_numbers(struct outbuf *ob, const struct flow_numbers *n)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		const double *v = dir == 0 ? n->sent_Bps : n->recv_Bps;
+
+		outbuf_addf(ob, "\"%s_bytes_per_s\":{", dir == 0 ? "sent" : "recv");
+		for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+			outbuf_addf(ob, "%s\"%s\":%.1f", w ? "," : "", window_names[w], v[w]);
+		outbuf_addstr(ob, "},");
+	}
+	outbuf_addf(ob,
+		    "\"sent_bytes\":%llu,\"recv_bytes\":%llu,\"sent_packets\":%llu,"
+		    "\"recv_packets\":%llu,\"peak_sent_bytes_per_s\":%llu,"
+		    "\"peak_recv_bytes_per_s\":%llu,\"peak_total_bytes_per_s\":%llu",
+		    (unsigned long long)n->sent_bytes, (unsigned long long)n->recv_bytes,
+		    (unsigned long long)n->sent_pkts, (unsigned long long)n->recv_pkts,
+		    (unsigned long long)n->peak_sent_Bps, (unsigned long long)n->peak_recv_Bps,
+		    (unsigned long long)n->peak_total_Bps);
+}
+
+static void json_str_or_null(struct outbuf *ob, const char *key, const char *s)
+{
+	outbuf_addf(ob, "\"%s\":", key);
+	if (s == NULL) {
+		outbuf_addstr(ob, "null");
+		return;
+	}
+	outbuf_addch(ob, '"');
+	outbuf_add_json_str(ob, s, strlen(s));
+	outbuf_addch(ob, '"');
+}
+
+static void json_flow(struct outbuf *ob, const struct flow_row *f)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], t1[32], t2[32];
+	const char *proto = proto_name(f->l4proto);
+
+	fmt_addr(a, sizeof(a), f->family, f->a_addr);
+	fmt_addr(b, sizeof(b), f->family, f->b_addr);
+	fmt_utc(t1, sizeof(t1), f->first_ns);
+	fmt_utc(t2, sizeof(t2), f->last_ns);
+	outbuf_addf(ob, "{\"family\":\"%s\",\"local\":\"%s\",\"remote\":\"%s\",",
+		    f->family == AF_INET6 ? "inet6" : "inet", a, b);
+	if (f->has_ports) {
+		outbuf_addf(ob, "\"local_port\":%u,\"remote_port\":%u,", f->a_port, f->b_port);
+		if (proto != NULL)
+			outbuf_addf(ob, "\"proto\":\"%s\",", proto);
+		else
+			outbuf_addf(ob, "\"proto\":%u,", f->l4proto);
+	}
+	outbuf_addf(ob, "\"local_known\":%s,\"first_seen\":\"%s\",\"last_seen\":\"%s\",",
+		    f->local_known ? "true" : "false", t1, t2);
+	json_numbers(ob, &f->n);
+	outbuf_addch(ob, '}');
+}
+
+void flow_render_json(struct outbuf *ob, const struct flow_report *r)
+{
+	char when[32];
+
+	fmt_utc(when, sizeof(when), r->now_ns);
+	outbuf_addf(ob, "{\"time\":\"%s\",", when);
+	json_str_or_null(ob, "interface", r->ifname);
+	outbuf_addch(ob, ',');
+	json_str_or_null(ob, "file", r->file);
+	outbuf_addch(ob, ',');
+	json_str_or_null(ob, "filter", r->filter);
+	outbuf_addf(ob, ",\"ports\":%s,\"sort\":\"%s\",\"duration_s\":%.3f,",
+		    r->ports ? "true" : "false", r->sort, r->duration_s);
+	outbuf_addf(ob, "\"capture\":{\"packets\":%llu,", (unsigned long long)r->packets);
+	if (r->drops_known)
+		outbuf_addf(ob, "\"kernel_dropped\":%llu,\"interface_dropped\":%llu,",
+			    (unsigned long long)r->kernel_dropped,
+			    (unsigned long long)r->if_dropped);
+	else
+		outbuf_addstr(ob, "\"kernel_dropped\":null,\"interface_dropped\":null,");
+	outbuf_addf(ob, "\"not_ip\":%llu,\"malformed\":%llu,\"flows_refused\":%llu},",
+		    (unsigned long long)r->not_ip, (unsigned long long)r->malformed,
+		    (unsigned long long)r->flows_refused);
+	outbuf_addf(ob, "\"nr_flows\":%zu,\"flows\":[", r->nr_flows);
+	for (size_t i = 0; i < r->nr_rows; i++) {
+		if (i)
+			outbuf_addch(ob, ',');
+		json_flow(ob, &r->rows[i]);
+	}
+	outbuf_addstr(ob, "],\"totals\":{");
+	json_numbers(ob, &r->totals);
+	outbuf_addstr(ob, "}}\n");
+}
