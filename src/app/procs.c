@@ -1,9 +1,941 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `connmon procs`: traffic per process, as nethogs shows it, from one of two
+ * engines (analyze/proc_traffic.h): tcp_info byte counters per socket cookie
+ * (no capture, TCP), or a capture matched to sockets (TCP and UDP).
+ *
+ * Socket -> process: /proc/PID/fd costs about 5 us per descriptor, so it is
+ * never walked per tick.  proc_traffic remembers the owner of every cookie;
+ * /proc is read only when a socket that moved bytes has no known owner, and
+ * then only processes that are new or whose descriptor count changed
+ * (st_size of /proc/PID/fd, kernel 6.2+), stopping as soon as every wanted
+ * inode is found.  A full walk happens on the first need, and again at most
+ * every FULL_RESCAN_S while some owner stays unknown.
+ *
+ * --all-netns: socket inodes and cookies are global, so one /proc map serves
+ * every namespace; a sock_diag socket is opened inside each namespace (setns
+ * and back) and kept for the session.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/proc_traffic.h"
 #include "app/commands.h"
+#include "base/outbuf.h"
+#include "base/xalloc.h"
+#include "collect/capture.h"
+#include "collect/sockdiag.h"
+#include "ui/proc_render.h"
+
+#define FULL_RESCAN_S	10
+#define REDUMP_S	10    /* capture: dump at least this often */
+#define SWEEP_S		5     /* tcpinfo, many sockets: full dump at least this often */
+#define HOT_MIN_SOCKETS 20000 /* below this a full dump per refresh is cheap enough */
+#define HOT_TICKS	10    /* a socket is hot this many refreshes after its last byte */
+#define HOT_MAX_PAIRS	2000  /* keeps the program under the kernel's 16-bit jumps */
+#define MAX_NETNS	4096
+#define OUT_BUF_LEN	(64 * 1024)
+
+static const char usage[] =
+	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--count N]] [--json|--csv]\n"
+	"                     [--engine auto|tcpinfo|capture] [-N NETNS | --all-netns]\n"
+	"\n"
+	"Traffic per process (pid, user, command): sent and received rates and session totals.\n"
+	"  --engine tcpinfo  no capture: tcp_info byte counters per socket (TCP, payload bytes)\n"
+	"  --engine capture  packets on IFACE matched to sockets (TCP and UDP, wire bytes);\n"
+	"                    needs CAP_NET_RAW\n"
+	"  --engine auto     capture when it can be opened, else tcpinfo (the default)\n"
+	"  -i IFACE          interface to capture on (default: any)\n"
+	"  -s SEC            one-shot: measure SEC seconds (default 1), print, exit\n"
+	"  -w SEC            refresh every SEC seconds (live screen on a terminal)\n"
+	"  --count N         stop after N refreshes\n"
+	"  --json, --csv     machine-readable output (one JSON object per refresh)\n"
+	"  -N NETNS          inside a named network namespace\n"
+	"  --all-netns       every network namespace; sockets attributed to their processes\n"
+	"                    (tcpinfo engine only)\n"
+	"Traffic no process can be found for is its own row, \"unattributed\".\n";
+
+enum engine {
+	ENGINE_AUTO,
+	ENGINE_TCPINFO,
+	ENGINE_CAPTURE,
+};
+
+struct procs_opts {
+	enum engine engine;
+	const char *ifname;
+	const char *netns;
+	double sample_s; /* -s */
+	double watch_s;	 /* -w */
+	long count;
+	bool json, csv, all_netns, help;
+};
+
+struct pid_info {
+	int32_t pid;
+	uint32_t gen;
+	int64_t nr_fds; /* st_size of /proc/PID/fd; 0 when the kernel does not say */
+};
+
+struct ns_source {
+	uint64_t ino;
+	struct sockdiag *sd;
+	bool swept; /* a full dump of it has been read */
+};
+
+struct procs_run {
+	struct procs_opts o;
+	struct proc_traffic pt;
+	/* /proc scanner */
+	struct u64map pid_idx; /* pid -> index+1 */
+	struct pid_info *pids;
+	size_t nr_pids, alloc_pids;
+	uint32_t scan_gen;
+	bool full_done;
+	uint64_t last_full_ns;
+	size_t nr_denied;
+	/* users */
+	struct u64map uid_idx; /* uid -> index+1 */
+	char (*users)[33];
+	size_t nr_users, alloc_users;
+	/* sources */
+	struct ns_source *ns;
+	size_t nr_ns, alloc_ns;
+	struct capture *cap;
+	const char *engine_why;
+	/* output */
+	struct outbuf out;
+	struct proc_row *rows;
+	uint32_t *order;
+	size_t alloc_rows;
+	bool live;
+	int sig_fd;
+	uint64_t start_ns, last_ns, last_dump_ns;
+	unsigned nr_sweeps; /* full dumps so far */
+	bool hot_off;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- options ---- */
+
+static int parse_sec(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 86400)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("connmon procs: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'connmon procs --help'.\n", stderr);
+	return -EINVAL;
+}
+
+static int parse_opts(struct procs_opts *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "engine", required_argument, NULL, 'E' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "csv", no_argument, NULL, 'C' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "all-netns", no_argument, NULL, 'A' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:i:s:w:N:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'E':
+			if (!strcmp(optarg, "auto"))
+				o->engine = ENGINE_AUTO;
+			else if (!strcmp(optarg, "tcpinfo"))
+				o->engine = ENGINE_TCPINFO;
+			else if (!strcmp(optarg, "capture"))
+				o->engine = ENGINE_CAPTURE;
+			else
+				return bad("invalid engine '%s': expected auto, tcpinfo or capture",
+					   optarg);
+			break;
+		case 'J':
+			o->json = true;
+			break;
+		case 'C':
+			o->csv = true;
+			break;
+		case 'A':
+			o->all_netns = true;
+			break;
+		case 'N':
+			o->netns = optarg;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'c':
+			o->count = strtol(optarg, &end, 10);
+			if (end == optarg || *end || o->count <= 0)
+				return bad("invalid --count '%s': expected a positive number",
+					   optarg);
+			break;
+		case 's':
+		case 'w':
+			if (parse_sec(optarg, c == 's' ? &o->sample_s : &o->watch_s) < 0)
+				return bad("invalid interval '%s': expected seconds, e.g. 1 or 0.5",
+					   optarg);
+			break;
+		case ':':
+			return bad("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return bad("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->json && o->csv)
+		return bad("%s", "--json and --csv exclude each other");
+	if (o->sample_s > 0 && o->watch_s > 0)
+		return bad("%s", "-s (one-shot) and -w (repeat) exclude each other");
+	if (o->all_netns && o->netns)
+		return bad("%s", "-N and --all-netns exclude each other");
+	if (o->all_netns && o->engine == ENGINE_CAPTURE)
+		return bad("%s", "--all-netns works with --engine tcpinfo only "
+				 "(a capture sees one namespace's interface)");
+	return 0;
+}
+
+/* ---- /proc scanning ---- */
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > UINT64_MAX / 10 - 1)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool socket_inode(const char *link, uint64_t *inode)
+{
+	size_t len = strlen(link);
+	char num[24];
+
+	if (len < 10 || len - 9 >= sizeof(num) || strncmp(link, "socket:[", 8) ||
+	    link[len - 1] != ']')
+		return false;
+	memcpy(num, link + 8, len - 9);
+	num[len - 9] = '\0';
+	return parse_u64(num, inode);
+}
+
+/* Reads a small /proc file into buf, NULs (cmdline) turned to spaces, trailing space/newline cut.
+ */
+static void read_small(int dir, const char *name, char *buf, size_t cap)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		n = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n'))
+		n--;
+	buf[n] = '\0';
+}
+
+/* Records every socket PID holds; returns false when its fds are unreadable. */
+static bool scan_pid(struct procs_run *r, int proc_fd, const char *name, int32_t pid)
+{
+	char comm[PT_COMM_LEN], cmd[PT_CMD_LEN];
+	bool have_names = false;
+	struct dirent *de;
+	struct stat st;
+	int pid_dir, fd_dir;
+	DIR *fds;
+
+	pid_dir = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid_dir < 0)
+		return true; /* gone */
+	fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd_dir < 0 || fstat(pid_dir, &st) < 0 || !(fds = fdopendir(fd_dir))) {
+		bool denied = errno == EACCES || errno == EPERM;
+
+		if (fd_dir >= 0)
+			close(fd_dir);
+		close(pid_dir);
+		return !denied;
+	}
+	while ((de = readdir(fds)) != NULL) {
+		char link[64];
+		ssize_t len = readlinkat(fd_dir, de->d_name, link, sizeof(link) - 1);
+		uint64_t inode;
+
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (!socket_inode(link, &inode))
+			continue;
+		if (!have_names) {
+			read_small(pid_dir, "comm", comm, sizeof(comm));
+			read_small(pid_dir, "cmdline", cmd, sizeof(cmd));
+			have_names = true;
+		}
+		proc_traffic_set_owner(&r->pt, inode, pid, st.st_uid, comm, cmd);
+	}
+	closedir(fds);
+	close(pid_dir);
+	return true;
+}
+
+static struct pid_info *pid_get(struct procs_run *r, int32_t pid, bool *is_new)
+{
+	uint64_t *slot = u64map_upsert(&r->pid_idx, (uint64_t)pid, is_new);
+
+	if (*is_new) {
+		ALLOC_GROW(r->pids, r->nr_pids + 1, r->alloc_pids);
+		r->pids[r->nr_pids] = (struct pid_info){ .pid = pid, .nr_fds = -1 };
+		*slot = ++r->nr_pids;
+	}
+	return &r->pids[*slot - 1];
+}
+
+/*
+ * full: every process; else only new ones and those whose descriptor count
+ * changed.  Either way stops once no wanted inode is left.
+ */
+static void scan_procs(struct procs_run *r, bool full)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+
+	if (!proc)
+		return;
+	r->scan_gen++;
+	if (full) {
+		r->nr_denied = 0;
+		r->full_done = true;
+		r->last_full_ns = now_ns();
+	}
+	while (proc_traffic_nr_unowned(&r->pt) && (de = readdir(proc)) != NULL) {
+		char path[300];
+		struct pid_info *pi;
+		struct stat st;
+		uint64_t pid;
+		bool is_new;
+
+		if (!parse_u64(de->d_name, &pid) || !pid || pid > INT32_MAX)
+			continue;
+		snprintf(path, sizeof(path), "%s/fd", de->d_name);
+		if (fstatat(dirfd(proc), path, &st, 0) < 0)
+			st.st_size = 0;
+		pi = pid_get(r, (int32_t)pid, &is_new);
+		pi->gen = r->scan_gen;
+		if (!full && !is_new && st.st_size && st.st_size == pi->nr_fds)
+			continue;
+		pi->nr_fds = st.st_size;
+		if (!scan_pid(r, dirfd(proc), de->d_name, (int32_t)pid) && full)
+			r->nr_denied++;
+	}
+	closedir(proc);
+}
+
+static void find_owners(struct procs_run *r)
+{
+	if (!proc_traffic_settle(&r->pt))
+		return;
+	if (r->full_done)
+		scan_procs(r, false);
+	if (proc_traffic_nr_unowned(&r->pt) &&
+	    (!r->full_done || now_ns() - r->last_full_ns >= FULL_RESCAN_S * 1000000000ull)) {
+		proc_traffic_reset_owners(&r->pt);
+		scan_procs(r, true);
+	}
+}
+
+/* Gone, or a zombie: /proc/PID/stat is missing or its state is Z or X. */
+static bool has_exited(int32_t pid)
+{
+	char path[40], buf[512];
+	const char *paren;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* A process that holds no socket any more may have exited: its totals stay. */
+static void check_exited(struct procs_run *r)
+{
+	for (size_t i = 1; i < r->pt.nr_procs; i++) {
+		struct pt_proc *p = &r->pt.procs[i];
+
+		if (!p->exited && !p->nr_sockets && has_exited(p->pid))
+			p->exited = true;
+	}
+}
+
+/* ---- namespaces and sockets ---- */
+
+static int add_ns(struct procs_run *r, int fd)
+{
+	struct stat st;
+	struct sockdiag *sd;
+	int self, ret;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	for (size_t i = 0; i < r->nr_ns; i++)
+		if (r->ns[i].ino == (uint64_t)st.st_ino)
+			return 0;
+	if (r->nr_ns >= MAX_NETNS)
+		return -E2BIG;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		ret = -errno;
+		close(self);
+		return ret;
+	}
+	ret = sockdiag_open(&sd);
+	if (setns(self, CLONE_NEWNET) < 0 && !ret)
+		ret = -errno; /* cannot happen as root; do not go on in the wrong namespace */
+	close(self);
+	if (ret < 0)
+		return ret;
+	ALLOC_GROW(r->ns, r->nr_ns + 1, r->alloc_ns);
+	r->ns[r->nr_ns++] = (struct ns_source){ .ino = (uint64_t)st.st_ino, .sd = sd };
+	return 0;
+}
+
+static void add_ns_path(struct procs_run *r, int dir, const char *path)
+{
+	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		add_ns(r, fd);
+		close(fd);
+	}
+}
+
+/* --all-netns: the named namespaces and those of every process, each once. */
+static void discover_netns(struct procs_run *r)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *de;
+
+	if (d) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				add_ns_path(r, dirfd(d), de->d_name);
+		closedir(d);
+	}
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[300];
+		uint64_t pid;
+
+		if (!parse_u64(de->d_name, &pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/ns/net", de->d_name);
+		add_ns_path(r, dirfd(d), path);
+	}
+	closedir(d);
+}
+
+struct visit_ctx {
+	struct proc_traffic *pt;
+	bool with_counters;
+};
+
+static int visit(const struct sock_entry *s, void *arg)
+{
+	const struct visit_ctx *v = arg;
+
+	proc_traffic_add_sock(v->pt, s, v->with_counters);
+	return 0;
+}
+
+/* Dumps every namespace; code (inet_diag bytecode) narrows the dump, or NULL. */
+static int dump_all(struct procs_run *r, const uint8_t *code, size_t len)
+{
+	bool capture = r->cap != NULL;
+	struct sockdiag_query q = {
+		.want_v4 = true,
+		.want_v6 = true,
+		.want_info = !capture,
+		.bytecode = code,
+		.bytecode_len = len,
+	};
+	struct visit_ctx v = { .pt = &r->pt, .with_counters = !capture };
+	struct sockdiag_stats st;
+
+	if (capture) {
+		q.protos = PROTO_BIT(PROTO_TCP) | PROTO_BIT(PROTO_UDP);
+		q.states = SOCK_STATES_ALL & ~SOCK_STATE_BIT(SOCK_ST_TIME_WAIT);
+	} else {
+		/* Sockets that can move bytes; LISTEN and TIME_WAIT carry no counters. */
+		q.protos = PROTO_BIT(PROTO_TCP);
+		q.states =
+			SOCK_STATES_ALL &
+			~(SOCK_STATE_BIT(SOCK_ST_LISTEN) | SOCK_STATE_BIT(SOCK_ST_TIME_WAIT) |
+			  SOCK_STATE_BIT(SOCK_ST_SYN_RECV) | SOCK_STATE_BIT(SOCK_ST_NEW_SYN_RECV));
+	}
+	if (r->o.all_netns)
+		discover_netns(r);
+	for (size_t i = 0; i < r->nr_ns; i++) {
+		int ret;
+
+		/* A namespace found after the start: its sockets' past is not ours. */
+		r->pt.force_baseline = r->nr_sweeps > 1 && !r->ns[i].swept;
+		ret = sockdiag_dump(r->ns[i].sd, &q, visit, &v, &st);
+		r->pt.force_baseline = false;
+		if (!code && ret >= 0)
+			r->ns[i].swept = true;
+
+		if (ret < 0 && !r->o.all_netns)
+			return ret;
+		/* A kernel that refuses the program answers per protocol, not with ret. */
+		if (code && st.proto_err[PROTO_TCP])
+			return st.proto_err[PROTO_TCP];
+	}
+	return 0;
+}
+
+/* ---- capture ---- */
+
+static void on_packet(const struct pkt_info *p, void *arg)
+{
+	proc_traffic_packet(arg, p);
+}
+
+/* The namespace's addresses tell sent from received in Ethernet captures. */
+static void read_locals(struct proc_traffic *pt)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	proc_traffic_clear_locals(pt);
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			proc_traffic_add_local(
+				pt, AF_INET,
+				(const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			proc_traffic_add_local(
+				pt, AF_INET6,
+				(const uint8_t *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
+	}
+	freeifaddrs(ifa);
+}
+
+static bool is_loopback(const char *ifname)
+{
+	char path[128], buf[16];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10) == 772; /* ARPHRD_LOOPBACK */
+}
+
+static int open_engine(struct procs_run *r)
+{
+	struct capture_opts co = { .ifname = r->o.ifname ? r->o.ifname : "any" };
+	char err[256] = "";
+	int ret;
+
+	if (r->o.engine == ENGINE_TCPINFO || r->o.all_netns) {
+		r->engine_why = "tcp_info byte counters per socket: TCP payload bytes, no capture";
+		return 0;
+	}
+	ret = capture_open(&r->cap, &co, err, sizeof(err));
+	if (ret < 0) {
+		r->cap = NULL;
+		if (r->o.engine == ENGINE_CAPTURE) {
+			fprintf(stderr, "connmon procs: cannot capture on '%s': %s%s\n", co.ifname,
+				err[0] ? err : strerror(-ret),
+				ret == -EPERM ? " (needs CAP_NET_RAW)" : "");
+			return ret;
+		}
+		r->engine_why =
+			"capture unavailable, so tcp_info counters: TCP only, payload bytes";
+		return 0;
+	}
+	r->pt.loopback = is_loopback(co.ifname);
+	r->engine_why = "packets matched to sockets: TCP and UDP, wire bytes";
+	return 0;
+}
+
+/* Waits until deadline (monotonic ns), capturing meanwhile; false when a signal asks to stop. */
+static bool wait_until(struct procs_run *r, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = r->sig_fd, .events = POLLIN },
+					 { .fd = r->cap ? capture_fd(r->cap) : -1,
+					   .events = POLLIN } };
+		uint64_t now = now_ns();
+		int ms;
+
+		if (now >= deadline)
+			return true;
+		ms = (int)((deadline - now + 999999) / 1000000);
+		if (r->cap && pfd[1].fd < 0 && ms > 100)
+			ms = 100; /* no descriptor to poll: dispatch at least every 100 ms */
+		if (poll(pfd, 2, ms) < 0 && errno != EINTR)
+			return false;
+		if (pfd[0].revents & POLLIN)
+			return false;
+		if (r->cap && capture_dispatch(r->cap, 0, on_packet, &r->pt) < 0)
+			return false;
+	}
+}
+
+/* ---- one tick and output ---- */
+
+static const char *user_name(struct procs_run *r, uint32_t uid)
+{
+	bool is_new;
+	uint64_t *slot = u64map_upsert(&r->uid_idx, uid, &is_new);
+
+	if (is_new) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+
+		ALLOC_GROW(r->users, r->nr_users + 1, r->alloc_users);
+		if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+			snprintf(r->users[r->nr_users], sizeof(r->users[0]), "%s", res->pw_name);
+		else
+			snprintf(r->users[r->nr_users], sizeof(r->users[0]), "%u", uid);
+		*slot = ++r->nr_users;
+	}
+	return r->users[*slot - 1];
+}
+
+static void fill_row(struct procs_run *r, struct proc_row *row, const struct pt_proc *p)
+{
+	*row = (struct proc_row){
+		.pid = p->pid,
+		.uid = p->uid,
+		.user = p->pid < 0 ? NULL : user_name(r, p->uid),
+		.comm = p->comm,
+		.command = p->command,
+		.exited = p->exited,
+		.tcp_tx_bytes = p->tx_bytes[PT_TCP],
+		.tcp_rx_bytes = p->rx_bytes[PT_TCP],
+		.udp_tx_bytes = p->tx_bytes[PT_UDP],
+		.udp_rx_bytes = p->rx_bytes[PT_UDP],
+		.tx_bytes_per_s = p->tx_bytes_per_s,
+		.rx_bytes_per_s = p->rx_bytes_per_s,
+		.nr_sockets = p->nr_sockets,
+	};
+}
+
+static size_t screen_rows(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row < 12)
+		return 0;
+	return ws.ws_row - 11u;
+}
+
+static int render(struct procs_run *r, uint64_t interval_ns, long tick)
+{
+	struct proc_row unatt;
+	struct capture_stats cs = { 0 };
+	struct proc_view v = {
+		.engine = r->cap ? "capture" : "tcpinfo",
+		.engine_why = r->engine_why,
+		.dev = r->cap ? (r->o.ifname ? r->o.ifname : "any") : NULL,
+		.netns = r->o.all_netns ? "all" : r->o.netns,
+		.interval_s = (double)interval_ns / 1e9,
+		.session_s = (double)(r->last_ns - r->start_ns) / 1e9,
+		.when = time(NULL),
+		.nr_netns = r->o.all_netns ? r->nr_ns : 0,
+		.nr_procs_denied = r->nr_denied,
+		.rows = r->rows,
+		.unattributed = &unatt,
+	};
+
+	if (r->cap && capture_get_stats(r->cap, &cs) == 0)
+		v.capture_drops = cs.dropped + cs.if_dropped;
+	ALLOC_GROW(r->rows, r->pt.nr_procs, r->alloc_rows);
+	r->order = xreallocarray(r->order, r->alloc_rows, sizeof(*r->order));
+	v.rows = r->rows;
+	v.nr_rows = proc_traffic_sorted(&r->pt, r->order);
+	for (size_t i = 0; i < v.nr_rows; i++)
+		fill_row(r, &r->rows[i], &r->pt.procs[r->order[i]]);
+	fill_row(r, &unatt, &r->pt.procs[0]);
+	if (r->o.json)
+		proc_render_json(&r->out, &v);
+	else if (r->o.csv)
+		proc_render_csv(&r->out, &v, tick == 0);
+	else
+		proc_render_table(&r->out, &v, r->live, r->live ? screen_rows() : 0);
+	if (!r->o.json && !r->o.csv && !r->live && r->o.watch_s > 0)
+		outbuf_addch(&r->out, '\n');
+	return outbuf_flush(&r->out);
+}
+
+/*
+ * tcpinfo with many sockets: between full sweeps (every SWEEP_S), dump only
+ * the sockets that moved bytes lately; the kernel's bytecode skips the rest
+ * (docs/PERFORMANCE-procs.md).  Returns 1 when done, 0 to sweep instead.
+ */
+static int hot_tick(struct procs_run *r, uint64_t now)
+{
+	uint8_t *code;
+	size_t len;
+	int n, ret;
+
+	if (r->hot_off || r->nr_sweeps < 2 || proc_traffic_nr_live(&r->pt) < HOT_MIN_SOCKETS ||
+	    now - r->last_dump_ns >= SWEEP_S * 1000000000ull)
+		return 0;
+	n = proc_traffic_hot_bytecode(&r->pt, HOT_TICKS, HOT_MAX_PAIRS, &code, &len);
+	if (n < 0)
+		return 0; /* too many busy sockets: a full dump is as cheap */
+	proc_traffic_begin_tick_nodump(&r->pt);
+	ret = n ? dump_all(r, code, len) : 0;
+	free(code);
+	if (ret < 0)
+		r->hot_off = true; /* the kernel refused the program: full dumps from now on */
+	return ret < 0 ? 0 : 1;
+}
+
+static int start_tick(struct procs_run *r)
+{
+	uint64_t now = now_ns();
+
+	/*
+	 * A capture needs a dump only to match new connections: when every
+	 * packet found its socket, the last dump's table still holds.
+	 */
+	if (r->cap && r->last_dump_ns && !r->pt.nr_pending &&
+	    now - r->last_dump_ns < REDUMP_S * 1000000000ull) {
+		proc_traffic_begin_tick_nodump(&r->pt);
+		return 0;
+	}
+	if (!r->cap && hot_tick(r, now))
+		return 0;
+	proc_traffic_begin_tick(&r->pt);
+	if (r->cap)
+		read_locals(&r->pt);
+	r->last_dump_ns = now;
+	r->nr_sweeps++;
+	return dump_all(r, NULL, 0);
+}
+
+static int tick(struct procs_run *r, uint64_t *interval_ns)
+{
+	uint64_t now;
+	int ret;
+
+	ret = start_tick(r);
+	if (ret < 0) {
+		fprintf(stderr, "connmon procs: socket dump failed: %s\n", strerror(-ret));
+		return ret;
+	}
+	find_owners(r);
+	now = now_ns();
+	*interval_ns = r->last_ns ? now - r->last_ns : 0;
+	r->last_ns = now;
+	proc_traffic_end_tick(&r->pt, *interval_ns);
+	check_exited(r);
+	return 0;
+}
+
+static int run(struct procs_run *r)
+{
+	double step_s = r->o.watch_s > 0 ? r->o.watch_s : r->o.sample_s > 0 ? r->o.sample_s : 1;
+	long reports = r->o.watch_s > 0 || r->live ? r->o.count : 1;
+	uint64_t step_ns = (uint64_t)(step_s * 1e9), next, interval;
+	int ret;
+
+	r->start_ns = now_ns();
+	ret = tick(r, &interval); /* the baseline */
+	next = r->start_ns;
+	for (long i = 0; ret == 0 && (!reports || i < reports); i++) {
+		next += step_ns;
+		if (!wait_until(r, next))
+			break;
+		ret = tick(r, &interval);
+		if (ret == 0)
+			ret = render(r, interval, i);
+	}
+	return ret;
+}
+
+static int open_sources(struct procs_run *r)
+{
+	int ret, self;
+
+	if (r->o.all_netns) {
+		discover_netns(r);
+		if (!r->nr_ns) {
+			fprintf(stderr, "connmon procs: cannot open any network namespace\n");
+			return -ENOENT;
+		}
+		return open_engine(r);
+	}
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ret = self < 0 ? -errno : add_ns(r, self);
+	if (self >= 0)
+		close(self);
+	if (ret < 0) {
+		fprintf(stderr, "connmon procs: cannot open sock_diag: %s\n", strerror(-ret));
+		return ret;
+	}
+	return open_engine(r);
+}
+
+static void release(struct procs_run *r)
+{
+	if (r->live)
+		outbuf_addstr(&r->out, "\033[?25h");
+	outbuf_release(&r->out);
+	if (r->cap)
+		capture_close(r->cap);
+	for (size_t i = 0; i < r->nr_ns; i++)
+		sockdiag_close(r->ns[i].sd);
+	free(r->ns);
+	free(r->rows);
+	free(r->order);
+	free(r->pids);
+	free(r->users);
+	u64map_release(&r->pid_idx);
+	u64map_release(&r->uid_idx);
+	proc_traffic_release(&r->pt);
+	if (r->sig_fd >= 0)
+		close(r->sig_fd);
+}
+
+static int setup_signals(struct procs_run *r)
+{
+	sigset_t set;
+
+	/* A closed pipe (`| head`) must end us quietly: see EPIPE in cmd_procs. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	r->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return r->sig_fd < 0 ? -errno : 0;
+}
 
 int cmd_procs(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return 1;
+	struct procs_run r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.sig_fd = -1;
+	if (parse_opts(&r.o, argc, argv) < 0)
+		return 2;
+	if (r.o.help) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	proc_traffic_init(&r.pt);
+	u64map_init(&r.pid_idx);
+	u64map_init(&r.uid_idx);
+	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
+	/* On a terminal without -s, --json or --csv: the live screen, as nethogs. */
+	r.live = isatty(STDOUT_FILENO) && !r.o.json && !r.o.csv && r.o.sample_s <= 0;
+	if (r.live && r.o.watch_s <= 0)
+		r.o.watch_s = 1;
+	ret = setup_signals(&r);
+	if (ret < 0)
+		fprintf(stderr, "connmon procs: cannot set up signals: %s\n", strerror(-ret));
+	if (ret == 0)
+		ret = open_sources(&r);
+	if (ret == 0) {
+		if (r.live)
+			outbuf_addstr(&r.out, "\033[?25l");
+		ret = run(&r);
+	}
+	outbuf_flush(&r.out);
+	if (r.out.err && r.out.err != -EPIPE)
+		fprintf(stderr, "connmon procs: cannot write output: %s\n", strerror(-r.out.err));
+	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+	release(&r);
+	return ret;
 }

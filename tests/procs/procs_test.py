@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""System test of `connmon procs` (needs root; exits 77 without it).
+
+Two namespaces joined by a veth pair that this test creates: A
+(10.77.1.1, 2001:db8:77::1) runs the senders, B (.2, ::2) the sinks
+(tests/procs/peer.py).  Known processes send known byte counts; connmon's
+JSON must give each of them its bytes within 2 %:
+
+  tcpinfo, -N A        TCP v4 and v6 senders: tx = payload; they exit, and
+                       their rows stay (exited, totals kept)
+  tcpinfo, --all-netns the sinks in B are found too: rx = payload
+  capture, -N A -i     UDP v4/v6 senders: tx = datagrams x wire size; TCP
+                       sender: payload <= tx <= payload + headers;
+                       datagrams from B to a closed port of A land in
+                       "unattributed" (and A's ICMP replies); every row
+                       together equals the interface's own counters
+
+Usage: procs_test.py CONNMON
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77
+TAG = "%d" % os.getpid()
+NS_A, NS_B = "cmprocs-a-" + TAG, "cmprocs-b-" + TAG
+IF_A, IF_B = "cmpa" + TAG[-5:], "cmpb" + TAG[-5:]
+A4, B4, A6, B6 = "10.77.1.1", "10.77.1.2", "2001:db8:77::1", "2001:db8:77::2"
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
+started = []
+failures = []
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(*args, check=True):
+    return subprocess.run(args, check=check, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=30)
+
+
+def cleanup():
+    for p in started:
+        if p.poll() is None:
+            p.kill()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    for ns in (NS_A, NS_B):
+        sh("ip", "netns", "del", ns, check=False)
+
+
+def on_signal(signum, _frame):
+    cleanup()
+    sys.exit(128 + signum)
+
+
+def setup():
+    sh("ip", "netns", "add", NS_A)
+    sh("ip", "netns", "add", NS_B)
+    sh("ip", "link", "add", IF_A, "netns", NS_A, "type", "veth", "peer", "name", IF_B,
+       "netns", NS_B)
+    for ns, ifc, a4, a6 in ((NS_A, IF_A, A4, A6), (NS_B, IF_B, B4, B6)):
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+        sh("ip", "-n", ns, "addr", "add", a4 + "/24", "dev", ifc)
+        sh("ip", "-n", ns, "addr", "add", a6 + "/64", "dev", ifc, "nodad")
+        sh("ip", "-n", ns, "link", "set", ifc, "up")
+        # No offloads: the capture then sees packets as the wire carries them.
+        sh("ip", "netns", "exec", ns, "ethtool", "-K", ifc, "tso", "off", "gso", "off",
+           "gro", "off", check=False)
+
+
+def spawn(ns, *args):
+    """Starts peer.py in ns and returns (Popen, pid of the python process)."""
+    p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, PEER] + [str(a) for a in args],
+                         stdout=subprocess.PIPE, text=True)
+    started.append(p)
+    line = p.stdout.readline().split()
+    if len(line) != 2 or line[0] != "ready":
+        raise RuntimeError("peer %s did not start" % (args,))
+    return p, int(line[1])
+
+
+def connmon(cm, *args):
+    p = subprocess.Popen([cm, "procs"] + list(args), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    started.append(p)
+    return p
+
+
+def last_json(p):
+    out, err = p.communicate(timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError("connmon failed (%d): %s" % (p.returncode, err))
+    objs = [json.loads(line) for line in out.splitlines() if line.strip()]
+    if not objs:
+        raise RuntimeError("connmon printed no JSON")
+    return objs[-1]
+
+
+def row(obj, pid):
+    for r in obj["processes"]:
+        if r["pid"] == pid:
+            return r
+    return None
+
+
+def check(what, ok, detail):
+    log("%s %s: %s" % ("ok  " if ok else "FAIL", what, detail))
+    if not ok:
+        failures.append(what)
+
+
+def near(what, got, want, tol=0.02):
+    check(what, got is not None and abs(got - want) <= tol * want,
+          "got %s, expected %d +- %.0f %%" % (got, want, tol * 100))
+
+
+def iface_bytes():
+    base = "/sys/class/net/%s/statistics/" % IF_A
+    out = sh("ip", "netns", "exec", NS_A, "cat", base + "tx_bytes", base + "rx_bytes").stdout
+    tx, rx = out.split()
+    return int(tx), int(rx)
+
+
+def phase_tcpinfo(cm):
+    n4, n6 = 3_000_000, 2_000_000
+    mon = connmon(cm, "--engine", "tcpinfo", "-N", NS_A, "-w", "1", "--count", "6", "--json")
+    allns = connmon(cm, "--engine", "tcpinfo", "--all-netns", "-w", "1", "--count", "6",
+                    "--json")
+    time.sleep(0.5)
+    _, s4 = spawn(NS_B, "tcp-sink", B4, 5001, 20)
+    _, s6 = spawn(NS_B, "tcp-sink", B6, 5002, 20)
+    _, t4 = spawn(NS_A, "tcp-send", B4, 5001, n4, 0.5, 1.5)
+    _, t6 = spawn(NS_A, "tcp-send", B6, 5002, n6, 0.5, 1.5)
+    obj = last_json(mon)
+    check("tcpinfo engine shown", obj["engine"] == "tcpinfo", obj["engine"])
+    for name, pid, n in (("TCP/IPv4", t4, n4), ("TCP/IPv6", t6, n6)):
+        r = row(obj, pid)
+        near("tcpinfo %s sender tx" % name, r and r["tcp"]["tx_bytes"], n)
+        check("tcpinfo %s sender kept after exit" % name, bool(r and r["exited"]),
+              "row %s" % r)
+    obj = last_json(allns)
+    for name, pid, n in (("TCP/IPv4", s4, n4), ("TCP/IPv6", s6, n6)):
+        r = row(obj, pid)
+        near("--all-netns %s sink rx (namespace B)" % name, r and r["rx_bytes"], n)
+    r = row(obj, t4)
+    near("--all-netns TCP/IPv4 sender tx (namespace A)", r and r["tx_bytes"], n4)
+
+
+def phase_capture(cm):
+    n4, c4, z4, c6, z6, blasts, bz = 2_000_000, 400, 1000, 400, 1200, 20, 1000
+    tx0, rx0 = iface_bytes()
+    mon = connmon(cm, "--engine", "capture", "-N", NS_A, "-i", IF_A, "-w", "1", "--count",
+                  "6", "--json")
+    time.sleep(1.0)
+    _, u4s = spawn(NS_B, "udp-sink", B4, 5003, 20)
+    _, u6s = spawn(NS_B, "udp-sink", B6, 5004, 20)
+    _, s4 = spawn(NS_B, "tcp-sink", B4, 5005, 20)
+    _, t4 = spawn(NS_A, "tcp-send", B4, 5005, n4, 0.3, 1.0)
+    _, u4 = spawn(NS_A, "udp-send", B4, 5003, c4, z4, 0.3, 1.0)
+    _, u6 = spawn(NS_A, "udp-send", B6, 5004, c6, z6, 0.3, 1.0)
+    # Datagrams from B to a port nobody listens on in A: no socket, so unattributed.
+    spawn(NS_B, "udp-blast", A4, 6999, blasts, bz, 0.3, 0.5)
+    obj = last_json(mon)
+    tx1, rx1 = iface_bytes()
+    check("capture engine shown", obj["engine"] == "capture", obj["engine"])
+    r = row(obj, u4)
+    near("capture UDP/IPv4 sender tx", r and r["udp"]["tx_bytes"], c4 * (z4 + 8 + 20 + 14))
+    r = row(obj, u6)
+    near("capture UDP/IPv6 sender tx", r and r["udp"]["tx_bytes"], c6 * (z6 + 8 + 40 + 14))
+    r = row(obj, t4)
+    got = r and r["tcp"]["tx_bytes"]
+    check("capture TCP/IPv4 sender tx", got is not None and n4 <= got <= n4 * 1.08,
+          "got %s, expected %d .. %d (payload plus headers)" % (got, n4, n4 * 1.08))
+    un = obj["unattributed"]
+    stray = blasts * (bz + 8 + 20 + 14)
+    check("capture unattributed row holds the datagrams to a closed port",
+          un["rx_bytes"] >= stray,
+          "tx %d (ICMP port unreachable) rx %d, datagrams %d" % (un["tx_bytes"], un["rx_bytes"], stray))
+    sum_tx = un["tx_bytes"] + sum(p["tx_bytes"] for p in obj["processes"])
+    sum_rx = un["rx_bytes"] + sum(p["rx_bytes"] for p in obj["processes"])
+    near("capture rows add up to interface tx", sum_tx, tx1 - tx0)
+    near("capture rows add up to interface rx", sum_rx, rx1 - rx0)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: procs_test.py CONNMON")
+    if os.geteuid() != 0:
+        print("SKIP: needs root")
+        sys.exit(SKIP)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        setup()
+        phase_tcpinfo(sys.argv[1])
+        phase_capture(sys.argv[1])
+    except Exception as e:  # report, clean up, fail
+        log("FAIL: %s" % e)
+        failures.append(str(e))
+    finally:
+        cleanup()
+    log("%d failed" % len(failures))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
