@@ -46,8 +46,7 @@ static void line_states(struct outbuf *ob, const struct summary_data *d)
 		    (unsigned long long)st[SOCK_ST_LISTEN],
 		    (unsigned long long)st[SOCK_ST_SYN_RECV], (unsigned long long)other);
 	outbuf_addf(ob, "           TIME-WAIT %llu (%.1f%%)%s  CLOSE-WAIT %llu",
-		    (unsigned long long)st[SOCK_ST_TIME_WAIT], tw,
-		    tw >= SUMMARY_TW_WARN_PCT ? " !" : "",
+		    (unsigned long long)st[SOCK_ST_TIME_WAIT], tw, summary_tw_warn(s) ? " !" : "",
 		    (unsigned long long)st[SOCK_ST_CLOSE_WAIT]);
 	for (size_t i = 0; i < d->nr_cw_procs && i < 3; i++)
 		outbuf_addf(ob, "%s%s[%d] %llu", i ? ", " : " (", d->cw_procs[i].comm,

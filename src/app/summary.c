@@ -68,6 +68,12 @@ static void add_warning(struct summary_data *d, const char *fmt, ...)
 	d->nr_warnings++;
 }
 
+bool summary_tw_warn(const struct sock_summary *s)
+{
+	return s->nr_tcp >= SUMMARY_TW_MIN_SOCKETS &&
+	       summary_pct(s->tcp_states[SOCK_ST_TIME_WAIT], s->nr_tcp) >= SUMMARY_TW_WARN_PCT;
+}
+
 static void find_warnings(struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
@@ -75,7 +81,7 @@ static void find_warnings(struct summary_data *d)
 	int64_t orph = d->st.v[SOCKSTAT_TCP_ORPHAN];
 	char ep[80];
 
-	if (summary_pct(tw, s->nr_tcp) >= SUMMARY_TW_WARN_PCT)
+	if (summary_tw_warn(s))
 		add_warning(d, "TIME-WAIT is %.1f%% of TCP sockets (%llu of %llu; flagged at 30%%)",
 			    summary_pct(tw, s->nr_tcp), (unsigned long long)tw,
 			    (unsigned long long)s->nr_tcp);
@@ -391,8 +397,7 @@ void summary_json_health(struct outbuf *ob, const struct summary_data *d)
 	double tw_pct = summary_pct(tw, s->nr_tcp);
 
 	outbuf_addf(ob, "\"time_wait\":{\"count\":%llu,\"pct\":%.2f,\"warn\":%s},",
-		    (unsigned long long)tw, tw_pct,
-		    tw_pct >= SUMMARY_TW_WARN_PCT ? "true" : "false");
+		    (unsigned long long)tw, tw_pct, summary_tw_warn(s) ? "true" : "false");
 	json_close_wait(ob, d);
 	outbuf_addf(ob, ",\"syn_recv\":{\"count\":%llu},\"orphans\":",
 		    (unsigned long long)s->tcp_states[SOCK_ST_SYN_RECV]);
@@ -551,7 +556,7 @@ static void text_health(struct outbuf *ob, const struct summary_data *d)
 	double pct = summary_pct(tw, s->nr_tcp);
 
 	outbuf_addf(ob, "\n%-12s %llu (%.1f%% of TCP)%s\n", "TIME-WAIT", (unsigned long long)tw,
-		    pct, pct >= SUMMARY_TW_WARN_PCT ? "  ! WARN >= 30%" : "");
+		    pct, summary_tw_warn(s) ? "  ! WARN >= 30%" : "");
 	outbuf_addf(ob, "%-12s %llu", "CLOSE-WAIT",
 		    (unsigned long long)s->tcp_states[SOCK_ST_CLOSE_WAIT]);
 	for (size_t i = 0; i < d->nr_cw_procs && i < d->top_n; i++)
