@@ -16,7 +16,7 @@ help:
 	@echo "make          build build/connmon (debug, ASan+UBSan)"
 	@echo "make run      install what is missing, build, run the overview (ARGS=... for more)"
 	@echo "make test     install what is missing, build, run every test; ends with 'N passed, N failed'"
-	@echo "make bench    release build + benchmarks against ss/netstat (needs root for namespaces)"
+	@echo "make bench    release build + every benchmark against its peers (root; BENCH=socket,flows,... picks)"
 	@echo "make fuzz     build the libFuzzer targets with clang and run each for FUZZ_SECONDS"
 	@echo "make format   clang-format every source file in place"
 	@echo "make lint     banned functions, layer boundaries, formatting"
@@ -54,7 +54,7 @@ release: setup-build $(REL)/build.ninja
 	@ninja -C $(REL) >/dev/null || ninja -C $(REL)
 
 bench: setup-bench release
-	@bench/run.sh $(REL)
+	@bench/all.sh $(REL)
 
 $(FUZZ)/build.ninja:
 	CC=clang meson setup $(FUZZ) -Db_sanitize=address,undefined -Db_lundef=false \
