@@ -41,6 +41,8 @@
 #include "base/outbuf.h"
 #include "base/xalloc.h"
 #include "collect/capture.h"
+#include "collect/netns.h"
+#include "collect/procscan.h"
 #include "collect/sockdiag.h"
 #include "ui/proc_render.h"
 
@@ -88,12 +90,6 @@ struct procs_opts {
 	bool json, csv, all_netns, help;
 };
 
-struct pid_info {
-	int32_t pid;
-	uint32_t gen;
-	int64_t nr_fds; /* st_size of /proc/PID/fd; 0 when the kernel does not say */
-};
-
 struct ns_source {
 	uint64_t ino;
 	struct sockdiag *sd;
@@ -103,14 +99,8 @@ struct ns_source {
 struct procs_run {
 	struct procs_opts o;
 	struct proc_traffic pt;
-	/* /proc scanner */
-	struct u64map pid_idx; /* pid -> index+1 */
-	struct pid_info *pids;
-	size_t nr_pids, alloc_pids;
-	uint32_t scan_gen;
-	bool full_done;
+	struct proc_scanner scan; /* socket owners, read incrementally */
 	uint64_t last_full_ns;
-	size_t nr_denied;
 	/* users */
 	struct u64map uid_idx; /* uid -> index+1 */
 	char (*users)[33];
@@ -247,183 +237,33 @@ static int parse_opts(struct procs_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- /proc scanning ---- */
+/* ---- socket owners ---- */
 
-static bool parse_u64(const char *s, uint64_t *out)
+static void owner_found(void *arg, uint64_t inode, int32_t pid, uint32_t uid, const char *comm,
+			const char *cmdline)
 {
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > UINT64_MAX / 10 - 1)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
+	proc_traffic_set_owner(arg, inode, pid, uid, comm, cmdline);
 }
 
-static bool socket_inode(const char *link, uint64_t *inode)
+static bool owners_wanted(void *arg)
 {
-	size_t len = strlen(link);
-	char num[24];
-
-	if (len < 10 || len - 9 >= sizeof(num) || strncmp(link, "socket:[", 8) ||
-	    link[len - 1] != ']')
-		return false;
-	memcpy(num, link + 8, len - 9);
-	num[len - 9] = '\0';
-	return parse_u64(num, inode);
+	return proc_traffic_nr_unowned(arg) > 0;
 }
 
-/* Reads a small /proc file into buf, NULs (cmdline) turned to spaces, trailing space/newline cut.
- */
-static void read_small(int dir, const char *name, char *buf, size_t cap)
-{
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		n = 0;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n'))
-		n--;
-	buf[n] = '\0';
-}
-
-/* Records every socket PID holds; returns false when its fds are unreadable. */
-static bool scan_pid(struct procs_run *r, int proc_fd, const char *name, int32_t pid)
-{
-	char comm[PT_COMM_LEN], cmd[PT_CMD_LEN];
-	bool have_names = false;
-	struct dirent *de;
-	struct stat st;
-	int pid_dir, fd_dir;
-	DIR *fds;
-
-	pid_dir = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pid_dir < 0)
-		return true; /* gone */
-	fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd_dir < 0 || fstat(pid_dir, &st) < 0 || !(fds = fdopendir(fd_dir))) {
-		bool denied = errno == EACCES || errno == EPERM;
-
-		if (fd_dir >= 0)
-			close(fd_dir);
-		close(pid_dir);
-		return !denied;
-	}
-	while ((de = readdir(fds)) != NULL) {
-		char link[64];
-		ssize_t len = readlinkat(fd_dir, de->d_name, link, sizeof(link) - 1);
-		uint64_t inode;
-
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		if (!socket_inode(link, &inode))
-			continue;
-		if (!have_names) {
-			read_small(pid_dir, "comm", comm, sizeof(comm));
-			read_small(pid_dir, "cmdline", cmd, sizeof(cmd));
-			have_names = true;
-		}
-		proc_traffic_set_owner(&r->pt, inode, pid, st.st_uid, comm, cmd);
-	}
-	closedir(fds);
-	close(pid_dir);
-	return true;
-}
-
-static struct pid_info *pid_get(struct procs_run *r, int32_t pid, bool *is_new)
-{
-	uint64_t *slot = u64map_upsert(&r->pid_idx, (uint64_t)pid, is_new);
-
-	if (*is_new) {
-		ALLOC_GROW(r->pids, r->nr_pids + 1, r->alloc_pids);
-		r->pids[r->nr_pids] = (struct pid_info){ .pid = pid, .nr_fds = -1 };
-		*slot = ++r->nr_pids;
-	}
-	return &r->pids[*slot - 1];
-}
-
-/*
- * full: every process; else only new ones and those whose descriptor count
- * changed.  Either way stops once no wanted inode is left.
- */
-static void scan_procs(struct procs_run *r, bool full)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *de;
-
-	if (!proc)
-		return;
-	r->scan_gen++;
-	if (full) {
-		r->nr_denied = 0;
-		r->full_done = true;
-		r->last_full_ns = now_ns();
-	}
-	while (proc_traffic_nr_unowned(&r->pt) && (de = readdir(proc)) != NULL) {
-		char path[300];
-		struct pid_info *pi;
-		struct stat st;
-		uint64_t pid;
-		bool is_new;
-
-		if (!parse_u64(de->d_name, &pid) || !pid || pid > INT32_MAX)
-			continue;
-		snprintf(path, sizeof(path), "%s/fd", de->d_name);
-		if (fstatat(dirfd(proc), path, &st, 0) < 0)
-			st.st_size = 0;
-		pi = pid_get(r, (int32_t)pid, &is_new);
-		pi->gen = r->scan_gen;
-		if (!full && !is_new && st.st_size && st.st_size == pi->nr_fds)
-			continue;
-		pi->nr_fds = st.st_size;
-		if (!scan_pid(r, dirfd(proc), de->d_name, (int32_t)pid) && full)
-			r->nr_denied++;
-	}
-	closedir(proc);
-}
+static const struct proc_scan_ops owner_ops = { .sock = owner_found, .want_more = owners_wanted };
 
 static void find_owners(struct procs_run *r)
 {
 	if (!proc_traffic_settle(&r->pt))
 		return;
-	if (r->full_done)
-		scan_procs(r, false);
+	if (r->scan.full_done)
+		proc_scanner_walk(&r->scan, false, &owner_ops, &r->pt);
 	if (proc_traffic_nr_unowned(&r->pt) &&
-	    (!r->full_done || now_ns() - r->last_full_ns >= FULL_RESCAN_S * 1000000000ull)) {
+	    (!r->scan.full_done || now_ns() - r->last_full_ns >= FULL_RESCAN_S * 1000000000ull)) {
 		proc_traffic_reset_owners(&r->pt);
-		scan_procs(r, true);
+		r->last_full_ns = now_ns();
+		proc_scanner_walk(&r->scan, true, &owner_ops, &r->pt);
 	}
-}
-
-/* Gone, or a zombie: /proc/PID/stat is missing or its state is Z or X. */
-static bool has_exited(int32_t pid)
-{
-	char path[40], buf[512];
-	const char *paren;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 /* A process that holds no socket any more may have exited: its totals stay. */
@@ -432,80 +272,46 @@ static void check_exited(struct procs_run *r)
 	for (size_t i = 1; i < r->pt.nr_procs; i++) {
 		struct pt_proc *p = &r->pt.procs[i];
 
-		if (!p->exited && !p->nr_sockets && has_exited(p->pid))
+		if (!p->exited && !p->nr_sockets && proc_has_exited("/proc", p->pid))
 			p->exited = true;
 	}
 }
 
 /* ---- namespaces and sockets ---- */
 
-static int add_ns(struct procs_run *r, int fd)
+static int open_sockdiag(void *arg)
 {
-	struct stat st;
-	struct sockdiag *sd;
-	int self, ret;
+	return sockdiag_open(arg);
+}
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
+/* A sock_diag socket inside the namespace fd, once per namespace. */
+static int add_ns(struct procs_run *r, int fd, uint64_t ino)
+{
+	struct sockdiag *sd;
+	int ret;
+
 	for (size_t i = 0; i < r->nr_ns; i++)
-		if (r->ns[i].ino == (uint64_t)st.st_ino)
+		if (r->ns[i].ino == ino)
 			return 0;
 	if (r->nr_ns >= MAX_NETNS)
 		return -E2BIG;
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		ret = -errno;
-		close(self);
-		return ret;
-	}
-	ret = sockdiag_open(&sd);
-	if (setns(self, CLONE_NEWNET) < 0 && !ret)
-		ret = -errno; /* cannot happen as root; do not go on in the wrong namespace */
-	close(self);
+	ret = netns_call_in(fd, open_sockdiag, &sd);
 	if (ret < 0)
 		return ret;
 	ALLOC_GROW(r->ns, r->nr_ns + 1, r->alloc_ns);
-	r->ns[r->nr_ns++] = (struct ns_source){ .ino = (uint64_t)st.st_ino, .sd = sd };
+	r->ns[r->nr_ns++] = (struct ns_source){ .ino = ino, .sd = sd };
 	return 0;
 }
 
-static void add_ns_path(struct procs_run *r, int dir, const char *path)
+static void add_found_ns(void *arg, int fd, uint64_t ino)
 {
-	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		add_ns(r, fd);
-		close(fd);
-	}
+	add_ns(arg, fd, ino);
 }
 
 /* --all-netns: the named namespaces and those of every process, each once. */
 static void discover_netns(struct procs_run *r)
 {
-	DIR *d = opendir("/run/netns");
-	struct dirent *de;
-
-	if (d) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				add_ns_path(r, dirfd(d), de->d_name);
-		closedir(d);
-	}
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char path[300];
-		uint64_t pid;
-
-		if (!parse_u64(de->d_name, &pid))
-			continue;
-		snprintf(path, sizeof(path), "%s/ns/net", de->d_name);
-		add_ns_path(r, dirfd(d), path);
-	}
-	closedir(d);
+	netns_for_each("/proc", add_found_ns, r);
 }
 
 struct visit_ctx {
@@ -728,7 +534,7 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 		.session_s = (double)(r->last_ns - r->start_ns) / 1e9,
 		.when = time(NULL),
 		.nr_netns = r->o.all_netns ? r->nr_ns : 0,
-		.nr_procs_denied = r->nr_denied,
+		.nr_procs_denied = r->scan.nr_denied,
 		.rows = r->rows,
 		.unattributed = &unatt,
 	};
@@ -843,6 +649,7 @@ static int run(struct procs_run *r)
 
 static int open_sources(struct procs_run *r)
 {
+	struct stat st;
 	int ret, self;
 
 	if (r->o.all_netns) {
@@ -854,7 +661,7 @@ static int open_sources(struct procs_run *r)
 		return open_engine(r);
 	}
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ret = self < 0 ? -errno : add_ns(r, self);
+	ret = self < 0 ? -errno : fstat(self, &st) < 0 ? -errno : add_ns(r, self, st.st_ino);
 	if (self >= 0)
 		close(self);
 	if (ret < 0) {
@@ -876,9 +683,8 @@ static void release(struct procs_run *r)
 	free(r->ns);
 	free(r->rows);
 	free(r->order);
-	free(r->pids);
 	free(r->users);
-	u64map_release(&r->pid_idx);
+	proc_scanner_release(&r->scan);
 	u64map_release(&r->uid_idx);
 	proc_traffic_release(&r->pt);
 	if (r->sig_fd >= 0)
@@ -915,7 +721,7 @@ int cmd_procs(int argc, char **argv)
 		return 0;
 	}
 	proc_traffic_init(&r.pt);
-	u64map_init(&r.pid_idx);
+	proc_scanner_init(&r.scan, "/proc");
 	u64map_init(&r.uid_idx);
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	/* On a terminal without -s, --json or --csv: the live screen, as nethogs. */

@@ -45,8 +45,7 @@ static void read_comm(int pid_dir, char *buf, size_t cap)
 		buf[n - 1] = '\0';
 }
 
-/* Inode of a "socket:[N]" link target, or false for anything else. */
-static bool socket_inode(const char *link, size_t len, uint64_t *inode)
+bool procmap_socket_inode(const char *link, size_t len, uint64_t *inode)
 {
 	const size_t plen = sizeof(SOCKET_PREFIX) - 1;
 	char num[24];
@@ -57,6 +56,11 @@ static bool socket_inode(const char *link, size_t len, uint64_t *inode)
 	memcpy(num, link + plen, len - plen - 1);
 	num[len - plen - 1] = '\0';
 	return parse_uint(num, inode);
+}
+
+bool procmap_parse_pid(const char *name, uint64_t *pid)
+{
+	return parse_uint(name, pid) && *pid > 0 && *pid <= INT32_MAX;
 }
 
 static void scan_fds(struct proc_table *t, int pid_dir, int32_t pid, DIR *fds)
@@ -76,7 +80,7 @@ static void scan_fds(struct proc_table *t, int pid_dir, int32_t pid, DIR *fds)
 			continue;
 		len = readlinkat(dirfd(fds), de->d_name, link, sizeof(link));
 		if (len <= 0 || (size_t)len >= sizeof(link) ||
-		    !socket_inode(link, (size_t)len, &inode))
+		    !procmap_socket_inode(link, (size_t)len, &inode))
 			continue;
 		/* Interned lazily: most processes hold no socket. */
 		if (!have_comm) {
@@ -126,7 +130,7 @@ int procmap_scan(struct proc_table *t, const char *proc_root)
 	while ((de = readdir(root)) != NULL && n++ < MAX_ENTRIES) {
 		uint64_t pid;
 
-		if (parse_uint(de->d_name, &pid) && pid > 0 && pid <= INT32_MAX)
+		if (procmap_parse_pid(de->d_name, &pid))
 			scan_pid(t, dirfd(root), de->d_name, (int32_t)pid);
 	}
 	closedir(root);

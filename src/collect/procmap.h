@@ -16,8 +16,17 @@
 #ifndef CONNMON_COLLECT_PROCMAP_H
 #define CONNMON_COLLECT_PROCMAP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "model/proc_table.h"
 
 int procmap_scan(struct proc_table *t, const char *proc_root);
+
+/* The inode of a "socket:[N]" link target of len bytes; false for anything else. */
+bool procmap_socket_inode(const char *link, size_t len, uint64_t *inode);
+/* A /proc entry name that is a pid (1..INT32_MAX). */
+bool procmap_parse_pid(const char *name, uint64_t *pid);
 
 #endif
