@@ -10,6 +10,7 @@
 
 #include "analyze/rates.h"
 #include "base/strbuf.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 #include "collect/link.h"
 #include "collect/snmp.h"
@@ -132,12 +133,8 @@ static size_t busiest(const struct overview_traffic *t, const struct iface_rate 
 static const char *human_rate(char *buf, size_t len, double bytes_per_s)
 {
 	static const char *const units[] = { "B/s", "kB/s", "MB/s", "GB/s", "TB/s" };
-	unsigned u = 0;
+	size_t u = units_scale(&bytes_per_s, 1000, UNITS_NR(units));
 
-	while (bytes_per_s >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		bytes_per_s /= 1000;
-		u++;
-	}
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes_per_s, units[u]);
 	return buf;
 }

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/units.h"
+
 enum {
 	LINE_CAP = 512,
 	COL_IDX = 4,
@@ -67,12 +69,8 @@ const char *flow_fmt_rate(char *buf, size_t len, double bytes_per_s)
 {
 	static const char *const unit[] = { "b", "Kb", "Mb", "Gb", "Tb" };
 	double v = bytes_per_s * 8;
-	size_t u = 0;
+	size_t u = units_scale(&v, 1000, UNITS_NR(unit));
 
-	while (v >= 1000 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
-		v /= 1000;
-		u++;
-	}
 	if (u == 0)
 		snprintf(buf, len, "%.0f%s", v, unit[u]);
 	else
@@ -84,12 +82,8 @@ const char *flow_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 {
 	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
 	double v = (double)bytes;
-	size_t u = 0;
+	size_t u = units_scale(&v, 1024, UNITS_NR(unit));
 
-	while (v >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
-		v /= 1024;
-		u++;
-	}
 	if (u == 0)
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
 	else

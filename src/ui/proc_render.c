@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/units.h"
+
 static uint64_t row_tx(const struct proc_row *r)
 {
 	return r->tcp_tx_bytes + r->udp_tx_bytes;
@@ -19,12 +21,8 @@ static const char *human(char *buf, size_t cap, uint64_t bytes)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double v = (double)bytes;
-	size_t u = 0;
+	size_t u = units_scale(&v, 1024, UNITS_NR(unit));
 
-	while (v >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
-		v /= 1024;
-		u++;
-	}
 	if (u == 0)
 		snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
 	else

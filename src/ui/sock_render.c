@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "base/strbuf.h"
+#include "base/units.h"
 
 /* True when the kernel's tcp_info was long enough to carry field f. */
 #define TCPI_HAS(s, f)               \
@@ -194,12 +195,8 @@ static void add_duration_ms(struct outbuf *ob, uint32_t ms)
 static void add_bps(struct outbuf *ob, const char *label, double bps)
 {
 	static const char *const units[] = { "bps", "Kbps", "Mbps", "Gbps", "Tbps" };
-	unsigned u = 0;
+	size_t u = units_scale(&bps, 1000, UNITS_NR(units));
 
-	while (bps >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		bps /= 1000;
-		u++;
-	}
 	outbuf_addf(ob, " %s %.3g%s", label, bps, units[u]);
 }
 

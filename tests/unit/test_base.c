@@ -15,6 +15,7 @@
 #include "base/outbuf.h"
 #include "base/strbuf.h"
 #include "base/u64map.h"
+#include "base/units.h"
 
 static void test_strbuf_basic(void **state)
 {
@@ -156,12 +157,28 @@ static void test_u64map(void **state)
 	u64map_release(&m);
 }
 
+static void test_units_scale(void **state)
+{
+	double v = 999;
+
+	(void)state;
+	assert_int_equal(units_scale(&v, 1000, 4), 0);
+	assert_true(v == 999);
+	v = 1536;
+	assert_int_equal(units_scale(&v, 1024, 4), 1);
+	assert_true(v == 1.5);
+	v = 2e15; /* beyond the last unit: stays in it */
+	assert_int_equal(units_scale(&v, 1000, 3), 2);
+	assert_true(v == 2e9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strbuf_basic), cmocka_unit_test(test_strbuf_cap),
 		cmocka_unit_test(test_fmt_u64),	     cmocka_unit_test(test_outbuf),
 		cmocka_unit_test(test_outbuf_epipe), cmocka_unit_test(test_u64map),
+		cmocka_unit_test(test_units_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
