@@ -422,7 +422,9 @@ static bool is_loopback(const char *ifname)
 
 static int open_engine(struct procs_run *r)
 {
-	struct capture_opts co = { .ifname = r->o.ifname ? r->o.ifname : "any" };
+	/* Every frame counts: ARP and the like belong in the unattributed row. */
+	struct capture_opts co = { .ifname = r->o.ifname ? r->o.ifname : "any",
+				   .all_frames = true };
 	char err[256] = "";
 	int ret;
 

@@ -32,6 +32,7 @@ struct capture {
 	bool offline;
 	int linktype;
 	bool ts_nano;
+	bool all_frames;
 	uint64_t nr_seen;   /* frames handed to us by libpcap */
 	uint64_t nr_not_ip; /* of which not IP */
 	uint64_t nr_bad;    /* of which malformed */
@@ -133,6 +134,7 @@ int capture_open(struct capture **out, const struct capture_opts *o, char *err, 
 	if (rc < 0)
 		goto free_c;
 	c->linktype = pcap_datalink(c->pcap);
+	c->all_frames = o->all_frames;
 	c->ts_nano = pcap_get_tstamp_precision(c->pcap) == PCAP_TSTAMP_PRECISION_NANO;
 	if (o->bpf != NULL && o->bpf[0] != '\0') {
 		if (pcap_compile(c->pcap, &prog, o->bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
@@ -171,7 +173,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			c->nr_not_ip++;
 		else
 			c->nr_bad++;
-		return;
+		if (!c->all_frames)
+			return;
+		p.family = 0; /* only its size and direction count */
 	}
 	p.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
 		  (uint64_t)h->ts.tv_usec * (c->ts_nano ? 1u : 1000u);

@@ -7,7 +7,9 @@
  * The capture owns its pcap handle.  The callback runs on the caller's
  * thread inside capture_dispatch(); the pkt_info it gets is valid during
  * the call only.  Only frames that decode to an IP packet reach the
- * callback; the others are counted in capture_stats (not_ip, bad).
+ * callback, unless all_frames asks for the rest too (family 0, wire_len and
+ * direction set: totals that must add up to the interface's, as in procs);
+ * either way they are counted in capture_stats (not_ip, bad).
  * Timestamps are nanoseconds (microsecond-precision files are scaled).
  *
  * Live captures are non-blocking with a 50 ms TPACKET_V3 block timeout:
@@ -29,6 +31,7 @@ struct capture_opts {
 	uint32_t snaplen;    /* 0: enough for headers (256 bytes) */
 	uint32_t buffer_len; /* kernel ring size in bytes, 0: 32 MiB */
 	bool promisc;
+	bool all_frames; /* also deliver frames that are not IP (family 0) */
 };
 
 struct capture_stats {

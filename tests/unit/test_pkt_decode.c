@@ -349,6 +349,8 @@ static void test_synthetic(void **state)
 struct tally {
 	uint64_t bytes;
 	size_t nr;
+	size_t nr_not_ip;
+	uint64_t wire_not_ip;
 };
 
 static void count_cb(const struct pkt_info *p, void *arg)
@@ -356,6 +358,11 @@ static void count_cb(const struct pkt_info *p, void *arg)
 	struct tally *t = arg;
 
 	assert_true(p->ts_ns > 1700000000ull * 1000000000ull);
+	if (!p->family) {
+		t->nr_not_ip++;
+		t->wire_not_ip += p->wire_len;
+		return;
+	}
 	t->bytes += p->ip_len;
 	t->nr++;
 }
@@ -383,6 +390,19 @@ static void test_capture_file(void **state)
 	assert_int_equal(st.not_ip, 2);
 	assert_int_equal(st.dropped, 0);
 	capture_close(c);
+
+	/* all_frames: the ARP frames arrive too, as family 0 with their size */
+	o.all_frames = true;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(capture_open(&c, &o, err, sizeof(err)), 0);
+	while (capture_dispatch(c, 0, count_cb, &t) > 0)
+		;
+	assert_int_equal(t.nr, 2);
+	assert_int_equal(t.nr_not_ip, 2);
+	assert_true(t.wire_not_ip >=
+		    2 * 42); /* an ARP frame is 42 bytes, padded to 60 on the wire */
+	capture_close(c);
+	o.all_frames = false;
 
 	/* a BPF filter applies to files too */
 	o.bpf = "icmp[icmptype] == icmp-echoreply";
