@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/u64map.h"
 #include "base/xalloc.h"
 
 static const struct {
@@ -140,10 +141,13 @@ static void make_key(const struct sock_group *g, const struct sock_entry *s, str
 
 static struct group_row *find_row(struct group_row *rows, size_t cap, const struct group_keybuf *k)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0, w;
 
-	for (size_t i = 0; i < sizeof(k->b); i++)
-		h = (h ^ k->b[i]) * 1099511628211ULL;
+	/* Word at a time: this runs once per socket of a 200,000-socket dump. */
+	for (size_t i = 0; i < sizeof(k->b); i += sizeof(w)) {
+		memcpy(&w, k->b + i, sizeof(w));
+		h = u64_hash(h ^ w);
+	}
 	for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
 		if (!rows[i].count || !memcmp(&rows[i].key, k, sizeof(*k)))
 			return &rows[i];
