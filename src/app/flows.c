@@ -431,8 +431,12 @@ static int run_live(struct flows_run *r)
 		r->cutoff_ns = now_ns();
 		if (rc >= 0)
 			rc = drain(r);
-		if (rc >= 0)
-			rc = emit(r, r->cutoff_ns, form);
+		/* An interface that vanished or went down ends the capture, not the results. */
+		if (rc >= 0 || rc == -ENODEV || rc == -ENETDOWN) {
+			int erc = emit(r, r->cutoff_ns, form);
+
+			rc = rc < 0 ? rc : erc;
+		}
 		return rc;
 	}
 	tty_enter(r, screen);
@@ -530,7 +534,11 @@ int cmd_flows(int argc, char **argv)
 		if (r.sig_fd >= 0)
 			close(r.sig_fd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (rc < 0 && rc != -EPIPE && !r.out.err)
+		if (rc == -ENODEV || rc == -ENETDOWN)
+			fprintf(stderr,
+				"connmon flows: interface '%s' %s during the capture; the figures above cover the time until then\n",
+				r.ifname, rc == -ENODEV ? "vanished" : "went down");
+		else if (rc < 0 && rc != -EPIPE && !r.out.err)
 			fprintf(stderr, "connmon flows: capture on '%s' failed: %s\n", r.ifname,
 				strerror(-rc));
 	}

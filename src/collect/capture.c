@@ -188,6 +188,10 @@ static int dispatch_error(struct capture *c, int rc)
 		return 0;
 	if (rc == PCAP_ERROR_IFACE_NOT_UP || strstr(pcap_geterr(c->pcap), "went down") != NULL)
 		return -ENETDOWN;
+	/* libpcap's words when the device is deleted under a live capture */
+	if (strstr(pcap_geterr(c->pcap), "disappeared") != NULL ||
+	    strstr(pcap_geterr(c->pcap), "No such device") != NULL)
+		return -ENODEV;
 	return -EIO;
 }
 

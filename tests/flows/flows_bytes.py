@@ -270,6 +270,23 @@ def main():
                 check(a is not None and b is not None and
                       a["sent_bytes"] == b["sent_bytes"], "-r differs for %s" % (key,))
 
+        # an interface deleted during the capture: the results so far, then a clear error
+        sh("ip", "-n", env.a, "link", "add", "vg1", "type", "veth", "peer", "name", "vg2")
+        sh("ip", "-n", env.a, "link", "set", "vg1", "up")
+        sh("ip", "-n", env.a, "link", "set", "vg2", "up")
+        p = env.start(subprocess.Popen([connmon, "flows", "-N", env.a, "-i", "vg1", "-s", "5",
+                                        "--json"], stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True))
+        time.sleep(1.5)
+        sh("ip", "-n", env.a, "link", "del", "vg1")
+        o, e = p.communicate(timeout=20)
+        check(p.returncode == 1, "vanished interface: exit %d" % p.returncode)
+        check("'vg1' vanished" in e, "vanished interface message: " + e.strip())
+        try:
+            check("totals" in json.loads(o), "vanished interface: no totals")
+        except ValueError:
+            check(False, "vanished interface: output is not JSON: %r" % o[:200])
+
         # without CAP_NET_RAW
         if shutil.which("setpriv"):
             r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
