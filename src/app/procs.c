@@ -450,27 +450,30 @@ static int open_engine(struct procs_run *r)
 	return 0;
 }
 
-/* Waits until deadline (monotonic ns), capturing meanwhile; false when a signal asks to stop. */
-static bool wait_until(struct procs_run *r, uint64_t deadline)
+/*
+ * Waits until deadline (monotonic ns), capturing meanwhile.  Returns 1 at the
+ * deadline, 0 when a signal asks to stop, or the capture's -errno.
+ */
+static int wait_until(struct procs_run *r, uint64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = r->sig_fd, .events = POLLIN },
 					 { .fd = r->cap ? capture_fd(r->cap) : -1,
 					   .events = POLLIN } };
 		uint64_t now = now_ns();
-		int ms;
+		int ms, rc;
 
 		if (now >= deadline)
-			return true;
+			return 1;
 		ms = (int)((deadline - now + 999999) / 1000000);
 		if (r->cap && pfd[1].fd < 0 && ms > 100)
 			ms = 100; /* no descriptor to poll: dispatch at least every 100 ms */
 		if (poll(pfd, 2, ms) < 0 && errno != EINTR)
-			return false;
+			return -errno;
 		if (pfd[0].revents & POLLIN)
-			return false;
-		if (r->cap && capture_dispatch(r->cap, 0, on_packet, &r->pt) < 0)
-			return false;
+			return 0;
+		if (r->cap && (rc = capture_dispatch(r->cap, 0, on_packet, &r->pt)) < 0)
+			return rc;
 	}
 }
 
@@ -639,12 +642,22 @@ static int run(struct procs_run *r)
 	ret = tick(r, &interval); /* the baseline */
 	next = r->start_ns;
 	for (long i = 0; ret == 0 && (!reports || i < reports); i++) {
+		int w;
+
 		next += step_ns;
-		if (!wait_until(r, next))
+		w = wait_until(r, next);
+		if (w == 0)
 			break;
 		ret = tick(r, &interval);
 		if (ret == 0)
 			ret = render(r, interval, i);
+		/* A capture that ended (the interface vanished) still reports what it saw. */
+		if (w < 0) {
+			if (w != -ENODEV && w != -ENETDOWN)
+				fprintf(stderr, "connmon procs: capture failed: %s\n",
+					strerror(-w));
+			return ret ? ret : w;
+		}
 	}
 	return ret;
 }
@@ -741,6 +754,11 @@ int cmd_procs(int argc, char **argv)
 		ret = run(&r);
 	}
 	outbuf_flush(&r.out);
+	if (ret == -ENODEV || ret == -ENETDOWN)
+		fprintf(stderr,
+			"connmon procs: interface '%s' %s during the capture; the figures above cover the time until then\n",
+			r.o.ifname ? r.o.ifname : "any", ret == -ENODEV ? "vanished" : "went down");
+
 	if (r.out.err && r.out.err != -EPIPE)
 		fprintf(stderr, "connmon procs: cannot write output: %s\n", strerror(-r.out.err));
 	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;

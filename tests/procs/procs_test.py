@@ -190,6 +190,20 @@ def phase_capture(cm):
     near("capture rows add up to interface rx", sum_rx, rx1 - rx0)
 
 
+def phase_vanished(cm):
+    """An interface deleted under the capture: the figures so far, then a clear error."""
+    sh("ip", "-n", NS_A, "link", "add", "vg1", "type", "veth", "peer", "name", "vg2")
+    sh("ip", "-n", NS_A, "link", "set", "vg1", "up")
+    sh("ip", "-n", NS_A, "link", "set", "vg2", "up")
+    mon = connmon(cm, "--engine", "capture", "-N", NS_A, "-i", "vg1", "-s", "4", "--json")
+    time.sleep(1.5)
+    sh("ip", "-n", NS_A, "link", "del", "vg1")
+    out, err = mon.communicate(timeout=30)
+    check("vanished interface exits 1", mon.returncode == 1, "exit %d" % mon.returncode)
+    check("vanished interface is named", "'vg1' vanished" in err, err.strip())
+    check("vanished interface keeps the figures so far", '"engine"' in out, out[:120])
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: procs_test.py CONNMON")
@@ -202,6 +216,7 @@ def main():
         setup()
         phase_tcpinfo(sys.argv[1])
         phase_capture(sys.argv[1])
+        phase_vanished(sys.argv[1])
     except Exception as e:  # report, clean up, fail
         log("FAIL: %s" % e)
         failures.append(str(e))
