@@ -475,7 +475,9 @@ static int open_capture(struct flows_run *r)
 			"setcap cap_net_raw+ep on the binary)\n",
 			r->ifname, err);
 	} else if (rc == -EINVAL && r->o.filter && err[0]) {
-		fprintf(stderr, "connmon flows: invalid filter '%s': %s\n", r->o.filter, err);
+		fprintf(stderr,
+			"connmon flows: invalid filter '%s': %s\nTry 'connmon flows --help'.\n",
+			r->o.filter, err);
 	} else if (rc < 0) {
 		fprintf(stderr, "connmon flows: cannot %s '%s': %s\n",
 			r->o.file ? "read" : "capture on", r->o.file ? r->o.file : r->ifname,
@@ -547,7 +549,10 @@ free_table:
 	outbuf_flush(&r.out);
 	if (r.out.err && r.out.err != -EPIPE)
 		fprintf(stderr, "connmon flows: cannot write output: %s\n", strerror(-r.out.err));
-	rc = (rc < 0 && rc != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+	/* A filter that does not compile is bad usage, like a bad socket filter. */
+	rc = rc == -EINVAL && r.o.filter && !r.cap			    ? 2 :
+	     (rc < 0 && rc != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 :
+									      0;
 	outbuf_release(&r.out);
 	flow_table_free(r.t);
 	return rc;

@@ -120,6 +120,7 @@ struct procs_run {
 	uint64_t start_ns, last_ns, last_dump_ns;
 	unsigned nr_sweeps; /* full dumps so far */
 	bool hot_off;
+	bool cap_lost; /* the capture interface vanished or went down mid-run */
 };
 
 static uint64_t now_ns(void)
@@ -653,7 +654,8 @@ static int run(struct procs_run *r)
 			ret = render(r, interval, i);
 		/* A capture that ended (the interface vanished) still reports what it saw. */
 		if (w < 0) {
-			if (w != -ENODEV && w != -ENETDOWN)
+			r->cap_lost = w == -ENODEV || w == -ENETDOWN;
+			if (!r->cap_lost)
 				fprintf(stderr, "connmon procs: capture failed: %s\n",
 					strerror(-w));
 			return ret ? ret : w;
@@ -754,7 +756,7 @@ int cmd_procs(int argc, char **argv)
 		ret = run(&r);
 	}
 	outbuf_flush(&r.out);
-	if (ret == -ENODEV || ret == -ENETDOWN)
+	if (r.cap_lost)
 		fprintf(stderr,
 			"connmon procs: interface '%s' %s during the capture; the figures above cover the time until then\n",
 			r.o.ifname ? r.o.ifname : "any", ret == -ENODEV ? "vanished" : "went down");
