@@ -550,9 +550,12 @@ free_table:
 	if (r.out.err && r.out.err != -EPIPE)
 		fprintf(stderr, "connmon flows: cannot write output: %s\n", strerror(-r.out.err));
 	/* A filter that does not compile is bad usage, like a bad socket filter. */
-	rc = rc == -EINVAL && r.o.filter && !r.cap			    ? 2 :
-	     (rc < 0 && rc != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 :
-									      0;
+	if (rc == -EINVAL && r.o.filter && !r.cap)
+		rc = 2;
+	else if ((rc < 0 && rc != -EPIPE) || (r.out.err && r.out.err != -EPIPE))
+		rc = 1;
+	else
+		rc = 0;
 	outbuf_release(&r.out);
 	flow_table_free(r.t);
 	return rc;
