@@ -29,7 +29,6 @@ struct sockets_run {
 	struct sock_walk walk;
 	struct outbuf out;
 	struct sock_render render;
-	struct services svc;
 	struct host_cache *hosts;
 	struct group_spec group;
 	uint64_t nr;		 /* matched this pass */
@@ -165,10 +164,8 @@ static void init_render(struct sockets_run *r)
 		.procs = &r->walk.procs,
 	};
 
-	if (!o->numeric) {
-		services_load(&r->svc, "/etc/services");
-		ro.svc = &r->svc;
-	}
+	if (!o->numeric)
+		ro.svc = sock_opts_services(r->o);
 	if (o->resolve) {
 		r->hosts = xcalloc(1, sizeof(*r->hosts));
 		ro.host_name = host_name;
@@ -451,7 +448,6 @@ int cmd_sockets(int argc, char **argv)
 		return 0;
 	}
 	r.o = &o;
-	services_init(&r.svc);
 	if (check_opts(&o, &r.group) < 0) {
 		sock_opts_release(&o);
 		return 2;
@@ -476,7 +472,6 @@ int cmd_sockets(int argc, char **argv)
 	free(r.held);
 	free(r.held_paths);
 	free(r.hosts);
-	services_release(&r.svc);
 	sock_walk_close(&r.walk);
 	sock_opts_release(&o);
 	return ret;

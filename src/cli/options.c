@@ -27,10 +27,12 @@ void sock_opts_init(struct sock_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	filter_init(&o->filter);
+	services_init(&o->svc);
 }
 
 void sock_opts_release(struct sock_opts *o)
 {
+	services_release(&o->svc);
 	filter_release(&o->filter);
 	free(o->filter_text);
 	sock_opts_init(o);
@@ -357,9 +359,16 @@ static void read_port_range(struct filter *f)
 	strbuf_release(&sb);
 }
 
+struct services *sock_opts_services(struct sock_opts *o)
+{
+	if (!o->svc_loaded)
+		services_load(&o->svc, "/etc/services"); /* missing file: numeric ports only */
+	o->svc_loaded = true;
+	return &o->svc;
+}
+
 static int parse_filter(struct sock_opts *o, struct strbuf *text, struct strbuf *err)
 {
-	struct services svc;
 	struct filter_resolver r = { .dev_index = dev_index,
 				     .service_port = service_port,
 				     .host_addrs = host_addrs,
@@ -367,11 +376,8 @@ static int parse_filter(struct sock_opts *o, struct strbuf *text, struct strbuf 
 	struct filter_error ferr = { 0 };
 	int ret;
 
-	services_init(&svc);
-	services_load(&svc, "/etc/services"); /* missing file: numeric ports only */
-	r.ctx = &svc;
+	r.ctx = text->len ? sock_opts_services(o) : NULL;
 	ret = filter_parse(&o->filter, text->buf, &r, &ferr);
-	services_release(&svc);
 	if (ret < 0) {
 		strbuf_addf(err, "bad filter: %s\n  %s\n  %*s", ferr.msg, text->buf, ferr.pos + 1,
 			    "^");

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/services.h"
 #include "base/strbuf.h"
 #include "model/filter.h"
 
@@ -56,13 +57,17 @@ struct sock_opts {
 	bool help;		 /* -h/--help: print usage, nothing else */
 	bool procfs;		 /* --procfs: read /proc/net even when sock_diag works */
 	double watch_sec;	 /* -w/--watch SEC, 0 = once */
-	long watch_count;	 /* --interval-count N, 0 = forever */
+	long watch_count;	 /* --iterations N, 0 = forever */
 	struct filter filter;
-	char *filter_text; /* the joined filter words, owned */
+	char *filter_text;   /* the joined filter words, owned */
+	struct services svc; /* /etc/services, loaded once on first need */
+	bool svc_loaded;
 };
 
 void sock_opts_init(struct sock_opts *o);
 void sock_opts_release(struct sock_opts *o);
 int sock_opts_parse(struct sock_opts *o, int argc, char **argv, struct strbuf *err);
+/* Port names, read from /etc/services on the first call (empty when it is missing). */
+struct services *sock_opts_services(struct sock_opts *o);
 
 #endif
