@@ -31,7 +31,7 @@
 #define MAX_COUNT	 1000000000L
 
 static const char usage[] =
-	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [--json|--csv]\n"
+	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [--json|--csv]\n"
 	"                      [--interval SEC | -w SEC [COUNT]] [--sysfs DIR]\n"
 	"  Per-interface rates (packets, kB, errors, drops, fifo, multicast per second),\n"
 	"  utilisation of the link speed, speed/duplex and operational state.\n"
@@ -39,6 +39,8 @@ static const char usage[] =
 	"  -w SEC [COUNT]  a block every SEC seconds, COUNT times (default: until\n"
 	"                  interrupted), then an Average: block as sar prints\n"
 	"  -i IFACE        only these interfaces (repeatable, or a comma list)\n"
+	"  -e, --edev      the error columns of sar -n EDEV in the text table\n"
+	"                  (JSON and CSV always carry every counter)\n"
 	"  --sysfs DIR     where sysfs is mounted (default /sys), for speed and duplex\n";
 
 struct ifaces_opts {
@@ -46,6 +48,7 @@ struct ifaces_opts {
 	long count; /* 0: until interrupted */
 	bool watch;
 	enum iface_render_fmt fmt;
+	bool edev;    /* -e: sar -n EDEV's columns in text */
 	char **names; /* -i, owned */
 	size_t nr_names, alloc_names;
 	const char *netns;
@@ -110,6 +113,7 @@ static int parse_opts(struct ifaces_opts *o, int argc, char **argv, bool *help)
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "edev", no_argument, NULL, 'e' },
 		{ "net", required_argument, NULL, 'N' },
 		{ "iface", required_argument, NULL, 'i' },
 		{ "watch", required_argument, NULL, 'w' },
@@ -122,7 +126,7 @@ static int parse_opts(struct ifaces_opts *o, int argc, char **argv, bool *help)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":hN:i:w:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":heN:i:w:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			*help = true;
@@ -132,6 +136,9 @@ static int parse_opts(struct ifaces_opts *o, int argc, char **argv, bool *help)
 			break;
 		case OPT_CSV:
 			o->fmt = IFACE_RENDER_CSV;
+			break;
+		case 'e':
+			o->edev = true;
 			break;
 		case 'N':
 			o->netns = optarg;
@@ -380,6 +387,7 @@ int cmd_ifaces(int argc, char **argv)
 	iface_avg_init(&r.avg);
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	iface_render_init(&r.render, &r.out, o.fmt);
+	r.render.edev = o.edev;
 	ret = run(&r);
 	outbuf_flush(&r.out);
 	if (r.out.err && r.out.err != -EPIPE)

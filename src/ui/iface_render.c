@@ -7,11 +7,13 @@
 #include <linux/if.h>
 
 /* The text table's rate columns: header and counter, per second. */
-static const struct column {
+struct column {
 	const char *head;
 	int counter;
 	double scale; /* per-second value is multiplied by this */
-} columns[] = {
+};
+
+static const struct column columns[] = {
 	{ "rxpck/s", IFC_RX_PACKETS, 1 },	{ "txpck/s", IFC_TX_PACKETS, 1 },
 	{ "rxkB/s", IFC_RX_BYTES, 1 / 1024.0 }, { "txkB/s", IFC_TX_BYTES, 1 / 1024.0 },
 	{ "rxerr/s", IFC_RX_ERRORS, 1 },	{ "txerr/s", IFC_TX_ERRORS, 1 },
@@ -20,8 +22,23 @@ static const struct column {
 	{ "rxmcst/s", IFC_MULTICAST, 1 },
 };
 
-#define NR_COLUMNS (sizeof(columns) / sizeof(columns[0]))
-#define COL_W	   10
+/* sar -n EDEV's columns, in its order. */
+static const struct column edev_columns[] = {
+	{ "rxerr/s", IFC_RX_ERRORS, 1 },	{ "txerr/s", IFC_TX_ERRORS, 1 },
+	{ "coll/s", IFC_COLLISIONS, 1 },	{ "rxdrop/s", IFC_RX_DROPPED, 1 },
+	{ "txdrop/s", IFC_TX_DROPPED, 1 },	{ "txcarr/s", IFC_TX_CARRIER_ERRORS, 1 },
+	{ "rxfram/s", IFC_RX_FRAME_ERRORS, 1 }, { "rxfifo/s", IFC_RX_FIFO_ERRORS, 1 },
+	{ "txfifo/s", IFC_TX_FIFO_ERRORS, 1 },
+};
+
+#define COL_W 10
+
+static const struct column *text_columns(const struct iface_render *r, size_t *nr)
+{
+	*nr = r->edev ? sizeof(edev_columns) / sizeof(edev_columns[0]) :
+			sizeof(columns) / sizeof(columns[0]);
+	return r->edev ? edev_columns : columns;
+}
 
 void iface_render_init(struct iface_render *r, struct outbuf *out, enum iface_render_fmt fmt)
 {
@@ -50,25 +67,32 @@ static void fmt_speed(char *buf, size_t size, const struct iface_sample *s)
 
 /* ---- text ---- */
 
-static void text_header(struct outbuf *ob, const char *label, bool first)
+static void text_header(const struct iface_render *r, const char *label, bool first)
 {
+	size_t nr;
+	const struct column *cols = text_columns(r, &nr);
+	struct outbuf *ob = r->out;
+
 	/* Blocks are separated by a blank line, as in sar. */
 	outbuf_addf(ob, "%s%-11s %-15s", first ? "" : "\n", label, "IFACE");
-	for (size_t i = 0; i < NR_COLUMNS; i++)
-		outbuf_addf(ob, " %*s", COL_W, columns[i].head);
+	for (size_t i = 0; i < nr; i++)
+		outbuf_addf(ob, " %*s", COL_W, cols[i].head);
 	outbuf_addf(ob, " %7s  %-16s %s\n", "%util", "speed", "state");
 }
 
-static void text_row(struct outbuf *ob, const char *label, const struct iface_rate *row)
+static void text_row(const struct iface_render *r, const char *label, const struct iface_rate *row)
 {
 	char speed[48], util[16];
 	bool ok = row->state == IFACE_RATE_OK;
+	size_t nr;
+	const struct column *cols = text_columns(r, &nr);
+	struct outbuf *ob = r->out;
 
 	outbuf_addf(ob, "%-11s %-15s", label, row->s.name);
-	for (size_t i = 0; i < NR_COLUMNS; i++) {
+	for (size_t i = 0; i < nr; i++) {
 		if (ok)
 			outbuf_addf(ob, " %*.2f", COL_W,
-				    row->per_s[columns[i].counter] * columns[i].scale);
+				    row->per_s[cols[i].counter] * cols[i].scale);
 		else
 			outbuf_addf(ob, " %*s", COL_W, "-");
 	}
@@ -228,10 +252,10 @@ void iface_render_block(struct iface_render *r, const struct iface_block *b,
 			csv_row(r->out, b->label, &rates->v[i]);
 		break;
 	default:
-		text_header(r->out, b->label, !r->header_done);
+		text_header(r, b->label, !r->header_done);
 		r->header_done = true;
 		for (size_t i = 0; i < rates->nr; i++)
-			text_row(r->out, b->label, &rates->v[i]);
+			text_row(r, b->label, &rates->v[i]);
 		break;
 	}
 }

@@ -28,6 +28,7 @@ enum iface_render_fmt {
 struct iface_render {
 	struct outbuf *out;
 	enum iface_render_fmt fmt;
+	bool edev;	  /* text: sar -n EDEV's error columns instead of DEV's */
 	bool header_done; /* CSV: the header went out */
 };
 

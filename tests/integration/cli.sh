@@ -90,6 +90,11 @@ print("ok" if ok and isinstance(d["interfaces"], list) else d.keys())')"
 expect "overview text fits one screen" 1 "$(cm | awk 'END { print (NR <= 24) }')"
 expect "overview shows interface and protocol lines" 2 "$(cm | grep -c '^Interfaces\|^Protocol')"
 
+# ifaces -e: sar -n EDEV's columns instead of DEV's
+expect "ifaces -e shows the EDEV columns" "coll/s txcarr/s rxfram/s" \
+	"$(cm ifaces -e --interval 0.1 | head -1 | grep -o 'coll/s\|txcarr/s\|rxfram/s' | tr '\n' ' ' | sed 's/ $//')"
+expect "ifaces without -e shows DEV's" "rxpck/s" "$(cm ifaces --interval 0.1 | head -1 | grep -o 'rxpck/s')"
+
 bad() { # description, want-in-stderr, args...
 	local d=$1 w=$2 rc
 	shift 2
