@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SOCKET_PREFIX "socket:["
@@ -28,21 +30,24 @@ static bool parse_uint(const char *s, uint64_t *out)
 	return true;
 }
 
-/* Reads PID/comm into buf (NUL-terminated, newline stripped); "?" when unreadable. */
-static void read_comm(int pid_dir, char *buf, size_t cap)
+/* A small file into buf: NULs (cmdline) to spaces, trailing blanks cut; fallback when empty. */
+static void read_small(int dir, const char *name, char *buf, size_t cap, const char *fallback)
 {
-	int fd = openat(pid_dir, "comm", O_RDONLY | O_CLOEXEC);
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
 
 	if (fd >= 0)
 		close(fd);
-	if (n <= 0) {
-		buf[0] = '?';
-		n = 1;
-	}
+	if (n < 0)
+		n = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n'))
+		n--;
 	buf[n] = '\0';
-	if (buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
+	if (!n)
+		snprintf(buf, cap, "%s", fallback);
 }
 
 bool procmap_socket_inode(const char *link, size_t len, uint64_t *inode)
@@ -63,11 +68,10 @@ bool procmap_parse_pid(const char *name, uint64_t *pid)
 	return parse_uint(name, pid) && *pid > 0 && *pid <= INT32_MAX;
 }
 
-static void scan_fds(struct proc_table *t, int pid_dir, int32_t pid, DIR *fds)
+static void walk_fds(int pid_dir, DIR *fds, struct procmap_owner *o, bool want_cmdline,
+		     procmap_sock_fn fn, void *arg)
 {
-	char comm[64];
-	bool have_comm = false;
-	uint32_t comm_off = 0;
+	bool have_names = false;
 	struct dirent *de;
 	unsigned n = 0;
 
@@ -82,56 +86,82 @@ static void scan_fds(struct proc_table *t, int pid_dir, int32_t pid, DIR *fds)
 		if (len <= 0 || (size_t)len >= sizeof(link) ||
 		    !procmap_socket_inode(link, (size_t)len, &inode))
 			continue;
-		/* Interned lazily: most processes hold no socket. */
-		if (!have_comm) {
-			read_comm(pid_dir, comm, sizeof(comm));
-			comm_off = proc_table_add_comm(t, comm);
-			have_comm = true;
+		/* Read lazily: most processes hold no socket. */
+		if (!have_names) {
+			read_small(pid_dir, "comm", o->comm, sizeof(o->comm), "?");
+			if (want_cmdline)
+				read_small(pid_dir, "cmdline", o->cmdline, sizeof(o->cmdline), "");
+			have_names = true;
 		}
-		proc_table_add(t, inode, pid, (int32_t)fd, comm_off);
+		fn(arg, o, inode, (int32_t)fd);
 	}
 }
 
-static void scan_pid(struct proc_table *t, int root, const char *name, int32_t pid)
+int procmap_walk_pid(int proc_fd, const char *name, int32_t pid, bool want_cmdline,
+		     procmap_sock_fn fn, void *arg)
 {
-	int pid_dir = openat(root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd_dir;
+	struct procmap_owner o = { .pid = pid };
+	int pid_dir, fd_dir, ret = 0;
+	struct stat st;
 	DIR *fds;
 
+	pid_dir = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pid_dir < 0)
-		return; /* exited meanwhile */
-	t->nr_procs_seen++;
+		return -ESRCH; /* exited meanwhile */
 	fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd_dir < 0) {
-		if (errno == EACCES || errno == EPERM)
-			t->nr_procs_denied++;
+	if (fd_dir < 0 || fstat(pid_dir, &st) < 0 || !(fds = fdopendir(fd_dir))) {
+		ret = errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
+		if (fd_dir >= 0)
+			close(fd_dir);
 		close(pid_dir);
-		return;
+		return ret;
 	}
-	fds = fdopendir(fd_dir);
-	if (!fds) {
-		close(fd_dir);
-		close(pid_dir);
-		return;
-	}
-	scan_fds(t, pid_dir, pid, fds);
+	o.uid = st.st_uid;
+	walk_fds(pid_dir, fds, &o, want_cmdline, fn, arg);
 	closedir(fds);
 	close(pid_dir);
+	return 0;
+}
+
+struct table_ctx {
+	struct proc_table *t;
+	int32_t pid; /* whose comm comm_off holds */
+	uint32_t comm_off;
+};
+
+static void add_to_table(void *arg, const struct procmap_owner *o, uint64_t inode, int32_t fd)
+{
+	struct table_ctx *c = arg;
+
+	/* fn runs for one process's sockets in a row: intern its comm once. */
+	if (c->pid != o->pid) {
+		c->comm_off = proc_table_add_comm(c->t, o->comm);
+		c->pid = o->pid;
+	}
+	proc_table_add(c->t, inode, o->pid, fd, c->comm_off);
 }
 
 int procmap_scan(struct proc_table *t, const char *proc_root)
 {
 	DIR *root = opendir(proc_root);
+	struct table_ctx c = { .t = t };
 	struct dirent *de;
 	unsigned n = 0;
+	int ret;
 
 	if (!root)
 		return -errno;
 	while ((de = readdir(root)) != NULL && n++ < MAX_ENTRIES) {
 		uint64_t pid;
 
-		if (procmap_parse_pid(de->d_name, &pid))
-			scan_pid(t, dirfd(root), de->d_name, (int32_t)pid);
+		if (!procmap_parse_pid(de->d_name, &pid))
+			continue;
+		ret = procmap_walk_pid(dirfd(root), de->d_name, (int32_t)pid, false, add_to_table,
+				       &c);
+		if (ret != -ESRCH)
+			t->nr_procs_seen++;
+		if (ret == -EACCES)
+			t->nr_procs_denied++;
 	}
 	closedir(root);
 	return 0;

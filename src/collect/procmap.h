@@ -29,4 +29,25 @@ bool procmap_socket_inode(const char *link, size_t len, uint64_t *inode);
 /* A /proc entry name that is a pid (1..INT32_MAX). */
 bool procmap_parse_pid(const char *name, uint64_t *pid);
 
+/* The process behind a socket fd; names are read once, on its first socket. */
+struct procmap_owner {
+	int32_t pid;
+	uint32_t uid;
+	char comm[32];	   /* PID/comm, "?" when unreadable */
+	char cmdline[128]; /* PID/cmdline with NULs as spaces, cut; "" unless asked for */
+};
+
+typedef void (*procmap_sock_fn)(void *arg, const struct procmap_owner *o, uint64_t inode,
+				int32_t fd);
+
+/*
+ * The one walk of a process's descriptors, shared by procmap_scan() and
+ * collect/procscan: calls fn for each socket fd of <proc_fd>/name.
+ * Returns 0, -ESRCH (the process is gone), -EACCES (its fds may not be
+ * read without CAP_SYS_PTRACE / CAP_DAC_READ_SEARCH) or -ENOENT (it has no
+ * fd directory to read).
+ */
+int procmap_walk_pid(int proc_fd, const char *name, int32_t pid, bool want_cmdline,
+		     procmap_sock_fn fn, void *arg);
+
 #endif

@@ -27,65 +27,17 @@ void proc_scanner_release(struct proc_scanner *s)
 	proc_scanner_init(s, s->proc_root);
 }
 
-/* A small file into buf: NULs (cmdline) to spaces, trailing blanks cut. */
-static void read_small(int dir, const char *name, char *buf, size_t cap)
+struct walk_ctx {
+	const struct proc_scan_ops *ops;
+	void *arg;
+};
+
+static void report(void *arg, const struct procmap_owner *o, uint64_t inode, int32_t fd)
 {
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, cap - 1);
+	const struct walk_ctx *c = arg;
 
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		n = 0;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n'))
-		n--;
-	buf[n] = '\0';
-}
-
-/* Reports every socket pid holds; false when its fds may not be read. */
-static bool walk_pid(int proc_fd, const char *name, int32_t pid, const struct proc_scan_ops *ops,
-		     void *arg)
-{
-	char comm[PROCSCAN_COMM_LEN], cmd[PROCSCAN_CMD_LEN];
-	bool have_names = false;
-	struct dirent *de;
-	struct stat st;
-	int pid_dir, fd_dir;
-	DIR *fds;
-
-	pid_dir = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pid_dir < 0)
-		return true; /* gone meanwhile */
-	fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd_dir < 0 || fstat(pid_dir, &st) < 0 || !(fds = fdopendir(fd_dir))) {
-		bool denied = errno == EACCES || errno == EPERM;
-
-		if (fd_dir >= 0)
-			close(fd_dir);
-		close(pid_dir);
-		return !denied;
-	}
-	while ((de = readdir(fds)) != NULL) {
-		char link[64];
-		ssize_t len = readlinkat(fd_dir, de->d_name, link, sizeof(link));
-		uint64_t inode;
-
-		if (len <= 0 || (size_t)len >= sizeof(link) ||
-		    !procmap_socket_inode(link, (size_t)len, &inode))
-			continue;
-		if (!have_names) {
-			read_small(pid_dir, "comm", comm, sizeof(comm));
-			read_small(pid_dir, "cmdline", cmd, sizeof(cmd));
-			have_names = true;
-		}
-		ops->sock(arg, inode, pid, st.st_uid, comm, cmd);
-	}
-	closedir(fds);
-	close(pid_dir);
-	return true;
+	(void)fd;
+	c->ops->sock(c->arg, inode, o->pid, o->uid, o->comm, o->cmdline);
 }
 
 static struct proc_pid_state *pid_state(struct proc_scanner *s, int32_t pid, bool *is_new)
@@ -103,6 +55,7 @@ static struct proc_pid_state *pid_state(struct proc_scanner *s, int32_t pid, boo
 int proc_scanner_walk(struct proc_scanner *s, bool full, const struct proc_scan_ops *ops, void *arg)
 {
 	DIR *proc = opendir(s->proc_root);
+	struct walk_ctx c = { .ops = ops, .arg = arg };
 	struct dirent *de;
 
 	if (!proc)
@@ -129,7 +82,9 @@ int proc_scanner_walk(struct proc_scanner *s, bool full, const struct proc_scan_
 		if (!full && !is_new && st.st_size && st.st_size == ps->nr_fds)
 			continue;
 		ps->nr_fds = st.st_size;
-		if (!walk_pid(dirfd(proc), de->d_name, (int32_t)pid, ops, arg) && full)
+		if (procmap_walk_pid(dirfd(proc), de->d_name, (int32_t)pid, true, report, &c) ==
+			    -EACCES &&
+		    full)
 			s->nr_denied++;
 	}
 	closedir(proc);

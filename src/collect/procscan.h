@@ -24,6 +24,7 @@
 
 #include "base/u64map.h"
 
+/* comm and cmdline are cut to these (struct procmap_owner's arrays) */
 #define PROCSCAN_COMM_LEN 32
 #define PROCSCAN_CMD_LEN  128
 
