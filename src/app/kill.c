@@ -19,69 +19,30 @@
 #include "app/summary.h"
 #include "base/xalloc.h"
 
-/* What SOCK_DESTROY needs to find a socket again, and what we print. */
-struct kill_target {
-	uint8_t family;
-	uint8_t state;
-	uint16_t lport, rport;
-	uint8_t local[16], remote[16];
-	uint32_t ifindex;
-	uint32_t has;
-	uint64_t cookie;
-	uint64_t inode;
-};
-
 struct kill_list {
-	struct kill_target *v;
+	struct sock_entry *v; /* copies: SOCK_DESTROY finds a socket again by these */
 	size_t nr, alloc;
 };
 
 static int visit_collect(const struct sock_entry *s, void *arg)
 {
 	struct kill_list *l = arg;
-	struct kill_target *t;
+	struct sock_entry *t;
 
 	if (s->proto != PROTO_TCP || !sock_is_inet(s))
 		return 0;
 	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
 	t = &l->v[l->nr++];
-	memset(t, 0, sizeof(*t));
-	t->family = s->family;
-	t->state = s->state;
-	t->lport = s->lport;
-	t->rport = s->rport;
-	memcpy(t->local, s->local, 16);
-	memcpy(t->remote, s->remote, 16);
-	t->ifindex = s->ifindex;
-	t->has = s->has;
-	t->cookie = s->cookie;
-	t->inode = s->inode;
+	*t = *s;
+	t->unix_path = NULL; /* TCP only; nothing may point into the dump's buffer */
 	return 0;
 }
 
-static void target_entry(const struct kill_target *t, struct sock_entry *e)
+static void describe(char *buf, size_t size, const struct sock_entry *t, bool compact)
 {
-	memset(e, 0, sizeof(*e));
-	e->proto = PROTO_TCP;
-	e->family = t->family;
-	e->state = t->state;
-	e->lport = t->lport;
-	e->rport = t->rport;
-	memcpy(e->local, t->local, 16);
-	memcpy(e->remote, t->remote, 16);
-	e->ifindex = t->ifindex;
-	e->has = t->has;
-	e->cookie = t->cookie;
-	e->inode = t->inode;
-}
-
-/* A table row, or (compact) "ESTAB 10.0.0.1:22 -> 10.0.0.2:5000" for messages. */
-static void describe(char *buf, size_t size, const struct kill_target *t, bool compact)
-{
-	struct sock_entry e = { .proto = PROTO_TCP, .state = t->state };
 	char l[80], r[80];
 
-	snprintf(buf, size, compact ? "%s %s -> %s" : "%-10s %-40s %s", sock_state_ss_name(&e),
+	snprintf(buf, size, compact ? "%s %s -> %s" : "%-10s %-40s %s", sock_state_ss_name(t),
 		 summary_endpoint(l, sizeof(l), t->family, t->local, t->lport),
 		 summary_endpoint(r, sizeof(r), t->family, t->remote, t->rport));
 }
@@ -170,11 +131,8 @@ static size_t destroy_all(struct sockdiag *sd, const struct kill_list *l)
 	char line[256];
 
 	for (size_t i = 0; i < l->nr; i++) {
-		struct sock_entry e;
-		int ret;
+		int ret = sockdiag_destroy(sd, &l->v[i]);
 
-		target_entry(&l->v[i], &e);
-		ret = sockdiag_destroy(sd, &e);
 		if (!ret) {
 			killed++;
 			continue;
