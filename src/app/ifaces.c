@@ -21,6 +21,9 @@
 
 #include "analyze/rates.h"
 #include "app/commands.h"
+#include "app/loop.h"
+#include "app/sources.h"
+#include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/xalloc.h"
 #include "collect/link.h"
@@ -227,37 +230,16 @@ static int check_names(const struct ifaces_opts *o, const struct iface_table *t)
 
 struct ifaces_run {
 	struct ifaces_opts *o;
-	struct link *link;
-	struct iface_table prev, cur;
 	struct iface_rates rates;
 	struct iface_avg avg;
 	struct outbuf out;
 	struct iface_render render;
-	sigset_t stop_sigs;
-	const char *sys_root; /* NULL: speeds unknown */
+	struct link_source ls;
 };
 
-/* Sleeps until deadline (CLOCK_MONOTONIC, ns); false when SIGINT/SIGTERM came first. */
-static bool wait_until(struct ifaces_run *r, uint64_t deadline_ns)
+static void labels(int64_t wall_ns, char *local, size_t lsize, char *utc, size_t usize)
 {
-	for (;;) {
-		struct timespec now, left;
-		uint64_t now_ns;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-		if (now_ns >= deadline_ns)
-			return true;
-		left.tv_sec = (time_t)((deadline_ns - now_ns) / 1000000000ull);
-		left.tv_nsec = (long)((deadline_ns - now_ns) % 1000000000ull);
-		if (sigtimedwait(&r->stop_sigs, NULL, &left) >= 0)
-			return false;
-	}
-}
-
-static void labels(char *local, size_t lsize, char *utc, size_t usize)
-{
-	time_t now = time(NULL);
+	time_t now = (time_t)(wall_ns / 1000000000LL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
@@ -266,11 +248,12 @@ static void labels(char *local, size_t lsize, char *utc, size_t usize)
 	strftime(utc, usize, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void emit(struct ifaces_run *r, struct iface_block *b, struct iface_rates *rates)
+static void emit(struct ifaces_run *r, struct iface_block *b, struct iface_rates *rates,
+		 int64_t wall_ns)
 {
 	char local[32], utc[32];
 
-	labels(local, sizeof(local), utc, sizeof(utc));
+	labels(wall_ns, local, sizeof(local), utc, sizeof(utc));
 	if (!b->label)
 		b->label = r->o->fmt == IFACE_RENDER_CSV ? utc : local;
 	b->time_utc = utc;
@@ -279,53 +262,73 @@ static void emit(struct ifaces_run *r, struct iface_block *b, struct iface_rates
 	iface_render_block(&r->render, b, rates);
 }
 
-/* Utilisation uses the later sample's speed: the first one skips sysfs. */
-static int sample(struct ifaces_run *r, struct iface_table *t, bool first)
+/* One block per tick: the rates between the previous sample and this one. */
+static int ifaces_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
 {
-	int ret = link_dump(r->link, first ? NULL : r->sys_root, t, NULL);
+	struct ifaces_run *r = c;
+	struct iface_block b = { 0 };
+	int ret;
 
+	if (cur->ifaces_err) {
+		fprintf(stderr, "connmon ifaces: cannot dump interfaces: %s\n",
+			strerror(-cur->ifaces_err));
+		return cur->ifaces_err;
+	}
+	if (!prev)
+		return check_names(r->o, &cur->ifaces);
+	ret = iface_rates_compute(&prev->ifaces, &cur->ifaces, &r->rates);
 	if (ret < 0)
-		fprintf(stderr, "connmon ifaces: cannot dump interfaces: %s\n", strerror(-ret));
-	return ret;
+		return ret;
+	iface_avg_add(&r->avg, &r->rates);
+	emit(r, &b, &r->rates, cur->wall_ns);
+	return outbuf_flush(&r->out);
 }
+
+/* sar's Average block, over every interval that was reported (also after Ctrl-C). */
+static int ifaces_finish(void *c, const struct snapshot *last, enum tick_end why)
+{
+	struct ifaces_run *r = c;
+	struct iface_block b = { .label = "Average:", .average = true };
+
+	(void)why;
+	if (!r->o->watch || !r->avg.nr_intervals || !last)
+		return 0;
+	b.nr_intervals = r->avg.nr_intervals;
+	iface_avg_result(&r->avg, &r->rates);
+	emit(r, &b, &r->rates, last->wall_ns);
+	return outbuf_flush(&r->out);
+}
+
+static const struct consumer_ops ifaces_consumer = {
+	.name = "ifaces",
+	.consume = ifaces_consume,
+	.finish = ifaces_finish,
+};
 
 static int run(struct ifaces_run *r)
 {
-	const struct ifaces_opts *o = r->o;
-	uint64_t step_ns = (uint64_t)(o->interval_s * 1e9), next;
-	long n = 0;
-	int ret;
+	struct tick_opts to = {
+		.interval_ns = (uint64_t)(r->o->interval_s * 1e9),
+		.count = r->o->watch ? (uint64_t)r->o->count : 1,
+		.baseline = true,
+	};
+	struct loop loop;
+	struct tick t;
+	int ret = loop_open(&loop);
 
-	ret = sample(r, &r->prev, true);
-	if (ret < 0 || (ret = check_names(o, &r->prev)) < 0)
-		return ret;
-	next = r->prev.time_ns;
-	while (!o->watch ? n < 1 : !o->count || n < o->count) {
-		struct iface_block b = { 0 };
-
-		next += step_ns;
-		if (!wait_until(r, next))
-			break;
-		ret = sample(r, &r->cur, false);
-		if (ret < 0)
-			return ret;
-		if (iface_rates_compute(&r->prev, &r->cur, &r->rates) < 0)
-			return -EINVAL;
-		iface_avg_add(&r->avg, &r->rates);
-		emit(r, &b, &r->rates);
-		if (outbuf_flush(&r->out) < 0)
-			return r->out.err;
-		iface_table_swap(&r->prev, &r->cur);
-		n++;
+	if (ret < 0) {
+		fprintf(stderr, "connmon ifaces: cannot set up the event loop: %s\n",
+			strerror(-ret));
+		return 1;
 	}
-	if (o->watch && n > 0) {
-		struct iface_block b = { .label = "Average:", .average = true };
-
-		b.nr_intervals = r->avg.nr_intervals;
-		iface_avg_result(&r->avg, &r->rates);
-		emit(r, &b, &r->rates);
-	}
-	return 0;
+	tick_init(&t, &loop, &to);
+	tick_add_source(&t, &link_source_ops, &r->ls);
+	tick_add_consumer(&t, &ifaces_consumer, r);
+	tick_run(&t);
+	ret = tick_exit_code(&t);
+	tick_release(&t);
+	loop_close(&loop);
+	return ret;
 }
 
 static void setup_sysfs(struct ifaces_run *r)
@@ -333,15 +336,15 @@ static void setup_sysfs(struct ifaces_run *r)
 	const struct ifaces_opts *o = r->o;
 	int ret;
 
-	r->sys_root = o->sys_root ? o->sys_root : "/sys";
+	r->ls.sys_root = o->sys_root ? o->sys_root : "/sys";
 	if (!o->netns || o->sys_root)
 		return;
-	ret = remount_sysfs(r->sys_root);
+	ret = remount_sysfs(r->ls.sys_root);
 	if (ret < 0) {
 		fprintf(stderr,
 			"connmon ifaces: cannot mount sysfs inside namespace '%s': %s; link speeds unknown\n",
 			o->netns, strerror(-ret));
-		r->sys_root = NULL;
+		r->ls.sys_root = NULL;
 	}
 }
 
@@ -370,19 +373,13 @@ int cmd_ifaces(int argc, char **argv)
 	}
 	/* A closed pipe (`| head`) ends us quietly: EPIPE is not an error. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&r.stop_sigs);
-	sigaddset(&r.stop_sigs, SIGINT);
-	sigaddset(&r.stop_sigs, SIGTERM);
-	sigprocmask(SIG_BLOCK, &r.stop_sigs, NULL);
 	setup_sysfs(&r);
-	ret = link_open(&r.link);
+	ret = link_source_open(&r.ls, r.ls.sys_root);
 	if (ret < 0) {
 		fprintf(stderr, "connmon ifaces: cannot open rtnetlink: %s\n", strerror(-ret));
 		opts_release(&o);
 		return 1;
 	}
-	iface_table_init(&r.prev);
-	iface_table_init(&r.cur);
 	iface_rates_init(&r.rates);
 	iface_avg_init(&r.avg);
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
@@ -390,15 +387,13 @@ int cmd_ifaces(int argc, char **argv)
 	r.render.edev = o.edev;
 	ret = run(&r);
 	outbuf_flush(&r.out);
-	if (r.out.err && r.out.err != -EPIPE)
+	if (r.out.err && r.out.err != -EPIPE) {
 		fprintf(stderr, "connmon ifaces: cannot write output: %s\n", strerror(-r.out.err));
-	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+		ret = 1;
+	}
 	outbuf_release(&r.out);
 	iface_avg_release(&r.avg);
 	iface_rates_release(&r.rates);
-	iface_table_release(&r.prev);
-	iface_table_release(&r.cur);
-	link_close(r.link);
 	opts_release(&o);
 	return ret;
 }

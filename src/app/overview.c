@@ -135,12 +135,14 @@ static void section_peers(struct outbuf *ob, const struct summary_data *d)
 			    (unsigned long long)d->top_remotes[i].count);
 }
 
-static void print_text(struct outbuf *ob, const struct summary_data *d, void *ctx)
+static void print_text(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
+		       const struct snapshot *cur, void *ctx)
 {
 	char host[256] = "?", when[32] = "";
-	time_t now = time(NULL);
+	time_t now = (time_t)(cur->wall_ns / 1000000000LL);
 	struct tm tm;
 
+	overview_traffic_compute(ctx, prev, cur);
 	gethostname(host, sizeof(host) - 1);
 	if (localtime_r(&now, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
@@ -154,12 +156,14 @@ static void print_text(struct outbuf *ob, const struct summary_data *d, void *ct
 	section_peers(ob, d);
 }
 
-static void print_json(struct outbuf *ob, const struct summary_data *d, void *ctx)
+static void print_json(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
+		       const struct snapshot *cur, void *ctx)
 {
 	char when[32];
-	time_t now = time(NULL);
+	time_t now = (time_t)(cur->wall_ns / 1000000000LL);
 	struct tm tm;
 
+	overview_traffic_compute(ctx, prev, cur);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	outbuf_addf(ob, "{\"time\":\"%s\",", when);
@@ -177,19 +181,32 @@ static void print_json(struct outbuf *ob, const struct summary_data *d, void *ct
 	outbuf_addstr(ob, "}\n");
 }
 
-static void traffic_end(void *ctx)
+static void add_sources(struct tick *tick, void *ctx)
 {
-	overview_traffic_end(ctx);
+	overview_traffic_add_sources(ctx, tick);
 }
+
+static const char usage[] =
+	"usage: connmon [overview] [-tuwx46] [-N NETNS] [--json] [--top N] [-w SEC [--iterations N]]\n"
+	"               [FILTER]\n"
+	"  One screen: socket totals, TCP states, TIME-WAIT and CLOSE-WAIT, listen queues and\n"
+	"  limits, interface rates and protocol health over one second, warnings, top peers.\n"
+	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N times\n"
+	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_overview(int argc, char **argv)
 {
+	static const struct summary_printer p = {
+		.text = print_text,
+		.json = print_json,
+		.usage = usage,
+		.add_sources = add_sources,
+	};
 	struct overview_traffic t;
 	int ret;
 
-	/* Rates need two samples; the socket walk happens in between. */
-	overview_traffic_begin(&t, 1000000000ull);
-	ret = summary_run(argc, argv, print_text, print_json, traffic_end, &t);
+	overview_traffic_init(&t);
+	ret = summary_run(argc, argv, &p, &t);
 	overview_traffic_release(&t);
 	return ret;
 }

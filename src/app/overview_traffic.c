@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analyze/rates.h"
 #include "base/strbuf.h"
@@ -20,77 +19,52 @@
 /* Link utilisation at or above this is flagged, as the rules will later. */
 #define OVERVIEW_UTIL_WARN_PCT 80.0
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int sample_links(struct iface_table *out, const char *sys_root)
-{
-	struct link *l;
-	int ret = link_open(&l);
-
-	if (ret < 0)
-		return ret;
-	ret = link_dump(l, sys_root, out, NULL);
-	link_close(l);
-	return ret;
-}
-
-static int sample_snmp(struct counter_snap *out)
-{
-	struct strbuf scratch = STRBUF_INIT;
-	int ret = snmp_read(out, "/proc", &scratch);
-
-	strbuf_release(&scratch);
-	return ret;
-}
-
-void overview_traffic_begin(struct overview_traffic *t, uint64_t interval_ns)
+void overview_traffic_init(struct overview_traffic *t)
 {
 	memset(t, 0, sizeof(*t));
-	iface_table_init(&t->if_prev);
-	iface_table_init(&t->if_cur);
 	iface_rates_init(&t->rates);
-	counter_snap_init(&t->snmp_prev);
-	counter_snap_init(&t->snmp_cur);
-	t->interval_ns = interval_ns;
-	t->start_ns = mono_ns();
-	t->if_err = sample_links(&t->if_prev, NULL);
-	t->snmp_err = sample_snmp(&t->snmp_prev);
+	if (link_source_open(&t->ls, "/sys") < 0)
+		t->ls.link = NULL;
+	snmp_source_init(&t->ss, "/proc");
+	t->if_err = t->snmp_err = -ENODATA;
 }
 
-void overview_traffic_end(struct overview_traffic *t)
+static int link_or_nothing(void *src, struct tick *tick, struct snapshot *snap)
 {
-	uint64_t due = t->start_ns + t->interval_ns, now = mono_ns();
+	struct overview_traffic *t = src;
 
-	if (now < due) {
-		struct timespec ts = { .tv_sec = (time_t)((due - now) / 1000000000ull),
-				       .tv_nsec = (long)((due - now) % 1000000000ull) };
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+	if (!t->ls.link) {
+		snap->ifaces_err = -ENOTCONN;
+		return 0;
 	}
+	return link_source_ops.sample(&t->ls, tick, snap);
+}
+
+static const struct source_ops overview_link = { .name = "link", .sample = link_or_nothing };
+
+void overview_traffic_add_sources(struct overview_traffic *t, struct tick *tick)
+{
+	tick_add_source(tick, &overview_link, t);
+	tick_add_source(tick, &snmp_source_ops, &t->ss);
+}
+
+void overview_traffic_compute(struct overview_traffic *t, const struct snapshot *prev,
+			      const struct snapshot *cur)
+{
+	t->interval_ns = prev ? cur->mono_ns - prev->mono_ns : 0;
+	t->if_err = !prev ? -ENODATA : cur->ifaces_err ? cur->ifaces_err : prev->ifaces_err;
 	if (!t->if_err)
-		t->if_err = sample_links(&t->if_cur, "/sys");
-	if (!t->if_err)
-		t->if_err = iface_rates_compute(&t->if_prev, &t->if_cur, &t->rates);
+		t->if_err = iface_rates_compute(&prev->ifaces, &cur->ifaces, &t->rates);
+	t->snmp_err = !prev ? -ENODATA : cur->counters_err ? cur->counters_err : prev->counters_err;
 	if (!t->snmp_err)
-		t->snmp_err = sample_snmp(&t->snmp_cur);
-	if (!t->snmp_err)
-		proto_health_compute(&t->health, &t->snmp_prev, &t->snmp_cur);
+		proto_health_compute(&t->health, &prev->counters, &cur->counters);
 }
 
 void overview_traffic_release(struct overview_traffic *t)
 {
-	iface_table_release(&t->if_prev);
-	iface_table_release(&t->if_cur);
 	iface_rates_release(&t->rates);
-	counter_snap_release(&t->snmp_prev);
-	counter_snap_release(&t->snmp_cur);
+	link_close(t->ls.link);
+	snmp_source_ops.close(&t->ss);
 }
 
 static bool shown(const struct iface_rate *r)

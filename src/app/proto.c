@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "app/commands.h"
+#include "app/loop.h"
+#include "app/sources.h"
+#include "app/tick.h"
 #include "base/outbuf.h"
 #include "collect/snmp.h"
 #include "ui/proto_render.h"
@@ -163,112 +166,100 @@ static int parse_opts(struct proto_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- sampling ---- */
+/* ---- the tick's consumer ---- */
 
 struct proto_run {
 	const struct proto_opts *o;
-	struct counter_snap snaps[3]; /* first, and two that alternate */
-	struct strbuf scratch;
+	struct counter_snap first; /* the first sample, for the Average */
 	struct outbuf out;
-	sigset_t stop_sigs;
-	struct timespec next;
+	unsigned long nr_intervals;
 };
 
-static int sample(struct proto_run *r, struct counter_snap *s)
+static void utc_label(int64_t wall_ns, char *buf, size_t len)
 {
-	int ret = snmp_read(s, "/proc", &r->scratch);
-
-	if (ret < 0)
-		fprintf(stderr, "connmon proto: cannot read '/proc/net/snmp': %s\n",
-			strerror(-ret));
-	return ret;
-}
-
-static void add_sec(struct timespec *t, double sec)
-{
-	long long ns = (long long)(sec * 1e9);
-
-	t->tv_sec += (time_t)(ns / 1000000000LL);
-	t->tv_nsec += (long)(ns % 1000000000LL);
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
-/* Sleeps until r->next + sec; false when SIGINT/SIGTERM/SIGHUP came first. */
-static bool wait_next(struct proto_run *r, double sec)
-{
-	struct timespec now, left;
-
-	add_sec(&r->next, sec);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = r->next.tv_sec - now.tv_sec;
-		left.tv_nsec = r->next.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0)
-			return true;
-		if (sigtimedwait(&r->stop_sigs, NULL, &left) >= 0)
-			return false;
-		if (errno == EAGAIN)
-			return true;
-	}
-}
-
-static void utc_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
+	time_t now = (time_t)(wall_ns / 1000000000LL);
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void emit(struct proto_run *r, const struct counter_snap *old,
-		 const struct counter_snap *cur, const char *kind, unsigned long n)
+static int emit(struct proto_run *r, const struct counter_snap *old, const struct counter_snap *cur,
+		int64_t wall_ns, const char *kind, unsigned long n)
 {
 	char when[32];
 	struct proto_frame f = { .old = old, .cur = cur, .when = when, .kind = kind };
 
-	utc_now(when, sizeof(when));
+	utc_label(wall_ns, when, sizeof(when));
 	f.nr_intervals = n;
 	proto_render(&r->out, &r->o->render, &f);
 	if (!r->o->render.json && !strcmp(kind, "interval") && r->o->watch_sec > 0)
 		outbuf_addch(&r->out, '\n');
-	outbuf_flush(&r->out);
+	return outbuf_flush(&r->out);
 }
 
-/* Returns 0, 1 after a failed read, or 130 for an interrupted one-shot. */
+static int proto_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct proto_run *r = c;
+
+	if (cur->counters_err) {
+		fprintf(stderr, "connmon proto: cannot read '/proc/net/snmp': %s\n",
+			strerror(-cur->counters_err));
+		return cur->counters_err;
+	}
+	if (!prev) {
+		counter_snap_copy(&r->first, &cur->counters);
+		return 0;
+	}
+	r->nr_intervals++;
+	return emit(r, &prev->counters, &cur->counters, cur->wall_ns, "interval", 1);
+}
+
+/* -w: the Average frame spans the first sample to the last (also after Ctrl-C). */
+static int proto_finish(void *c, const struct snapshot *last, enum tick_end why)
+{
+	struct proto_run *r = c;
+
+	(void)why;
+	if (r->o->watch_sec <= 0 || !r->nr_intervals || !last)
+		return 0;
+	return emit(r, &r->first, &last->counters, last->wall_ns, "average", r->nr_intervals);
+}
+
+static const struct consumer_ops proto_consumer = {
+	.name = "proto",
+	.consume = proto_consume,
+	.finish = proto_finish,
+};
+
 static int run(struct proto_run *r)
 {
 	const struct proto_opts *o = r->o;
-	double sec = o->watch_sec > 0 ? o->watch_sec : o->interval_sec;
-	struct counter_snap *prev = &r->snaps[0], *cur = &r->snaps[1];
-	unsigned long n = 0;
+	struct tick_opts to = {
+		.interval_ns =
+			(uint64_t)((o->watch_sec > 0 ? o->watch_sec : o->interval_sec) * 1e9),
+		.count = o->watch_sec > 0 ? (uint64_t)o->count : 1,
+		.baseline = true,
+	};
+	struct snmp_source ss;
+	struct loop loop;
+	struct tick t;
+	int ret = loop_open(&loop);
 
-	clock_gettime(CLOCK_MONOTONIC, &r->next);
-	if (sample(r, prev) < 0)
+	if (ret < 0) {
+		fprintf(stderr, "connmon proto: cannot set up the event loop: %s\n",
+			strerror(-ret));
 		return 1;
-	while (o->watch_sec <= 0 ? n < 1 : !o->count || n < (unsigned long)o->count) {
-		if (!wait_next(r, sec))
-			break;
-		if (sample(r, cur) < 0)
-			return 1;
-		emit(r, prev, cur, "interval", 1);
-		n++;
-		if (r->out.err)
-			return 0;
-		/* snaps[0] stays the first sample, for the Average. */
-		prev = cur;
-		cur = cur == &r->snaps[1] ? &r->snaps[2] : &r->snaps[1];
 	}
-	if (o->watch_sec > 0 && n > 0)
-		emit(r, &r->snaps[0], prev, "average", n);
-	return n || o->watch_sec > 0 ? 0 : 130;
+	snmp_source_init(&ss, "/proc");
+	tick_init(&t, &loop, &to);
+	tick_add_source(&t, &snmp_source_ops, &ss);
+	tick_add_consumer(&t, &proto_consumer, r);
+	tick_run(&t);
+	ret = tick_exit_code(&t);
+	tick_release(&t);
+	loop_close(&loop);
+	return ret;
 }
 
 int cmd_proto(int argc, char **argv)
@@ -284,14 +275,7 @@ int cmd_proto(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&r.stop_sigs);
-	sigaddset(&r.stop_sigs, SIGINT);
-	sigaddset(&r.stop_sigs, SIGTERM);
-	sigaddset(&r.stop_sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &r.stop_sigs, NULL);
-	for (int i = 0; i < 3; i++)
-		counter_snap_init(&r.snaps[i]);
-	strbuf_init(&r.scratch, 8192);
+	counter_snap_init(&r.first);
 	outbuf_init(&r.out, STDOUT_FILENO, 64 * 1024);
 	ret = run(&r);
 	outbuf_flush(&r.out);
@@ -300,8 +284,6 @@ int cmd_proto(int argc, char **argv)
 		ret = 1;
 	}
 	outbuf_release(&r.out);
-	strbuf_release(&r.scratch);
-	for (int i = 0; i < 3; i++)
-		counter_snap_release(&r.snaps[i]);
+	counter_snap_release(&r.first);
 	return ret;
 }

@@ -16,7 +16,10 @@
 
 #include "analyze/sock_group.h"
 #include "app/commands.h"
+#include "app/loop.h"
 #include "app/sock_walk.h"
+#include "app/sources.h"
+#include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/services.h"
 #include "base/xalloc.h"
@@ -31,6 +34,8 @@ struct sockets_run {
 	struct sock_render render;
 	struct host_cache *hosts;
 	struct group_spec group;
+	struct sock_group g; /* --group-by: this pass's counts */
+	bool g_open;
 	uint64_t nr;		 /* matched this pass */
 	struct sock_entry *held; /* --sort */
 	size_t nr_held, alloc_held;
@@ -102,28 +107,16 @@ static size_t host_name(void *ctx, int family, const uint8_t *addr, char *buf, s
 	return n;
 }
 
-static int visit_render(const struct sock_entry *s, void *arg)
+static int sock_render_visit(struct sockets_run *r, const struct sock_entry *s)
 {
-	struct sockets_run *r = arg;
-
 	sock_render_one(&r->render, s);
 	if (r->out.err)
 		return r->out.err;
 	return ++r->nr >= (uint64_t)r->o->top && r->o->top ? 1 : 0;
 }
 
-static int visit_count(const struct sock_entry *s, void *arg)
+static int sock_hold(struct sockets_run *r, const struct sock_entry *s)
 {
-	struct sockets_run *r = arg;
-
-	(void)s;
-	r->nr++;
-	return 0;
-}
-
-static int visit_hold(const struct sock_entry *s, void *arg)
-{
-	struct sockets_run *r = arg;
 	struct sock_entry *h;
 
 	ALLOC_GROW(r->held, r->nr_held + 1, r->alloc_held);
@@ -135,12 +128,6 @@ static int visit_hold(const struct sock_entry *s, void *arg)
 		r->held_paths[r->nr_held - 1] = xstrndup(s->unix_path, s->unix_path_len);
 		h->unix_path = r->held_paths[r->nr_held - 1];
 	}
-	return 0;
-}
-
-static int visit_group(const struct sock_entry *s, void *arg)
-{
-	sock_group_account(arg, s);
 	return 0;
 }
 
@@ -255,14 +242,14 @@ static int parse_sort_key(const char *name, enum sort_key *k)
 	return -EINVAL;
 }
 
-static int run_sorted(struct sockets_run *r, enum sort_key key)
+static void print_sorted(struct sockets_run *r)
 {
-	int ret = sock_walk_run(&r->walk, visit_hold, r);
+	enum sort_key key = SORT_STATE;
 	size_t n = r->nr_held;
 
-	if (ret < 0)
-		return ret;
-	qsort_r(r->held, n, sizeof(*r->held), cmp_sock, &key);
+	parse_sort_key(r->o->sort_key, &key);
+	if (n)
+		qsort_r(r->held, n, sizeof(*r->held), cmp_sock, &key);
 	if (r->o->top && (size_t)r->o->top < n)
 		n = (size_t)r->o->top;
 	sock_render_begin(&r->render);
@@ -272,7 +259,6 @@ static int run_sorted(struct sockets_run *r, enum sort_key key)
 	for (size_t i = 0; i < r->nr_held; i++)
 		free(r->held_paths[i]);
 	r->nr_held = 0;
-	return 0;
 }
 
 static void print_group(struct sockets_run *r, struct sock_group *g)
@@ -311,58 +297,15 @@ static void print_group(struct sockets_run *r, struct sock_group *g)
 		outbuf_addstr(ob, n ? "\n]\n" : "]\n");
 }
 
-static int run_group(struct sockets_run *r)
-{
-	struct sock_group g;
-	int ret;
-
-	sock_group_init(&g, &r->group, &r->walk.procs);
-	ret = sock_walk_run(&r->walk, visit_group, &g);
-	if (ret >= 0)
-		print_group(r, &g);
-	sock_group_release(&g);
-	return ret;
-}
-
-static int run_count(struct sockets_run *r)
-{
-	int ret = sock_walk_run(&r->walk, visit_count, r);
-
-	if (ret < 0)
-		return ret;
-	if (r->o->format == OUT_JSON)
-		outbuf_addf(&r->out, "{\"count\":%llu}\n", (unsigned long long)r->nr);
-	else
-		outbuf_addf(&r->out, "%llu\n", (unsigned long long)r->nr);
-	return 0;
-}
-
-static int run_once(struct sockets_run *r)
-{
-	enum sort_key key = SORT_STATE;
-	int ret;
-
-	r->nr = 0;
-	if (r->o->count)
-		return run_count(r);
-	if (r->o->group_by)
-		return run_group(r);
-	if (r->o->sort_key) {
-		parse_sort_key(r->o->sort_key, &key);
-		return run_sorted(r, key);
-	}
-	sock_render_begin(&r->render);
-	ret = sock_walk_run(&r->walk, visit_render, r);
-	sock_render_end(&r->render);
-	return ret < 0 ? ret : 0;
-}
-
-static void stamp(struct sockets_run *r, bool open)
+/* -w: each pass is stamped ("--- time ---", or a JSON object around the result). */
+static void stamp(struct sockets_run *r, int64_t wall_ns, bool open)
 {
 	char when[64];
-	time_t now = time(NULL);
+	time_t now = (time_t)(wall_ns / 1000000000LL);
 	struct tm tm;
 
+	if (r->o->watch_sec <= 0)
+		return;
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (r->o->format == OUT_JSON)
@@ -371,35 +314,107 @@ static void stamp(struct sockets_run *r, bool open)
 		outbuf_addf(&r->out, "--- %s ---\n", when);
 }
 
-static void sleep_until(struct timespec *next, double sec)
+static int sockets_begin(void *c, const struct snapshot *cur)
 {
-	long ns = (long)(sec * 1e9);
+	struct sockets_run *r = c;
 
-	next->tv_sec += ns / 1000000000L;
-	next->tv_nsec += ns % 1000000000L;
-	if (next->tv_nsec >= 1000000000L) {
-		next->tv_sec++;
-		next->tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
-		;
+	r->nr = 0;
+	stamp(r, cur->wall_ns, true);
+	if (r->o->group_by) {
+		sock_group_init(&r->g, &r->group, &r->walk.procs);
+		r->g_open = true;
+	} else if (!r->o->count && !r->o->sort_key)
+		sock_render_begin(&r->render);
+	return r->out.err;
 }
 
-static int run_loop(struct sockets_run *r)
+static int sockets_sock(void *c, const struct sock_entry *s)
 {
-	struct timespec next;
-	int ret = 0;
+	struct sockets_run *r = c;
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (long i = 0; !r->o->watch_count || i < r->o->watch_count; i++) {
-		if (i)
-			sleep_until(&next, r->o->watch_sec);
-		stamp(r, true);
-		ret = run_once(r);
-		stamp(r, false);
-		if (ret < 0 || outbuf_flush(&r->out) < 0)
-			break;
+	if (r->o->count) {
+		r->nr++;
+		return 0;
 	}
+	if (r->o->group_by) {
+		sock_group_account(&r->g, s);
+		return 0;
+	}
+	if (r->o->sort_key)
+		return sock_hold(r, s);
+	return sock_render_visit(r, s);
+}
+
+static int sockets_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct sockets_run *r = c;
+
+	(void)prev;
+	if (r->o->count) {
+		if (r->o->format == OUT_JSON)
+			outbuf_addf(&r->out, "{\"count\":%llu}\n", (unsigned long long)r->nr);
+		else
+			outbuf_addf(&r->out, "%llu\n", (unsigned long long)r->nr);
+	} else if (r->o->group_by) {
+		print_group(r, &r->g);
+		sock_group_release(&r->g);
+		r->g_open = false;
+	} else if (r->o->sort_key) {
+		print_sorted(r);
+	} else {
+		sock_render_end(&r->render);
+	}
+	stamp(r, cur->wall_ns, false);
+	return outbuf_flush(&r->out);
+}
+
+/* A pass that failed half-way leaves its group counts behind. */
+static int sockets_finish(void *c, const struct snapshot *last, enum tick_end why)
+{
+	struct sockets_run *r = c;
+
+	(void)last;
+	(void)why;
+	if (r->g_open)
+		sock_group_release(&r->g);
+	r->g_open = false;
+	return 0;
+}
+
+static const struct consumer_ops sockets_consumer = {
+	.name = "sockets",
+	.begin = sockets_begin,
+	.sock = sockets_sock,
+	.consume = sockets_consume,
+	.finish = sockets_finish,
+};
+
+static int run(struct sockets_run *r)
+{
+	struct tick_opts to = {
+		.interval_ns = (uint64_t)(r->o->watch_sec * 1e9),
+		.count = r->o->watch_sec > 0 ? (uint64_t)r->o->watch_count : 1,
+	};
+	struct walk_source ws = { .walk = &r->walk };
+	struct loop loop;
+	struct tick t;
+	int ret = to.count == 1 ? 0 : loop_open(&loop);
+
+	if (ret < 0) {
+		fprintf(stderr, "connmon sockets: cannot set up the event loop: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+	tick_init(&t, to.count == 1 ? NULL : &loop, &to);
+	tick_add_source(&t, &walk_source_ops, &ws);
+	tick_add_consumer(&t, &sockets_consumer, r);
+	tick_run(&t);
+	if (t.err && t.err != -EPIPE && !r->out.err)
+		fprintf(stderr, "connmon sockets: socket dump failed: %s\n", strerror(-t.err));
+	ret = tick_exit_code(&t);
+	tick_release(&t);
+	if (to.count != 1)
+		loop_close(&loop);
 	return ret;
 }
 
@@ -461,13 +476,12 @@ int cmd_sockets(int argc, char **argv)
 	r.walk.want_procs = o.group_by && r.group.key == GROUP_PROC;
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	init_render(&r);
-	ret = o.watch_sec > 0 ? run_loop(&r) : run_once(&r);
+	ret = run(&r);
 	outbuf_flush(&r.out);
-	if (ret < 0 && ret != -EPIPE && !r.out.err)
-		fprintf(stderr, "connmon sockets: socket dump failed: %s\n", strerror(-ret));
-	else if (r.out.err && r.out.err != -EPIPE)
+	if (r.out.err && r.out.err != -EPIPE) {
 		fprintf(stderr, "connmon sockets: cannot write output: %s\n", strerror(-r.out.err));
-	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+		ret = 1;
+	}
 	outbuf_release(&r.out);
 	free(r.held);
 	free(r.held_paths);

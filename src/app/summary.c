@@ -8,6 +8,7 @@
 #include "app/summary.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "app/commands.h"
+#include "app/loop.h"
 #include "app/sock_walk.h"
 #include "collect/procmap.h"
 
@@ -194,24 +196,50 @@ static int walk_and_read(struct summary_data *d)
 	return 0;
 }
 
-int summary_collect(struct summary_data *d, int argc, char **argv)
+int summary_parse(struct summary_data *d, int argc, char **argv)
 {
 	struct strbuf err = STRBUF_INIT;
-	int ret;
 
 	memset(d, 0, sizeof(*d));
 	sock_opts_init(&d->opts);
 	proc_table_init(&d->procs);
 	sockstat_init(&d->st);
 	strbuf_init(&d->warnings, 0);
+	sock_summary_init(&d->sum, 0, 0);
 	if (sock_opts_parse(&d->opts, argc, argv, &err) < 0) {
-		fprintf(stderr, "connmon %s: %s\n", argv[0], err.buf);
+		fprintf(stderr, "connmon %s: %s\nTry 'connmon %s --help'.\n", argv[0], err.buf,
+			argv[0]);
 		strbuf_release(&err);
 		return 2;
 	}
 	strbuf_release(&err);
 	summary_defaults(&d->opts);
 	d->top_n = d->opts.top > 0 ? (size_t)d->opts.top : SUMMARY_TOP_DEFAULT;
+	return 0;
+}
+
+/* Forgets the previous collection (a -w run collects again every tick). */
+static void summary_data_reset(struct summary_data *d)
+{
+	free(d->cw_procs);
+	free(d->top_remotes);
+	free(d->top_eph);
+	d->cw_procs = NULL;
+	d->top_remotes = d->top_eph = NULL;
+	d->nr_cw_procs = d->nr_top_remotes = d->nr_top_eph = 0;
+	d->cw_unmapped = 0;
+	proc_table_reset(&d->procs);
+	d->procs_scanned = false;
+	sock_summary_release(&d->sum);
+	strbuf_reset(&d->warnings);
+	d->nr_warnings = 0;
+}
+
+int summary_collect(struct summary_data *d)
+{
+	int ret;
+
+	summary_data_reset(d);
 	ret = walk_and_read(d);
 	if (ret)
 		return ret;
@@ -447,8 +475,11 @@ void summary_json_warnings(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addch(ob, ']');
 }
 
-static void print_json(struct outbuf *ob, const struct summary_data *d, void *ctx)
+static void print_json(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
+		       const struct snapshot *cur, void *ctx)
 {
+	(void)prev;
+	(void)cur;
 	(void)ctx;
 	outbuf_addch(ob, '{');
 	summary_json_totals(ob, d);
@@ -643,8 +674,11 @@ static void text_peers(struct outbuf *ob, const struct summary_data *d)
 			    (unsigned long long)d->top_remotes[i].count);
 }
 
-static void print_text(struct outbuf *ob, const struct summary_data *d, void *ctx)
+static void print_text(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
+		       const struct snapshot *cur, void *ctx)
 {
+	(void)prev;
+	(void)cur;
 	(void)ctx;
 	text_totals(ob, d);
 	text_states(ob, d);
@@ -654,35 +688,128 @@ static void print_text(struct outbuf *ob, const struct summary_data *d, void *ct
 	text_peers(ob, d);
 }
 
-int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn,
-		void (*after_collect)(void *ctx), void *ctx)
-{
-	struct summary_data d;
-	struct outbuf ob;
-	int ret = summary_collect(&d, argc, argv);
+/* ---- the run: a source that collects, a consumer that prints ---- */
 
-	if (ret) {
-		summary_data_release(&d);
-		return ret;
-	}
-	if (after_collect)
-		after_collect(ctx);
-	outbuf_init(&ob, STDOUT_FILENO, 65536);
-	if (d.opts.format == OUT_JSON)
-		json_fn(&ob, &d, ctx);
+struct summary_run {
+	struct summary_data d;
+	const struct summary_printer *p;
+	void *ctx;
+	struct outbuf out;
+	bool at_baseline; /* one-shot with a baseline: collect while the rates' interval runs */
+};
+
+static int summary_sample(void *src, struct tick *t, struct snapshot *snap)
+{
+	struct summary_run *r = src;
+	int ret;
+
+	(void)t;
+	if (snap->baseline != r->at_baseline)
+		return 0;
+	ret = summary_collect(&r->d);
+	return ret ? -EIO : 0; /* reported by summary_collect */
+}
+
+static const struct source_ops summary_source = {
+	.name = "summary",
+	.sample = summary_sample,
+};
+
+static int summary_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct summary_run *r = c;
+
+	if (cur->baseline)
+		return 0;
+	if (r->d.opts.format == OUT_JSON)
+		r->p->json(&r->out, &r->d, prev, cur, r->ctx);
 	else
-		text_fn(&ob, &d, ctx);
-	ret = outbuf_flush(&ob);
-	outbuf_release(&ob);
-	summary_data_release(&d);
-	if (ret < 0 && ret != -EPIPE) {
-		fprintf(stderr, "connmon: cannot write output: %s\n", strerror(-ret));
+		r->p->text(&r->out, &r->d, prev, cur, r->ctx);
+	/* -w: one block per tick, a blank line apart (JSON: one object per line) */
+	if (r->d.opts.watch_sec > 0 && r->d.opts.format != OUT_JSON)
+		outbuf_addch(&r->out, '\n');
+	return outbuf_flush(&r->out);
+}
+
+static const struct consumer_ops summary_consumer = {
+	.name = "summary",
+	.consume = summary_consume,
+};
+
+static int run_tick(struct summary_run *r)
+{
+	const struct sock_opts *o = &r->d.opts;
+	struct tick_opts to = {
+		.interval_ns = (uint64_t)((o->watch_sec > 0 ? o->watch_sec : 1.0) * 1e9),
+		.count = o->watch_sec > 0 ? (uint64_t)o->watch_count : 1,
+		.baseline = r->p->add_sources != NULL,
+	};
+	struct loop loop;
+	struct tick t;
+	int ret = loop_open(&loop);
+
+	if (ret < 0) {
+		fprintf(stderr, "connmon: cannot set up the event loop: %s\n", strerror(-ret));
 		return 1;
 	}
-	return 0;
+	r->at_baseline = to.baseline && !(o->watch_sec > 0);
+	tick_init(&t, &loop, &to);
+	if (r->p->add_sources)
+		r->p->add_sources(&t, r->ctx);
+	tick_add_source(&t, &summary_source, r);
+	tick_add_consumer(&t, &summary_consumer, r);
+	tick_run(&t);
+	ret = tick_exit_code(&t);
+	tick_release(&t);
+	loop_close(&loop);
+	return ret;
 }
+
+int summary_run(int argc, char **argv, const struct summary_printer *p, void *ctx)
+{
+	struct summary_run r = { .p = p, .ctx = ctx };
+	int ret = summary_parse(&r.d, argc, argv);
+
+	if (ret) {
+		summary_data_release(&r.d);
+		return ret;
+	}
+	if (r.d.opts.help) {
+		fputs(p->usage, stdout);
+		summary_data_release(&r.d);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	outbuf_init(&r.out, STDOUT_FILENO, 65536);
+	ret = run_tick(&r);
+	outbuf_flush(&r.out);
+	if (r.out.err && r.out.err != -EPIPE) {
+		fprintf(stderr, "connmon: cannot write output: %s\n", strerror(-r.out.err));
+		ret = 1;
+	}
+	outbuf_release(&r.out);
+	summary_data_release(&r.d);
+	return ret;
+}
+
+static const char summary_usage[] =
+	"usage: connmon summary [-tuwx46] [-N NETNS] [--json] [--top N] [-w SEC [--iterations N]]\n"
+	"                       [-F FILE] [FILTER]\n"
+	"  Totals per protocol and family (ss -s), TCP states with shares, TIME-WAIT,\n"
+	"  CLOSE-WAIT and the processes holding them, listen queues, orphans, conntrack\n"
+	"  and ephemeral ports against their limits, and the top remote addresses.\n"
+	"  --top N        rows per table (default 10)\n"
+	"  -w SEC         repeat every SEC seconds (--iterations N times)\n"
+	"  FILTER         ss's filter grammar narrows the walked sockets (docs/FILTERS.md)\n"
+	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_summary(int argc, char **argv)
 {
-	return summary_run(argc, argv, print_text, print_json, NULL, NULL);
+	static const struct summary_printer p = {
+		.text = print_text,
+		.json = print_json,
+		.usage = summary_usage,
+	};
+
+	return summary_run(argc, argv, &p, NULL);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "analyze/sock_summary.h"
+#include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/strbuf.h"
 #include "cli/options.h"
@@ -44,21 +45,33 @@ struct summary_data {
 };
 
 /*
- * Parses argv (argv[0] the command name), walks the sockets and reads the
- * limits.  Reports its own errors; returns 0, or the exit code to return
- * (2 usage, 1 failure).  Release *d in every case.
+ * Parses argv (argv[0] the command name) into d->opts.  Reports its own
+ * errors; returns 0 or 2 (usage).  Release *d in every case.
  */
-int summary_collect(struct summary_data *d, int argc, char **argv);
+int summary_parse(struct summary_data *d, int argc, char **argv);
+/* Walks the sockets and reads the limits (again: earlier results are dropped).  0, or 1 (reported).
+ */
+int summary_collect(struct summary_data *d);
 void summary_data_release(struct summary_data *d);
 
-typedef void (*summary_print_fn)(struct outbuf *ob, const struct summary_data *d, void *ctx);
+typedef void (*summary_print_fn)(struct outbuf *ob, const struct summary_data *d,
+				 const struct snapshot *prev, const struct snapshot *cur,
+				 void *ctx);
+
+/* How a command built on the summary prints, and what else it samples. */
+struct summary_printer {
+	summary_print_fn text, json;
+	const char *usage; /* -h/--help */
+	/* Registers more sources (interface and protocol counters); then the first tick is a
+	 * baseline. */
+	void (*add_sources)(struct tick *t, void *ctx);
+};
+
 /*
- * Collects once, calls after_collect(ctx) when given, and prints with
- * text_fn or json_fn (by --json), which get ctx too; the shared body of
- * `summary` and the overview.  Returns the exit code.
+ * The shared body of `summary` and the overview: parses, runs on the tick
+ * (once, or every -w SEC), prints with p.  Returns the exit code.
  */
-int summary_run(int argc, char **argv, summary_print_fn text_fn, summary_print_fn json_fn,
-		void (*after_collect)(void *ctx), void *ctx);
+int summary_run(int argc, char **argv, const struct summary_printer *p, void *ctx);
 
 /* "a.b.c.d:port" / "[v6]:port"; port < 0 leaves it out.  Returns buf. */
 const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port);

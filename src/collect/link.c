@@ -348,14 +348,6 @@ void link_close(struct link *l)
 	free(l);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int send_request(struct link *l)
 {
 	struct {
@@ -372,7 +364,7 @@ static int send_request(struct link *l)
 	return l->t.send(l->t.ctx, &req, sizeof(req));
 }
 
-int link_dump(struct link *l, const char *sys_root, struct iface_table *out,
+int link_dump(struct link *l, const char *sys_root, uint64_t time_ns, struct iface_table *out,
 	      struct link_stats *stats)
 {
 	struct link_stats dummy;
@@ -383,7 +375,7 @@ int link_dump(struct link *l, const char *sys_root, struct iface_table *out,
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
 	iface_table_clear(out);
-	out->time_ns = mono_ns();
+	out->time_ns = time_ns;
 	ret = send_request(l);
 	for (unsigned n = 0; !ret && !done && n < LINK_MAX_DATAGRAMS; n++) {
 		ssize_t len = l->t.recv(l->t.ctx, l->buf, LINK_RECV_LEN);

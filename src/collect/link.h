@@ -8,9 +8,9 @@
  * stay "unknown" rather than give a wrong utilisation.
  *
  * Sampling rates takes four calls:
- *     link_dump(l, NULL, &prev, NULL);
+ *     link_dump(l, NULL, t0, &prev, NULL);
  *     sleep(1);
- *     link_dump(l, "/sys", &cur, NULL);
+ *     link_dump(l, "/sys", t1, &cur, NULL);
  *     iface_rates_compute(&prev, &cur, &rates);       (analyze/rates.h)
  * Rates take speed and duplex from the later sample, so the earlier one can
  * skip sysfs (NULL).
@@ -53,12 +53,12 @@ void link_close(struct link *l);
 
 /*
  * Dumps every interface into out (cleared first), sorted by ifindex, and
- * stamps out->time_ns with CLOCK_MONOTONIC at the request.  sys_root NULL
+ * stamps out->time_ns with time_ns (the tick's clock; collectors read none).  sys_root NULL
  * skips speed and duplex (speed_mbps -1).  stats may be NULL.
  * Returns 0, the kernel's -errno, -EBADMSG (no NLMSG_DONE, or a bad
  * datagram), or a transport's -errno.
  */
-int link_dump(struct link *l, const char *sys_root, struct iface_table *out,
+int link_dump(struct link *l, const char *sys_root, uint64_t time_ns, struct iface_table *out,
 	      struct link_stats *stats);
 
 /*

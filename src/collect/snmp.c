@@ -189,20 +189,13 @@ static int read_proc(struct strbuf *sb, const char *proc_root, const char *rel)
 	return ret;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int snmp_read(struct counter_snap *s, const char *proc_root, struct strbuf *scratch)
+int snmp_read(struct counter_snap *s, const char *proc_root, uint64_t time_ns,
+	      struct strbuf *scratch)
 {
 	int ret;
 
 	counter_snap_reset(s);
-	s->mono_ns = mono_ns();
+	s->mono_ns = time_ns;
 	ret = read_proc(scratch, proc_root, "/net/snmp");
 	if (ret < 0)
 		return ret;

@@ -41,10 +41,11 @@ int snmp_parse_lines(struct counter_snap *s, const char *text, size_t len);
 
 /*
  * Resets s, reads the three files into it (scratch is a reusable buffer the
- * caller owns), stamps s->mono_ns with CLOCK_MONOTONIC, sets the COUNTER_SRC_* bits of s->sources
- * and seals s.  snmp is required: returns 0, or the -errno of opening it, or -EBADMSG when it holds
- * no counter.  netstat and snmp6 are optional.
+ * caller owns), stamps s->mono_ns with time_ns (the caller's clock), sets the COUNTER_SRC_* bits of
+ * s->sources and seals s.  snmp is required: returns 0, or the -errno of opening it, or -EBADMSG
+ * when it holds no counter.  netstat and snmp6 are optional.
  */
-int snmp_read(struct counter_snap *s, const char *proc_root, struct strbuf *scratch);
+int snmp_read(struct counter_snap *s, const char *proc_root, uint64_t time_ns,
+	      struct strbuf *scratch);
 
 #endif

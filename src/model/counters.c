@@ -28,6 +28,22 @@ void counter_snap_reset(struct counter_snap *s)
 	s->sources = 0;
 }
 
+void counter_snap_copy(struct counter_snap *dst, const struct counter_snap *src)
+{
+	counter_snap_reset(dst);
+	ALLOC_GROW(dst->v, src->nr, dst->alloc);
+	ALLOC_GROW(dst->by_name, src->nr, dst->alloc_idx);
+	if (src->nr)
+		memcpy(dst->v, src->v, src->nr * sizeof(*dst->v));
+	if (src->nr && src->sealed)
+		memcpy(dst->by_name, src->by_name, src->nr * sizeof(*dst->by_name));
+	dst->nr = src->nr;
+	dst->sealed = src->sealed;
+	dst->truncated = src->truncated;
+	dst->mono_ns = src->mono_ns;
+	dst->sources = src->sources;
+}
+
 static bool printable(const char *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)

@@ -60,6 +60,8 @@ void counter_snap_init(struct counter_snap *s);
 void counter_snap_release(struct counter_snap *s);
 /* Empties s, keeping its memory for the next sample. */
 void counter_snap_reset(struct counter_snap *s);
+/* Makes dst an independent copy of src (sealed if src is). */
+void counter_snap_copy(struct counter_snap *dst, const struct counter_snap *src);
 
 /*
  * Appends group+name with value.  Returns 0, -ENAMETOOLONG when the full name

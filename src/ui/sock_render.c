@@ -58,6 +58,7 @@ static const char csv_header[] =
 
 void sock_render_begin(struct sock_render *r)
 {
+	r->nr = 0; /* -w: every pass is a document of its own */
 	switch (r->o.format) {
 	case RENDER_TABLE:
 		if (!r->o.no_header)

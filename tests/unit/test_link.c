@@ -84,7 +84,7 @@ static int dump_file(const char *path, const char *sys_root, struct iface_table 
 
 	load(&r, path);
 	l = link_new_transport(&tr);
-	ret = link_dump(l, sys_root, t, st);
+	ret = link_dump(l, sys_root, 1, t, st);
 	assert_int_equal(r.nr_sent, 1);
 	assert_int_equal(r.sent.nlmsg_type, RTM_GETLINK);
 	assert_true(r.sent.nlmsg_flags & NLM_F_DUMP);
@@ -362,7 +362,7 @@ static void test_dump_truncated_replay(void **state)
 	}
 	iface_table_init(&t);
 	l = link_new_transport(&tr);
-	assert_int_equal(link_dump(l, NULL, &t, NULL), -EBADMSG);
+	assert_int_equal(link_dump(l, NULL, 1, &t, NULL), -EBADMSG);
 	link_close(l);
 	iface_table_release(&t);
 	strbuf_release(&r.data);

@@ -36,7 +36,7 @@ static void read_fix(struct counter_snap *s, const char *root)
 	struct strbuf sb = STRBUF_INIT;
 
 	counter_snap_init(s);
-	assert_int_equal(snmp_read(s, root, &sb), 0);
+	assert_int_equal(snmp_read(s, root, 1, &sb), 0);
 	strbuf_release(&sb);
 }
 
@@ -110,7 +110,7 @@ static void test_read_missing(void **state)
 
 	(void)state;
 	counter_snap_init(&s);
-	assert_int_equal(snmp_read(&s, FIX "no-such-root", &sb), -ENOENT);
+	assert_int_equal(snmp_read(&s, FIX "no-such-root", 1, &sb), -ENOENT);
 	counter_snap_release(&s);
 	strbuf_release(&sb);
 }
