@@ -27,6 +27,8 @@
 
 #include "analyze/flow_table.h"
 #include "app/commands.h"
+#include "app/loop.h"
+#include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/xalloc.h"
 #include "collect/capture.h"
@@ -76,9 +78,13 @@ struct flows_run {
 	struct outbuf out;
 	uint64_t start_ns;
 	uint64_t cutoff_ns; /* packets stamped later are not counted (-s) */
-	int sig_fd;
 	bool tty_raw;
 	struct termios saved_tty;
+	struct loop loop;
+	struct tick tick;
+	int form;   /* enum out_form */
+	int key_fd; /* the keyboard of the live screen, -1 none */
+	int cap_err;
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -91,22 +97,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	va_end(ap);
 	fputs("\nTry 'connmon flows --help'.\n", stderr);
 	return -EINVAL;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int parse_args(struct flows_opts *o, int argc, char **argv, bool *help)
@@ -353,64 +343,45 @@ static bool read_keys(int *fd)
 	return memchr(buf, 'q', (size_t)n) != NULL || memchr(buf, 'Q', (size_t)n) != NULL;
 }
 
-/*
- * Polls the capture, the signals and (live screen) the keyboard until the
- * deadline (mono ms, 0: none) or a quit; prints every period_ms (0: never).
- * Returns 0, or -errno from the capture or the output.
- */
-static int live_loop(struct flows_run *r, uint64_t deadline_ms, uint64_t period_ms,
-		     enum out_form form)
+static void on_key(struct loop *l, int fd, short revents, void *arg)
 {
-	struct pollfd pfd[3];
-	uint64_t next_ms = mono_ms() + period_ms;
-	int key_fd = form == FORM_SCREEN && r->tty_raw ? STDIN_FILENO : -1;
+	struct flows_run *r = arg;
 
-	for (;;) {
-		uint64_t now = mono_ms(), wake = deadline_ms;
-		int rc;
+	(void)revents;
+	if (read_keys(&r->key_fd))
+		loop_stop(l);
+	else if (r->key_fd < 0)
+		loop_del_fd(l, fd);
+}
 
-		if (period_ms && (wake == 0 || next_ms < wake))
-			wake = next_ms;
-		if (deadline_ms && now >= deadline_ms)
-			return 0;
-		if (period_ms && now >= next_ms) {
-			flow_table_expire(r->t, now_ns(), LIVE_IDLE_SECS);
-			rc = emit(r, now_ns(), form);
-			if (rc < 0)
-				return rc;
-			next_ms = now + period_ms;
-			continue;
-		}
-		pfd[0] = (struct pollfd){ .fd = capture_fd(r->cap), .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = r->sig_fd, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = key_fd, .events = POLLIN };
-		rc = poll(pfd, 3, wake ? (int)(wake - now) : -1);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (pfd[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
+/* Ends the run on a capture that failed; the figures so far are printed by finish(). */
+static void capture_failed(struct flows_run *r, int rc)
+{
+	r->cap_err = rc;
+	if (capture_fd(r->cap) >= 0)
+		loop_del_fd(&r->loop, capture_fd(r->cap));
+	loop_stop(&r->loop);
+}
 
-			if (read(r->sig_fd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGWINCH)
-				return 1; /* interrupted: the caller prints the last state */
-			next_ms = now;	  /* SIGWINCH: redraw */
-		}
-		if (key_fd >= 0 && (pfd[2].revents & (POLLIN | POLLHUP)) && read_keys(&key_fd))
-			return 1;
-		/* Always drain: a retired block may be waiting even without POLLIN. */
-		rc = capture_dispatch(r->cap, 0, on_packet, r);
-		if (rc < 0)
-			return rc;
-	}
+static void on_capture(struct loop *l, int fd, short revents, void *arg)
+{
+	struct flows_run *r = arg;
+	int rc = capture_dispatch(r->cap, 0, on_packet, r);
+
+	(void)l;
+	(void)fd;
+	(void)revents;
+	if (rc < 0)
+		capture_failed(r, rc);
 }
 
 /* After -s: what the kernel still holds for the last DRAIN_MS, up to the cutoff. */
 static int drain(struct flows_run *r)
 {
-	uint64_t end = mono_ms() + DRAIN_MS;
+	uint64_t end = loop_now_ns() + DRAIN_MS * 1000000ull;
 	int rc;
 
-	while (mono_ms() < end) {
+	while (loop_now_ns() < end) {
 		rc = capture_dispatch(r->cap, 20, on_packet, r);
 		if (rc < 0)
 			return rc;
@@ -418,36 +389,117 @@ static int drain(struct flows_run *r)
 	return 0;
 }
 
+/* The source: what the ring holds now; a retired block may wait without POLLIN. */
+static int flows_sample(void *src, struct tick *t, struct snapshot *snap)
+{
+	struct flows_run *r = src;
+	int rc = 0;
+
+	(void)t;
+	if (snap->baseline) {
+		r->start_ns = (uint64_t)snap->wall_ns;
+		return 0;
+	}
+	if (snap->final && r->o.seconds > 0) {
+		r->cutoff_ns = (uint64_t)snap->wall_ns;
+		rc = r->cap_err ? 0 : drain(r);
+	} else if (!r->cap_err) {
+		rc = capture_dispatch(r->cap, 0, on_packet, r);
+	}
+	if (rc < 0 && !r->cap_err)
+		capture_failed(r, rc);
+	flow_table_expire(r->t, (uint64_t)snap->wall_ns, LIVE_IDLE_SECS);
+	return 0;
+}
+
+static const struct source_ops flows_source = { .name = "capture", .sample = flows_sample };
+
+static int flows_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct flows_run *r = c;
+
+	(void)prev;
+	/* The live screen shows up at once; a pipe gets its first block after a period. */
+	if (cur->baseline && r->form != FORM_SCREEN)
+		return 0;
+	if (r->o.seconds > 0 && !cur->final)
+		return 0;
+	return emit(r, r->o.seconds > 0 ? r->cutoff_ns : (uint64_t)cur->wall_ns, r->form);
+}
+
+/*
+ * The end: interrupted on a pipe, a last block (as iftop -t does not, but
+ * scripts want); a capture that ended (the interface vanished) still
+ * reports what it saw.
+ */
+static int flows_finish(void *c, const struct snapshot *last, enum tick_end why)
+{
+	struct flows_run *r = c;
+
+	if (!last || r->form == FORM_SCREEN)
+		return 0;
+	if (r->o.seconds > 0 && last->final)
+		return 0;
+	if (why == TICK_END_SIGNAL || r->cap_err) {
+		if (r->o.seconds > 0 && !r->cutoff_ns)
+			r->cutoff_ns = (uint64_t)loop_wall_ns();
+		return emit(r, r->o.seconds > 0 ? r->cutoff_ns : (uint64_t)loop_wall_ns(), r->form);
+	}
+	return 0;
+}
+
+static void flows_redraw(void *c)
+{
+	struct flows_run *r = c;
+
+	if (r->form == FORM_SCREEN)
+		emit(r, (uint64_t)loop_wall_ns(), r->form);
+}
+
+static const struct consumer_ops flows_consumer = {
+	.name = "flows",
+	.consume = flows_consume,
+	.finish = flows_finish,
+	.redraw = flows_redraw,
+};
+
 static int run_live(struct flows_run *r)
 {
 	bool screen = !r->o.json && r->o.seconds == 0 && isatty(STDOUT_FILENO);
-	enum out_form form = r->o.json ? FORM_JSON : screen ? FORM_SCREEN : FORM_TEXT;
+	double period = r->o.seconds > 0 ? r->o.seconds : screen ? SCREEN_PERIOD_S : PIPE_PERIOD_S;
+	struct tick_opts to = {
+		.interval_ns = (uint64_t)(period * 1e9),
+		.count = r->o.seconds > 0 ? 1 : 0,
+		.baseline = true,
+	};
 	int rc;
 
-	r->start_ns = now_ns();
+	r->form = r->o.json ? FORM_JSON : screen ? FORM_SCREEN : FORM_TEXT;
 	r->cutoff_ns = UINT64_MAX;
-	if (r->o.seconds > 0) {
-		rc = live_loop(r, mono_ms() + (uint64_t)(r->o.seconds * 1000), 0, form);
-		r->cutoff_ns = now_ns();
-		if (rc >= 0)
-			rc = drain(r);
-		/* An interface that vanished or went down ends the capture, not the results. */
-		if (rc >= 0 || rc == -ENODEV || rc == -ENETDOWN) {
-			int erc = emit(r, r->cutoff_ns, form);
-
-			rc = rc < 0 ? rc : erc;
-		}
+	r->key_fd = -1;
+	rc = loop_open(&r->loop);
+	if (rc < 0)
 		return rc;
+	tick_init(&r->tick, &r->loop, &to);
+	tick_add_source(&r->tick, &flows_source, r);
+	tick_add_consumer(&r->tick, &flows_consumer, r);
+	if (capture_fd(r->cap) >= 0)
+		loop_add_fd(&r->loop, capture_fd(r->cap), POLLIN, on_capture, r);
+	if (r->o.seconds == 0)
+		tty_enter(r, screen);
+	if (screen && r->tty_raw) {
+		r->key_fd = STDIN_FILENO;
+		loop_add_fd(&r->loop, r->key_fd, POLLIN, on_key, r);
 	}
-	tty_enter(r, screen);
-	if (screen)
-		emit(r, now_ns(), form);
-	rc = live_loop(r, 0, (uint64_t)((screen ? SCREEN_PERIOD_S : PIPE_PERIOD_S) * 1000), form);
-	tty_leave(r, screen);
-	/* Interrupted on a pipe: a last block, as iftop -t does not but scripts want. */
-	if (rc == 1 && !screen)
-		rc = emit(r, now_ns(), form);
-	return rc == 1 ? 0 : rc;
+	tick_run(&r->tick);
+	if (r->o.seconds == 0)
+		tty_leave(r, screen);
+	rc = r->cap_err ? r->cap_err : r->tick.err;
+	if (!rc && r->tick.end == TICK_END_SIGNAL && r->o.seconds > 0)
+		rc = 128 + r->loop.stop_signo;
+	tick_release(&r->tick);
+	loop_close(&r->loop);
+	return rc;
 }
 
 static int open_capture(struct flows_run *r)
@@ -493,25 +545,10 @@ static int open_capture(struct flows_run *r)
 	return 0;
 }
 
-static int block_signals(struct flows_run *r, sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
-		return -errno;
-	r->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return r->sig_fd < 0 ? -errno : 0;
-}
-
 int cmd_flows(int argc, char **argv)
 {
-	struct flows_run r = { .sig_fd = -1 };
+	struct flows_run r = { .key_fd = -1 };
 	bool help = false;
-	sigset_t old;
 	int rc;
 
 	if (parse_args(&r.o, argc, argv, &help) < 0)
@@ -530,12 +567,7 @@ int cmd_flows(int argc, char **argv)
 	if (r.o.file) {
 		rc = run_file(&r);
 	} else {
-		rc = block_signals(&r, &old);
-		if (rc == 0)
-			rc = run_live(&r);
-		if (r.sig_fd >= 0)
-			close(r.sig_fd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		rc = run_live(&r);
 		if (rc == -ENODEV || rc == -ENETDOWN)
 			fprintf(stderr,
 				"connmon flows: interface '%s' %s during the capture; the figures above cover the time until then\n",
@@ -554,7 +586,7 @@ free_table:
 		rc = 2;
 	else if ((rc < 0 && rc != -EPIPE) || (r.out.err && r.out.err != -EPIPE))
 		rc = 1;
-	else
+	else if (rc < 0)
 		rc = 0;
 	outbuf_release(&r.out);
 	flow_table_free(r.t);

@@ -100,7 +100,8 @@ int loop_add_timer(struct loop *l, uint64_t deadline_ns, loop_timer_fn fn, void 
 	for (int i = 0; i < LOOP_MAX_TIMERS; i++) {
 		if (!l->timers[i].deadline_ns) {
 			/* 0 marks a free slot: a deadline of 0 is "already due" anyway. */
-			l->timers[i] = (struct loop_timer){ deadline_ns ? deadline_ns : 1, fn, arg };
+			l->timers[i] =
+				(struct loop_timer){ deadline_ns ? deadline_ns : 1, fn, arg };
 			return i;
 		}
 	}

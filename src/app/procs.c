@@ -31,13 +31,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "analyze/proc_traffic.h"
 #include "app/commands.h"
+#include "app/loop.h"
+#include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/xalloc.h"
 #include "collect/capture.h"
@@ -116,20 +117,19 @@ struct procs_run {
 	uint32_t *order;
 	size_t alloc_rows;
 	bool live;
-	int sig_fd;
+	struct loop loop;
+	struct tick tick;
+	int poll_timer;	 /* a capture without a descriptor is polled on a timer */
+	uint64_t now_ns; /* the current tick's time: collectors read no clock */
+	int64_t wall_ns;
 	uint64_t start_ns, last_ns, last_dump_ns;
+	long nr_reports;
 	unsigned nr_sweeps; /* full dumps so far */
 	bool hot_off;
-	bool cap_lost; /* the capture interface vanished or went down mid-run */
+	bool cap_lost;	      /* the capture interface vanished or went down mid-run */
+	int cap_err;	      /* the capture's -errno once it failed */
+	uint64_t interval_ns; /* of the last tick */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- options ---- */
 
@@ -260,9 +260,9 @@ static void find_owners(struct procs_run *r)
 	if (r->scan.full_done)
 		proc_scanner_walk(&r->scan, false, &owner_ops, &r->pt);
 	if (proc_traffic_nr_unowned(&r->pt) &&
-	    (!r->scan.full_done || now_ns() - r->last_full_ns >= FULL_RESCAN_S * 1000000000ull)) {
+	    (!r->scan.full_done || r->now_ns - r->last_full_ns >= FULL_RESCAN_S * 1000000000ull)) {
 		proc_traffic_reset_owners(&r->pt);
-		r->last_full_ns = now_ns();
+		r->last_full_ns = r->now_ns;
 		proc_scanner_walk(&r->scan, true, &owner_ops, &r->pt);
 	}
 }
@@ -451,31 +451,50 @@ static int open_engine(struct procs_run *r)
 	return 0;
 }
 
-/*
- * Waits until deadline (monotonic ns), capturing meanwhile.  Returns 1 at the
- * deadline, 0 when a signal asks to stop, or the capture's -errno.
- */
-static int wait_until(struct procs_run *r, uint64_t deadline)
+/* Ends the run on a capture that failed (the interface vanished or went down). */
+static void capture_failed(struct procs_run *r, int rc)
 {
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = r->sig_fd, .events = POLLIN },
-					 { .fd = r->cap ? capture_fd(r->cap) : -1,
-					   .events = POLLIN } };
-		uint64_t now = now_ns();
-		int ms, rc;
+	r->cap_lost = rc == -ENODEV || rc == -ENETDOWN;
+	r->cap_err = rc;
+	if (!r->cap_lost)
+		fprintf(stderr, "connmon procs: capture failed: %s\n", strerror(-rc));
+	if (capture_fd(r->cap) >= 0)
+		loop_del_fd(&r->loop, capture_fd(r->cap));
+	/* The figures up to now: one last tick, then stop. */
+	tick_now(&r->tick);
+	loop_stop(&r->loop);
+}
 
-		if (now >= deadline)
-			return 1;
-		ms = (int)((deadline - now + 999999) / 1000000);
-		if (r->cap && pfd[1].fd < 0 && ms > 100)
-			ms = 100; /* no descriptor to poll: dispatch at least every 100 ms */
-		if (poll(pfd, 2, ms) < 0 && errno != EINTR)
-			return -errno;
-		if (pfd[0].revents & POLLIN)
-			return 0;
-		if (r->cap && (rc = capture_dispatch(r->cap, 0, on_packet, &r->pt)) < 0)
-			return rc;
-	}
+static void on_capture(struct loop *l, int fd, short revents, void *arg)
+{
+	struct procs_run *r = arg;
+	int rc = capture_dispatch(r->cap, 0, on_packet, &r->pt);
+
+	(void)l;
+	(void)fd;
+	(void)revents;
+	if (rc < 0)
+		capture_failed(r, rc);
+}
+
+static void on_poll_timer(struct loop *l, void *arg)
+{
+	struct procs_run *r = arg;
+
+	on_capture(l, -1, 0, r);
+	if (!r->cap_err)
+		r->poll_timer = loop_add_timer(l, loop_now_ns() + 100000000ull, on_poll_timer, r);
+}
+
+/* Packets reach proc_traffic as they arrive, between ticks. */
+static int watch_capture(struct procs_run *r)
+{
+	if (!r->cap)
+		return 0;
+	if (capture_fd(r->cap) >= 0)
+		return loop_add_fd(&r->loop, capture_fd(r->cap), POLLIN, on_capture, r);
+	r->poll_timer = loop_add_timer(&r->loop, loop_now_ns(), on_poll_timer, r);
+	return r->poll_timer < 0 ? r->poll_timer : 0;
 }
 
 /* ---- one tick and output ---- */
@@ -538,7 +557,7 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 		.netns = r->o.all_netns ? "all" : r->o.netns,
 		.interval_s = (double)interval_ns / 1e9,
 		.session_s = (double)(r->last_ns - r->start_ns) / 1e9,
-		.when = time(NULL),
+		.when = (time_t)(r->wall_ns / 1000000000LL),
 		.nr_netns = r->o.all_netns ? r->nr_ns : 0,
 		.nr_procs_denied = r->scan.nr_denied,
 		.rows = r->rows,
@@ -592,7 +611,7 @@ static int hot_tick(struct procs_run *r, uint64_t now)
 
 static int start_tick(struct procs_run *r)
 {
-	uint64_t now = now_ns();
+	uint64_t now = r->now_ns;
 
 	/*
 	 * A capture needs a dump only to match new connections: when every
@@ -613,54 +632,83 @@ static int start_tick(struct procs_run *r)
 	return dump_all(r, NULL, 0);
 }
 
-static int tick(struct procs_run *r, uint64_t *interval_ns)
+/* The source: one dump (or a hot one), the owners, the rates over the tick's interval. */
+static int procs_sample(void *src, struct tick *t, struct snapshot *snap)
 {
-	uint64_t now;
+	struct procs_run *r = src;
+	uint64_t interval;
 	int ret;
 
+	(void)t;
+	r->now_ns = snap->mono_ns;
+	r->wall_ns = snap->wall_ns;
+	/* What the ring holds up to now belongs to this tick. */
+	if (r->cap && !r->cap_err && (ret = capture_dispatch(r->cap, 0, on_packet, &r->pt)) < 0)
+		r->cap_err = ret;
 	ret = start_tick(r);
 	if (ret < 0) {
 		fprintf(stderr, "connmon procs: socket dump failed: %s\n", strerror(-ret));
 		return ret;
 	}
 	find_owners(r);
-	now = now_ns();
-	*interval_ns = r->last_ns ? now - r->last_ns : 0;
-	r->last_ns = now;
-	proc_traffic_end_tick(&r->pt, *interval_ns);
+	if (!r->start_ns)
+		r->start_ns = snap->mono_ns;
+	interval = r->last_ns ? snap->mono_ns - r->last_ns : 0;
+	r->last_ns = snap->mono_ns;
+	proc_traffic_end_tick(&r->pt, interval);
+	r->interval_ns = interval;
 	check_exited(r);
 	return 0;
 }
 
+static const struct source_ops procs_source = { .name = "procs", .sample = procs_sample };
+
+static int procs_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct procs_run *r = c;
+
+	(void)prev;
+	if (cur->baseline)
+		return 0;
+	return render(r, r->interval_ns, r->nr_reports++);
+}
+
+static void procs_redraw(void *c)
+{
+	struct procs_run *r = c;
+
+	if (r->live && r->nr_reports)
+		render(r, r->interval_ns, r->nr_reports);
+}
+
+static const struct consumer_ops procs_consumer = {
+	.name = "procs",
+	.consume = procs_consume,
+	.redraw = procs_redraw,
+};
+
 static int run(struct procs_run *r)
 {
 	double step_s = r->o.watch_s > 0 ? r->o.watch_s : r->o.sample_s > 0 ? r->o.sample_s : 1;
-	long reports = r->o.watch_s > 0 || r->live ? r->o.count : 1;
-	uint64_t step_ns = (uint64_t)(step_s * 1e9), next, interval;
+	struct tick_opts to = {
+		.interval_ns = (uint64_t)(step_s * 1e9),
+		.count = r->o.watch_s > 0 || r->live ? (uint64_t)r->o.count : 1,
+		.baseline = true,
+	};
 	int ret;
 
-	r->start_ns = now_ns();
-	ret = tick(r, &interval); /* the baseline */
-	next = r->start_ns;
-	for (long i = 0; ret == 0 && (!reports || i < reports); i++) {
-		int w;
-
-		next += step_ns;
-		w = wait_until(r, next);
-		if (w == 0)
-			break;
-		ret = tick(r, &interval);
-		if (ret == 0)
-			ret = render(r, interval, i);
-		/* A capture that ended (the interface vanished) still reports what it saw. */
-		if (w < 0) {
-			r->cap_lost = w == -ENODEV || w == -ENETDOWN;
-			if (!r->cap_lost)
-				fprintf(stderr, "connmon procs: capture failed: %s\n",
-					strerror(-w));
-			return ret ? ret : w;
-		}
+	tick_init(&r->tick, &r->loop, &to);
+	tick_add_source(&r->tick, &procs_source, r);
+	tick_add_consumer(&r->tick, &procs_consumer, r);
+	ret = watch_capture(r);
+	if (ret < 0) {
+		fprintf(stderr, "connmon procs: cannot watch the capture: %s\n", strerror(-ret));
+		tick_release(&r->tick);
+		return 1;
 	}
+	tick_run(&r->tick);
+	ret = r->cap_err ? 1 : tick_exit_code(&r->tick);
+	tick_release(&r->tick);
 	return ret;
 }
 
@@ -704,24 +752,7 @@ static void release(struct procs_run *r)
 	proc_scanner_release(&r->scan);
 	u64map_release(&r->uid_idx);
 	proc_traffic_release(&r->pt);
-	if (r->sig_fd >= 0)
-		close(r->sig_fd);
-}
-
-static int setup_signals(struct procs_run *r)
-{
-	sigset_t set;
-
-	/* A closed pipe (`| head`) must end us quietly: see EPIPE in cmd_procs. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	r->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return r->sig_fd < 0 ? -errno : 0;
+	loop_close(&r->loop);
 }
 
 int cmd_procs(int argc, char **argv)
@@ -730,7 +761,7 @@ int cmd_procs(int argc, char **argv)
 	int ret;
 
 	memset(&r, 0, sizeof(r));
-	r.sig_fd = -1;
+	r.loop.sig_fd = r.loop.timer_fd = -1;
 	if (parse_opts(&r.o, argc, argv) < 0)
 		return 2;
 	if (r.o.help) {
@@ -745,25 +776,31 @@ int cmd_procs(int argc, char **argv)
 	r.live = isatty(STDOUT_FILENO) && !r.o.json && !r.o.csv && r.o.sample_s <= 0;
 	if (r.live && r.o.watch_s <= 0)
 		r.o.watch_s = 1;
-	ret = setup_signals(&r);
+	/* A closed pipe (`| head`) must end us quietly: see EPIPE below. */
+	signal(SIGPIPE, SIG_IGN);
+	ret = loop_open(&r.loop);
 	if (ret < 0)
-		fprintf(stderr, "connmon procs: cannot set up signals: %s\n", strerror(-ret));
+		fprintf(stderr, "connmon procs: cannot set up the event loop: %s\n",
+			strerror(-ret));
 	if (ret == 0)
 		ret = open_sources(&r);
 	if (ret == 0) {
 		if (r.live)
 			outbuf_addstr(&r.out, "\033[?25l");
 		ret = run(&r);
+	} else {
+		ret = 1;
 	}
 	outbuf_flush(&r.out);
 	if (r.cap_lost)
 		fprintf(stderr,
 			"connmon procs: interface '%s' %s during the capture; the figures above cover the time until then\n",
-			r.o.ifname ? r.o.ifname : "any", ret == -ENODEV ? "vanished" : "went down");
-
-	if (r.out.err && r.out.err != -EPIPE)
+			r.o.ifname ? r.o.ifname : "any",
+			r.cap_err == -ENODEV ? "vanished" : "went down");
+	if (r.out.err && r.out.err != -EPIPE) {
 		fprintf(stderr, "connmon procs: cannot write output: %s\n", strerror(-r.out.err));
-	ret = (ret < 0 && ret != -EPIPE) || (r.out.err && r.out.err != -EPIPE) ? 1 : 0;
+		ret = 1;
+	}
 	release(&r);
 	return ret;
 }

@@ -71,7 +71,8 @@ struct tick;
 
 struct source_ops {
 	const char *name;
-	/* Fills its part of snap (snap->mono_ns is the time to use).  0 or -errno: an error ends the run. */
+	/* Fills its part of snap (snap->mono_ns is the time to use).  0 or -errno: an error ends
+	 * the run. */
 	int (*sample)(void *src, struct tick *t, struct snapshot *snap);
 	void (*close)(void *src);
 };
@@ -113,15 +114,19 @@ struct tick_opts {
 struct tick {
 	struct tick_opts o;
 	struct loop *loop;
+
 	struct {
 		const struct source_ops *ops;
 		void *src;
 	} sources[TICK_MAX_SOURCES];
+
 	size_t nr_sources;
+
 	struct {
 		const struct consumer_ops *ops;
 		void *c;
 	} consumers[TICK_MAX_CONSUMERS];
+
 	size_t nr_consumers;
 	struct snapshot snaps[2];
 	struct snapshot *prev, *cur; /* prev NULL until a tick was taken */

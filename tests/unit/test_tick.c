@@ -37,10 +37,10 @@ struct rec {
 	enum tick_end why;
 	bool finish_had_last;
 	/* the source's behaviour */
-	uint64_t work_ns;   /* every tick samples this long */
-	size_t slow_at;	    /* tick index that sleeps slow_ns (0: none) */
+	uint64_t work_ns; /* every tick samples this long */
+	size_t slow_at;	  /* tick index that sleeps slow_ns (0: none) */
 	uint64_t slow_ns;
-	size_t signal_at;   /* tick index that raises signo (0: none) */
+	size_t signal_at; /* tick index that raises signo (0: none) */
 	int signo;
 };
 
@@ -118,7 +118,9 @@ static int run(struct rec *r, const struct tick_opts *o, int *exit_code, uint64_
 
 static void test_deadlines_do_not_drift(void **state)
 {
-	struct rec r = { .work_ns = 15 * MS }; /* a loop that sleeps after its work would drift 15 ms a tick */
+	struct rec r = {
+		.work_ns = 15 * MS
+	}; /* a loop that sleeps after its work would drift 15 ms a tick */
 	struct tick_opts o = { .interval_ns = 40 * MS, .count = 5, .baseline = true };
 	int code;
 
