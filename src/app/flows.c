@@ -7,9 +7,10 @@
  * block every 2 s on a pipe, one block after -s SEC, one after reading a
  * file with -r.
  *
- * Signals (SIGINT, SIGTERM, SIGWINCH) are blocked and read from a signalfd
- * in the same poll(2) as the capture and the keyboard: no handlers, no
- * globals, and the terminal is restored on every way out.
+ * The capture's descriptor and the keyboard are watches on the shared event
+ * loop (app/loop.h), whose signalfd ends the run (SIGINT, SIGTERM) or
+ * redraws it (SIGWINCH); the report is a consumer of the shared tick.  The
+ * terminal is restored on every way out.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>

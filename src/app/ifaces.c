@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * `connmon ifaces`: /proc/net/dev, sar -n DEV,EDEV and ifstat in one.
- * A tick is one RTM_GETLINK dump; rates need two ticks, so the one-shot
- * form samples, waits --interval (1 s), samples again.  `-w SEC [COUNT]`
- * prints a block per interval and, like sar, an Average block at the end
- * (also when interrupted with Ctrl-C: SIGINT and SIGTERM are blocked and
- * awaited with sigtimedwait() as the sleep, so no handler and no global).
+ * Runs on the shared tick (app/tick.h) with one source, the RTM_GETLINK
+ * dump; rates need two ticks, so the one-shot form takes a baseline, waits
+ * the interval (1 s), samples again.  `-w SEC [COUNT]` prints a block per
+ * interval and, like sar, an Average block at the end (also when
+ * interrupted: the tick's finish() runs on SIGINT and SIGTERM).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -3,9 +3,8 @@
  * `connmon proto`: netstat -s, nstat and sar -n TCP,ETCP,UDP,IP,EIP in one.
  * A one-shot run is two samples of /proc/net/{snmp,netstat,snmp6} an
  * interval apart; -w repeats like sar and ends with an Average frame that
- * spans the first sample to the last.  Ctrl-C ends a -w run cleanly: the
- * signal is blocked and awaited with sigtimedwait(), so no handler and no
- * global flag are needed.
+ * spans the first sample to the last, also when Ctrl-C ends the run (the
+ * shared tick, app/tick.h, calls finish() on SIGINT and SIGTERM).
  */
 #include <errno.h>
 #include <math.h>
