@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/health.h"
 #include "collect/snmp.h"
 #include "model/counters.h"
 
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (d.status == COUNTER_DELTA_OK && p && p->value + d.delta != b.v[i].value)
 			abort();
 	}
-	proto_health_compute(&h, &a, &b);
+	health_proto_compute(&health_default, &h, &a, &b);
 	for (int k = 0; k < PROTO_KPI_NR; k++)
 		if (h.kpi[k].known && (h.kpi[k].den == 0 || h.kpi[k].pct < 0))
 			abort();

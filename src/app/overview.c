@@ -64,7 +64,7 @@ static void add_capacity(struct outbuf *ob, const char *label, int64_t count, in
 	}
 	pct = summary_pct((uint64_t)count, (uint64_t)max);
 	outbuf_addf(ob, "  %s %lld/%lld (%.0f%%)%s", label, (long long)count, (long long)max, pct,
-		    pct >= SUMMARY_CAP_WARN_PCT ? " !" : "");
+		    summary_cap_warn(pct) ? " !" : "");
 }
 
 static void line_capacity(struct outbuf *ob, const struct summary_data *d)
@@ -79,8 +79,7 @@ static void line_capacity(struct outbuf *ob, const struct summary_data *d)
 
 		outbuf_addf(ob, ", fullest %s %u/%u (%.0f%%)%s",
 			    summary_endpoint(ep, sizeof(ep), l->family, l->addr, l->port),
-			    l->queue_len, l->backlog, fill,
-			    fill >= SUMMARY_CAP_WARN_PCT ? " !" : "");
+			    l->queue_len, l->backlog, fill, summary_cap_warn(fill) ? " !" : "");
 	}
 	outbuf_addstr(ob, "\nCapacity ");
 	add_capacity(ob, "orphans", d->st.v[SOCKSTAT_TCP_ORPHAN], d->lim.tcp_max_orphans);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/health.h"
 #include "analyze/rates.h"
 #include "base/strbuf.h"
 #include "base/units.h"
@@ -16,8 +17,6 @@
 
 /* Interfaces shown by name; the rest are summed into one "others" figure. */
 #define OVERVIEW_IFACES 4
-/* Link utilisation at or above this is flagged, as the rules will later. */
-#define OVERVIEW_UTIL_WARN_PCT 80.0
 
 void overview_traffic_init(struct overview_traffic *t)
 {
@@ -57,7 +56,7 @@ void overview_traffic_compute(struct overview_traffic *t, const struct snapshot 
 		t->if_err = iface_rates_compute(&prev->ifaces, &cur->ifaces, &t->rates);
 	t->snmp_err = !prev ? -ENODATA : cur->counters_err ? cur->counters_err : prev->counters_err;
 	if (!t->snmp_err)
-		proto_health_compute(&t->health, &prev->counters, &cur->counters);
+		health_proto_compute(&health_default, &t->health, &prev->counters, &cur->counters);
 }
 
 void overview_traffic_release(struct overview_traffic *t)
@@ -115,8 +114,7 @@ static const char *human_rate(char *buf, size_t len, double bytes_per_s)
 
 static bool iface_warn(const struct iface_rate *r)
 {
-	return r->util_pct >= OVERVIEW_UTIL_WARN_PCT || r->delta[IFC_RX_ERRORS] ||
-	       r->delta[IFC_TX_ERRORS] || r->delta[IFC_RX_DROPPED] || r->delta[IFC_TX_DROPPED];
+	return health_iface_warn(&health_default, r);
 }
 
 static void text_ifaces(struct outbuf *ob, const struct overview_traffic *t)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze/health.h"
 #include "app/commands.h"
 #include "app/loop.h"
 #include "app/sources.h"
@@ -30,7 +31,7 @@
 static const char usage[] =
 	"usage: connmon proto [-a] [--json] [--interval SEC] [-w SEC [COUNT]] [--count N] [-N NETNS]\n"
 	"  Protocol counters (/proc/net/snmp, netstat, snmp6) as deltas and rates per second,\n"
-	"  with retransmit, loss, error and drop ratios flagged at >= 0.1 %.\n"
+	"  with retransmit, loss, error and drop ratios flagged at >= 0.1 % (over >= 100 packets).\n"
 	"  --interval SEC   one-shot: sample twice SEC apart (default 1)\n"
 	"  -w, --watch SEC [COUNT]   repeat every SEC, COUNT times (default: until Ctrl-C), then Average\n"
 	"  --count N        number of -w intervals\n"
@@ -183,12 +184,29 @@ static void utc_label(int64_t wall_ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static bool counter_warn(uint64_t delta, const void *arg)
+{
+	return health_error_counter_warn(arg, delta);
+}
+
 static int emit(struct proto_run *r, const struct counter_snap *old, const struct counter_snap *cur,
 		int64_t wall_ns, const char *kind, unsigned long n)
 {
 	char when[32];
-	struct proto_frame f = { .old = old, .cur = cur, .when = when, .kind = kind };
+	struct proto_health h;
+	struct proto_frame f = {
+		.old = old,
+		.cur = cur,
+		.health = &h,
+		.ratio_warn_pct = health_default.ratio_pct,
+		.ratio_min_packets = health_default.ratio_min_packets,
+		.counter_warn = counter_warn,
+		.warn_arg = &health_default,
+		.when = when,
+		.kind = kind,
+	};
 
+	health_proto_compute(&health_default, &h, old, cur);
 	utc_label(wall_ns, when, sizeof(when));
 	f.nr_intervals = n;
 	proto_render(&r->out, &r->o->render, &f);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "analyze/health.h"
 #include "app/commands.h"
 #include "app/loop.h"
 #include "app/sock_walk.h"
@@ -39,7 +40,7 @@ static const char *state_name(uint8_t st, bool json)
 
 double summary_pct(uint64_t a, uint64_t b)
 {
-	return b ? 100.0 * (double)a / (double)b : 0.0;
+	return health_pct(a, b);
 }
 
 const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port)
@@ -72,8 +73,12 @@ static void add_warning(struct summary_data *d, const char *fmt, ...)
 
 bool summary_tw_warn(const struct sock_summary *s)
 {
-	return s->nr_tcp >= SUMMARY_TW_MIN_SOCKETS &&
-	       summary_pct(s->tcp_states[SOCK_ST_TIME_WAIT], s->nr_tcp) >= SUMMARY_TW_WARN_PCT;
+	return health_time_wait_warn(&health_default, s->tcp_states[SOCK_ST_TIME_WAIT], s->nr_tcp);
+}
+
+bool summary_cap_warn(double pct)
+{
+	return health_capacity_warn(&health_default, pct);
 }
 
 static void find_warnings(struct summary_data *d)
@@ -84,13 +89,14 @@ static void find_warnings(struct summary_data *d)
 	char ep[80];
 
 	if (summary_tw_warn(s))
-		add_warning(d, "TIME-WAIT is %.1f%% of TCP sockets (%llu of %llu; flagged at 30%%)",
+		add_warning(d,
+			    "TIME-WAIT is %.1f%% of TCP sockets (%llu of %llu; flagged at %.0f%%)",
 			    summary_pct(tw, s->nr_tcp), (unsigned long long)tw,
-			    (unsigned long long)s->nr_tcp);
+			    (unsigned long long)s->nr_tcp, health_default.time_wait_pct);
 	for (size_t i = 0; i < s->nr_listeners; i++) {
 		const struct sock_listener *l = &s->listeners[i];
 
-		if (sock_listener_fill_pct(l) >= SUMMARY_CAP_WARN_PCT)
+		if (summary_cap_warn(sock_listener_fill_pct(l)))
 			add_warning(d, "accept queue of %s is %.0f%% full (%u of %u)",
 				    summary_endpoint(ep, sizeof(ep), l->family, l->addr, l->port),
 				    sock_listener_fill_pct(l), l->queue_len, l->backlog);
@@ -99,18 +105,18 @@ static void find_warnings(struct summary_data *d)
 		const struct sock_peer_count *p = &d->top_eph[i];
 		double pct = summary_pct(p->count, sock_summary_eph_ports(s));
 
-		if (pct >= SUMMARY_CAP_WARN_PCT)
+		if (summary_cap_warn(pct))
 			add_warning(d, "ephemeral ports to %s: %llu of %u in use (%.0f%%)",
 				    summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port),
 				    (unsigned long long)p->count, sock_summary_eph_ports(s), pct);
 	}
 	if (orph >= 0 && d->lim.tcp_max_orphans > 0 &&
-	    summary_pct((uint64_t)orph, (uint64_t)d->lim.tcp_max_orphans) >= SUMMARY_CAP_WARN_PCT)
+	    summary_cap_warn(summary_pct((uint64_t)orph, (uint64_t)d->lim.tcp_max_orphans)))
 		add_warning(d, "orphaned TCP sockets: %lld of tcp_max_orphans %lld",
 			    (long long)orph, (long long)d->lim.tcp_max_orphans);
 	if (d->lim.conntrack_count >= 0 && d->lim.conntrack_max > 0 &&
-	    summary_pct((uint64_t)d->lim.conntrack_count, (uint64_t)d->lim.conntrack_max) >=
-		    SUMMARY_CAP_WARN_PCT)
+	    summary_cap_warn(
+		    summary_pct((uint64_t)d->lim.conntrack_count, (uint64_t)d->lim.conntrack_max)))
 		add_warning(d, "conntrack table: %lld of nf_conntrack_max %lld",
 			    (long long)d->lim.conntrack_count, (long long)d->lim.conntrack_max);
 }
@@ -296,7 +302,7 @@ static void json_capacity(struct outbuf *ob, int64_t count, int64_t max)
 	}
 	pct = summary_pct((uint64_t)count, (uint64_t)max);
 	outbuf_addf(ob, "{\"count\":%lld,\"max\":%lld,\"pct\":%.2f,\"warn\":%s}", (long long)count,
-		    (long long)max, pct, pct >= SUMMARY_CAP_WARN_PCT ? "true" : "false");
+		    (long long)max, pct, summary_cap_warn(pct) ? "true" : "false");
 }
 
 static void json_family_counts(struct outbuf *ob, const char *name, int64_t v4, int64_t v6)
@@ -387,7 +393,7 @@ static void json_listeners(struct outbuf *ob, const struct summary_data *d)
 			outbuf_addstr(ob, ",\"fill_pct\":null,\"warn\":false}");
 		else
 			outbuf_addf(ob, ",\"fill_pct\":%.2f,\"warn\":%s}", fill,
-				    fill >= SUMMARY_CAP_WARN_PCT ? "true" : "false");
+				    summary_cap_warn(fill) ? "true" : "false");
 	}
 	outbuf_addch(ob, ']');
 }
@@ -413,7 +419,7 @@ static void json_ephemeral(struct outbuf *ob, const struct summary_data *d)
 		json_str(ob, summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port));
 		outbuf_addf(ob, ",\"count\":%llu,\"pct\":%.2f,\"warn\":%s}",
 			    (unsigned long long)p->count, pct,
-			    pct >= SUMMARY_CAP_WARN_PCT ? "true" : "false");
+			    summary_cap_warn(pct) ? "true" : "false");
 	}
 	outbuf_addstr(ob, "]}");
 }
@@ -560,6 +566,14 @@ static void text_states(struct outbuf *ob, const struct summary_data *d)
 	}
 }
 
+/* "  ! WARN >= 80%" after a flagged "% of a limit" figure, and the newline. */
+static void cap_flag(struct outbuf *ob, double pct)
+{
+	if (summary_cap_warn(pct))
+		outbuf_addf(ob, "  ! WARN >= %.0f%%", health_default.capacity_pct);
+	outbuf_addch(ob, '\n');
+}
+
 static void text_capacity(struct outbuf *ob, const char *label, int64_t count, int64_t max,
 			  const char *max_name)
 {
@@ -576,8 +590,9 @@ static void text_capacity(struct outbuf *ob, const char *label, int64_t count, i
 		return;
 	}
 	pct = summary_pct((uint64_t)count, (uint64_t)max);
-	outbuf_addf(ob, "%lld of %s %lld (%.1f%%)%s\n", (long long)count, max_name, (long long)max,
-		    pct, pct >= SUMMARY_CAP_WARN_PCT ? "  ! WARN >= 80%" : "");
+	outbuf_addf(ob, "%lld of %s %lld (%.1f%%)", (long long)count, max_name, (long long)max,
+		    pct);
+	cap_flag(ob, pct);
 }
 
 static void text_health(struct outbuf *ob, const struct summary_data *d)
@@ -586,8 +601,10 @@ static void text_health(struct outbuf *ob, const struct summary_data *d)
 	uint64_t tw = s->tcp_states[SOCK_ST_TIME_WAIT];
 	double pct = summary_pct(tw, s->nr_tcp);
 
-	outbuf_addf(ob, "\n%-12s %llu (%.1f%% of TCP)%s\n", "TIME-WAIT", (unsigned long long)tw,
-		    pct, summary_tw_warn(s) ? "  ! WARN >= 30%" : "");
+	outbuf_addf(ob, "\n%-12s %llu (%.1f%% of TCP)", "TIME-WAIT", (unsigned long long)tw, pct);
+	if (summary_tw_warn(s))
+		outbuf_addf(ob, "  ! WARN >= %.0f%%", health_default.time_wait_pct);
+	outbuf_addch(ob, '\n');
 	outbuf_addf(ob, "%-12s %llu", "CLOSE-WAIT",
 		    (unsigned long long)s->tcp_states[SOCK_ST_CLOSE_WAIT]);
 	for (size_t i = 0; i < d->nr_cw_procs && i < d->top_n; i++)
@@ -628,9 +645,10 @@ static void text_listeners(struct outbuf *ob, const struct summary_data *d)
 			    l->queue_len);
 		if (fill < 0)
 			outbuf_addf(ob, "%8s %7s\n", "?", "?");
-		else
-			outbuf_addf(ob, "%8u %6.1f%%%s\n", l->backlog, fill,
-				    fill >= SUMMARY_CAP_WARN_PCT ? "  ! WARN >= 80%" : "");
+		else {
+			outbuf_addf(ob, "%8u %6.1f%%", l->backlog, fill);
+			cap_flag(ob, fill);
+		}
 	}
 	if (s->nr_listeners > d->top_n)
 		outbuf_addf(ob, "  ... %zu more (--top N or --json shows them)\n",
@@ -654,10 +672,10 @@ static void text_ephemeral(struct outbuf *ob, const struct summary_data *d)
 		const struct sock_peer_count *p = &d->top_eph[i];
 		double pct = summary_pct(p->count, ports);
 
-		outbuf_addf(ob, "  %-46s %8llu %6.1f%%%s\n",
+		outbuf_addf(ob, "  %-46s %8llu %6.1f%%",
 			    summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port),
-			    (unsigned long long)p->count, pct,
-			    pct >= SUMMARY_CAP_WARN_PCT ? "  ! WARN >= 80%" : "");
+			    (unsigned long long)p->count, pct);
+		cap_flag(ob, pct);
 	}
 }
 

@@ -4,8 +4,8 @@
  * one streaming walk, sockstat and limits, CLOSE_WAIT holders) and the
  * pieces of output both print.  App-internal; owned by summary.c.
  *
- * Thresholds: TIME_WAIT share >= 30 % (of at least 100 TCP sockets), and every "% of capacity"
- * figure (accept queue, ephemeral ports, orphans, conntrack) >= 80 %, are flagged.
+ * What is flagged (TIME-WAIT share, every "% of capacity" figure) is decided
+ * by analyze/health.h; the text labels say the thresholds it uses.
  */
 #ifndef CONNMON_APP_SUMMARY_H
 #define CONNMON_APP_SUMMARY_H
@@ -21,11 +21,6 @@
 #include "cli/options.h"
 #include "collect/limits.h"
 #include "model/proc_table.h"
-
-#define SUMMARY_TW_WARN_PCT 30.0
-/* Below this many TCP sockets a TIME-WAIT share is noise (1 of 1 is 100 %). */
-#define SUMMARY_TW_MIN_SOCKETS 100
-#define SUMMARY_CAP_WARN_PCT   80.0
 
 struct summary_data {
 	struct sock_opts opts;
@@ -76,8 +71,10 @@ int summary_run(int argc, char **argv, const struct summary_printer *p, void *ct
 /* "a.b.c.d:port" / "[v6]:port"; port < 0 leaves it out.  Returns buf. */
 const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port);
 
-/* The TIME-WAIT flag: share >= SUMMARY_TW_WARN_PCT over at least SUMMARY_TW_MIN_SOCKETS. */
+/* The TIME-WAIT flag (analyze/health.h). */
 bool summary_tw_warn(const struct sock_summary *s);
+/* The flag of any "% of a limit" figure (analyze/health.h). */
+bool summary_cap_warn(double pct);
 
 /* Percent a of b; 0 when b is 0. */
 double summary_pct(uint64_t a, uint64_t b);

@@ -112,12 +112,8 @@ struct counter_delta counter_delta_at(const struct counter_snap *old,
  */
 double counter_rate(uint64_t delta, uint64_t interval_ns);
 
-/* ---- the protocol-health KPIs (for `connmon proto` and the overview) ---- */
-
-/* Every ratio is flagged at or above this share, in percent (the operator's 0.1 %). */
-#define PROTO_WARN_PCT 0.1
-/* Ratios over fewer packets than this are reported but never flagged: 1 of 20 is noise. */
-#define PROTO_MIN_PACKETS 100
+/* ---- the protocol-health KPIs (for `connmon proto` and the overview; computed by analyze/health)
+ * ---- */
 
 enum proto_kpi {
 	PROTO_KPI_RETRANS, /* TcpRetransSegs / TcpOutSegs */
@@ -132,7 +128,7 @@ struct proto_ratio {
 	uint64_t num; /* numerator delta */
 	uint64_t den; /* denominator delta */
 	double pct;   /* 100 * num / den when known */
-	bool warn;    /* pct >= PROTO_WARN_PCT and den >= PROTO_MIN_PACKETS */
+	bool warn;    /* flagged (analyze/health.h decides) */
 };
 
 struct proto_health {
@@ -147,9 +143,5 @@ struct proto_health {
 /* JSON and text names of a KPI: "retrans_ratio", "retransmit ratio". */
 const char *proto_kpi_key(enum proto_kpi k);
 const char *proto_kpi_label(enum proto_kpi k);
-
-/* Computes the KPIs between two sealed snapshots (old sampled first). */
-void proto_health_compute(struct proto_health *h, const struct counter_snap *old,
-			  const struct counter_snap *cur);
 
 #endif

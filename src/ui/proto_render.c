@@ -86,9 +86,9 @@ static uint64_t interval_ns(const struct proto_frame *f)
 	return f->cur->mono_ns > f->old->mono_ns ? f->cur->mono_ns - f->old->mono_ns : 0;
 }
 
-static bool is_warn(const struct counter_delta *d, bool bad)
+static bool is_warn(const struct proto_frame *f, const struct counter_delta *d, bool bad)
 {
-	return bad && d->status == COUNTER_DELTA_OK && d->delta > 0;
+	return bad && d->status == COUNTER_DELTA_OK && f->counter_warn(d->delta, f->warn_arg);
 }
 
 static bool changed(const struct counter_delta *d)
@@ -121,7 +121,7 @@ static void json_counter(struct outbuf *ob, const struct proto_frame *f, const c
 		outbuf_addu64(ob, d->delta);
 		outbuf_addf(ob, ",\"rate\":%.3f,\"warn\":%s}",
 			    counter_rate(d->delta, interval_ns(f)),
-			    is_warn(d, bad) ? "true" : "false");
+			    is_warn(f, d, bad) ? "true" : "false");
 		break;
 	}
 }
@@ -160,8 +160,10 @@ static void json_counters(struct outbuf *ob, const struct proto_render_opts *o,
 	outbuf_addch(ob, '}');
 }
 
-static void json_kpis(struct outbuf *ob, const struct proto_health *h)
+static void json_kpis(struct outbuf *ob, const struct proto_frame *f)
 {
+	const struct proto_health *h = f->health;
+
 	outbuf_addstr(ob, ",\"kpis\":{");
 	for (int k = 0; k < PROTO_KPI_NR; k++) {
 		const struct proto_ratio *r = &h->kpi[k];
@@ -175,8 +177,8 @@ static void json_kpis(struct outbuf *ob, const struct proto_health *h)
 			    (unsigned long long)r->num, (unsigned long long)r->den,
 			    r->warn ? "true" : "false");
 	}
-	outbuf_addf(ob, "},\"thresholds\":{\"warn_pct\":%.1f,\"min_packets\":%d}", PROTO_WARN_PCT,
-		    PROTO_MIN_PACKETS);
+	outbuf_addf(ob, "},\"thresholds\":{\"warn_pct\":%.1f,\"min_packets\":%llu}",
+		    f->ratio_warn_pct, (unsigned long long)f->ratio_min_packets);
 }
 
 static bool any_counter_warn(const struct proto_frame *f)
@@ -184,14 +186,14 @@ static bool any_counter_warn(const struct proto_frame *f)
 	for (size_t i = 0; i < NR_KEYS; i++) {
 		struct counter_delta d = counter_delta_get(f->old, f->cur, keys[i].name);
 
-		if (is_warn(&d, keys[i].bad))
+		if (is_warn(f, &d, keys[i].bad))
 			return true;
 	}
 	return false;
 }
 
 static void render_json(struct outbuf *ob, const struct proto_render_opts *o,
-			const struct proto_frame *f, const struct proto_health *h)
+			const struct proto_frame *f)
 {
 	outbuf_addstr(ob, "{\"time\":\"");
 	outbuf_add_json_str(ob, f->when, strlen(f->when));
@@ -202,8 +204,9 @@ static void render_json(struct outbuf *ob, const struct proto_render_opts *o,
 		    f->cur->sources & COUNTER_SRC_NETSTAT ? "true" : "false",
 		    f->cur->sources & COUNTER_SRC_SNMP6 ? "true" : "false");
 	json_counters(ob, o, f);
-	json_kpis(ob, h);
-	outbuf_addf(ob, ",\"warn\":%s}\n", h->warn || any_counter_warn(f) ? "true" : "false");
+	json_kpis(ob, f);
+	outbuf_addf(ob, ",\"warn\":%s}\n",
+		    f->health->warn || any_counter_warn(f) ? "true" : "false");
 }
 
 /* ---- text ---- */
@@ -223,7 +226,7 @@ static void text_values(struct outbuf *ob, const struct proto_frame *f,
 		break;
 	case COUNTER_DELTA_OK:
 		outbuf_addf(ob, " %12llu %12.1f%s\n", (unsigned long long)d->delta,
-			    counter_rate(d->delta, interval_ns(f)), is_warn(d, bad) ? " !" : "");
+			    counter_rate(d->delta, interval_ns(f)), is_warn(f, d, bad) ? " !" : "");
 		break;
 	}
 }
@@ -265,10 +268,12 @@ static void text_all(struct outbuf *ob, const struct proto_frame *f)
 		outbuf_addstr(ob, "  (no counter changed)\n");
 }
 
-static void text_kpis(struct outbuf *ob, const struct proto_health *h)
+static void text_kpis(struct outbuf *ob, const struct proto_frame *f)
 {
-	outbuf_addf(ob, "KPIs (flagged at >= %.1f %% over >= %d packets)\n", PROTO_WARN_PCT,
-		    PROTO_MIN_PACKETS);
+	const struct proto_health *h = f->health;
+
+	outbuf_addf(ob, "KPIs (flagged at >= %.1f %% over >= %llu packets)\n", f->ratio_warn_pct,
+		    (unsigned long long)f->ratio_min_packets);
 	for (int k = 0; k < PROTO_KPI_NR; k++) {
 		const struct proto_ratio *r = &h->kpi[k];
 		const char *unit = k <= PROTO_KPI_LOSS ? "segments sent" : "packets received";
@@ -284,7 +289,7 @@ static void text_kpis(struct outbuf *ob, const struct proto_health *h)
 }
 
 static void render_text(struct outbuf *ob, const struct proto_render_opts *o,
-			const struct proto_frame *f, const struct proto_health *h)
+			const struct proto_frame *f)
 {
 	if (!strcmp(f->kind, "average"))
 		outbuf_addf(ob, "Average over %lu intervals, %.2f s, until %s\n", f->nr_intervals,
@@ -296,16 +301,13 @@ static void render_text(struct outbuf *ob, const struct proto_render_opts *o,
 		text_all(ob, f);
 	else
 		text_keys(ob, f);
-	text_kpis(ob, h);
+	text_kpis(ob, f);
 }
 
 void proto_render(struct outbuf *ob, const struct proto_render_opts *o, const struct proto_frame *f)
 {
-	struct proto_health h;
-
-	proto_health_compute(&h, f->old, f->cur);
 	if (o->json)
-		render_json(ob, o, f, &h);
+		render_json(ob, o, f);
 	else
-		render_text(ob, o, f, &h);
+		render_text(ob, o, f);
 }

@@ -5,14 +5,16 @@
  * then the health KPIs, as text or as one JSON object per interval.
  * docs/JSON-proto.md documents the JSON; docs/COMMANDS-proto.md the text.
  *
- * Flags: an error or drop counter that moved, and a KPI at or above
- * PROTO_WARN_PCT, are marked "!" in text and "warn": true in JSON.
+ * Flags come with the frame (analyze/health.h decides them): a flagged KPI
+ * and an error or drop counter that counter_warn() flags are marked "!" in
+ * text and "warn": true in JSON.
  * Nothing is read here; the snapshots are borrowed for the call only.
  */
 #ifndef CONNMON_UI_PROTO_RENDER_H
 #define CONNMON_UI_PROTO_RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/outbuf.h"
 #include "model/counters.h"
@@ -24,9 +26,15 @@ struct proto_render_opts {
 
 struct proto_frame {
 	const struct counter_snap *old, *cur; /* sealed, old sampled first */
-	const char *when;		      /* UTC ISO 8601 of cur */
-	const char *kind;		      /* "interval" or "average" */
-	unsigned long nr_intervals;	      /* intervals an average spans, else 1 */
+	const struct proto_health *health;    /* the KPIs of old -> cur, flagged */
+	double ratio_warn_pct;		      /* the KPI thresholds, for their labels */
+	uint64_t ratio_min_packets;
+	/* Whether an error or drop counter's increase is flagged (analyze/health decides). */
+	bool (*counter_warn)(uint64_t delta, const void *arg);
+	const void *warn_arg;
+	const char *when;	    /* UTC ISO 8601 of cur */
+	const char *kind;	    /* "interval" or "average" */
+	unsigned long nr_intervals; /* intervals an average spans, else 1 */
 };
 
 /* Writes one frame: a text block, or one JSON object and a newline. */

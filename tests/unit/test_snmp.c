@@ -17,6 +17,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "analyze/health.h"
 #include "base/strbuf.h"
 #include "collect/snmp.h"
 #include "model/counters.h"
@@ -317,7 +318,7 @@ static void test_health(void **state)
 		"Ip: InReceives InDiscards InHdrErrors\nIp: 2000 1 0\n"
 		"TcpExt: TCPDSACKRecvSegs ListenOverflows\nTcpExt: 1 3\n",
 		3000000000ull);
-	proto_health_compute(&h, &a, &b);
+	health_proto_compute(&health_default, &h, &a, &b);
 	assert_int_equal(h.interval_ns, 2000000000ull);
 	assert_true(h.kpi[PROTO_KPI_RETRANS].known);
 	assert_int_equal(h.kpi[PROTO_KPI_RETRANS].num, 4);
@@ -336,13 +337,13 @@ static void test_health(void **state)
 	counter_snap_release(&b);
 	/* Few segments: reported, not flagged; a reset leaves the KPI unknown. */
 	snap_of(&b, "Tcp: OutSegs RetransSegs\nTcp: 1050 20\n", 2000000000ull);
-	proto_health_compute(&h, &a, &b);
+	health_proto_compute(&health_default, &h, &a, &b);
 	assert_int_equal(h.kpi[PROTO_KPI_RETRANS].den, 50);
 	assert_false(h.kpi[PROTO_KPI_RETRANS].warn);
 	assert_false(h.kpi[PROTO_KPI_ERROR].known);
 	counter_snap_release(&b);
 	snap_of(&b, "Tcp: OutSegs RetransSegs\nTcp: 5 20\n", 2000000000ull);
-	proto_health_compute(&h, &a, &b);
+	health_proto_compute(&health_default, &h, &a, &b);
 	assert_false(h.kpi[PROTO_KPI_RETRANS].known);
 	assert_false(h.warn);
 	assert_true(counter_rate(5, 2000000000ull) == 2.5);
