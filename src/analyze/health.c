@@ -18,8 +18,7 @@ double health_pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-bool health_time_wait_warn(const struct health_thresholds *th, uint64_t time_wait,
-			   uint64_t nr_tcp)
+bool health_time_wait_warn(const struct health_thresholds *th, uint64_t time_wait, uint64_t nr_tcp)
 {
 	return nr_tcp >= th->time_wait_min && health_pct(time_wait, nr_tcp) >= th->time_wait_pct;
 }

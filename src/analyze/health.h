@@ -42,8 +42,7 @@ extern const struct health_thresholds health_default;
 /* 100 * a / b; 0 when b is 0. */
 double health_pct(uint64_t a, uint64_t b);
 
-bool health_time_wait_warn(const struct health_thresholds *th, uint64_t time_wait,
-			   uint64_t nr_tcp);
+bool health_time_wait_warn(const struct health_thresholds *th, uint64_t time_wait, uint64_t nr_tcp);
 /* A usage in percent of some limit; a negative pct (unknown) is never flagged. */
 bool health_capacity_warn(const struct health_thresholds *th, double pct);
 /* Utilisation, errors or drops of one interface over an interval with a rate. */

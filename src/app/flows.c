@@ -13,7 +13,6 @@
  * terminal is restored on every way out.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,11 +30,11 @@
 #include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/xalloc.h"
+#include "cli/cmdline.h"
 #include "collect/capture.h"
 #include "ui/flow_render.h"
 
 #define OUT_BUF_LEN	(64 * 1024)
-#define MAX_SECONDS	(7 * 86400.0)
 #define NS_PER_SEC	1000000000ull
 #define PIPE_PERIOD_S	2.0
 #define SCREEN_PERIOD_S 1.0
@@ -50,18 +49,26 @@ static const char usage[] =
 	"  Traffic per host pair (per port pair with -P), as iftop: rates over the last\n"
 	"  2 s, 10 s and 40 s sent (=>) and received (<=) by the local side, peak and\n"
 	"  cumulative bytes, totals, and the kernel's drop count.  Needs CAP_NET_RAW.\n"
-	"  -i IFACE       capture on IFACE (default: the default route's interface)\n"
-	"  -f FILTER      pcap filter expression, e.g. 'tcp port 443'\n"
-	"  -P             per port pair (and protocol) instead of per host pair\n"
-	"  -s SEC         capture SEC seconds, print once and exit (for scripts)\n"
-	"  -r FILE        read a pcap file instead; the windows use its timestamps\n"
-	"  --sort COLUMN  2s, 10s, 40s, total, peak, sent, recv (default 10s; -r: total)\n"
-	"  --top N        show the first N flows only\n"
-	"  --json         JSON (docs/JSON-flows.md) instead of the table\n"
-	"  -n             numeric addresses (the default: names are never looked up)\n"
-	"  Without -s/-r: a live screen on a terminal ('q' quits), else a block every 2 s.\n";
+	"  -i, --iface IFACE  capture on IFACE (default: the default route's interface)\n"
+	"  -f, --filter EXPR  pcap filter expression, e.g. 'tcp port 443'\n"
+	"  -P, --ports        per port pair (and protocol) instead of per host pair\n"
+	"  -s, --seconds SEC  capture SEC seconds, print once and exit (for scripts)\n"
+	"  -r, --read FILE    read a pcap file instead; the windows use its timestamps\n"
+	"  --sort COLUMN      2s, 10s, 40s, total, peak, sent, recv (default 10s; -r: total)\n"
+	"  --top N            show the first N flows only\n"
+	"  --json             JSON instead of the table\n"
+	"  -n, --numeric      numeric addresses (the default: names are never looked up)\n"
+	"  Without -s/-r: a live screen on a terminal ('q' quits), else a block every 2 s.\n"
+	"  See docs/COMMANDS-flows.md.\n";
+
+static const struct cli_cmd flows_cmd = {
+	.name = "flows",
+	.accepts = CLI_SECONDS | CLI_IFACE | CLI_BPF | CLI_PORTS | CLI_READ | CLI_TOP | CLI_SORT |
+		   CLI_NUMERIC,
+};
 
 struct flows_opts {
+	struct cli_opts c;
 	const char *ifname, *filter, *file;
 	bool ports, json;
 	double seconds; /* -s, 0: run until interrupted */
@@ -87,92 +94,35 @@ struct flows_run {
 	int cap_err;
 };
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("connmon flows: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'connmon flows --help'.\n", stderr);
-	return -EINVAL;
-}
-
 static int parse_args(struct flows_opts *o, int argc, char **argv, bool *help)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },	  { "json", no_argument, NULL, 'J' },
-		{ "sort", required_argument, NULL, 'S' }, { "top", required_argument, NULL, 'T' },
-		{ "net", required_argument, NULL, 'N' },  { NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int c;
+	struct strbuf err = STRBUF_INIT;
+	int ret = cli_parse(&flows_cmd, &o->c, argc, argv, &err);
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hi:f:Ps:r:nN:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			*help = true;
-			return 0;
-		case 'i':
-			o->ifname = optarg;
-			break;
-		case 'f':
-			o->filter = optarg;
-			break;
-		case 'P':
-			o->ports = true;
-			break;
-		case 's':
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->seconds > 0) ||
-			    o->seconds > MAX_SECONDS)
-				return usage_error("invalid seconds '%s': expected a number > 0",
-						   optarg);
-			break;
-		case 'r':
-			o->file = optarg;
-			break;
-		case 'n':
-		case 'N': /* entered by app_main already */
-			break;
-		case 'J':
-			o->json = true;
-			break;
-		case 'S':
-			if (!flow_sort_parse(optarg, &o->sort))
-				return usage_error("invalid sort column '%s': expected 2s, 10s, "
-						   "40s, total, peak, sent or recv",
-						   optarg);
-			o->sort_name = optarg;
-			break;
-		case 'T':
-			errno = 0;
-			o->top = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o->top <= 0)
-				return usage_error(
-					"invalid --top '%s': expected a positive integer", optarg);
-			break;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
+	*help = o->c.help;
+	if (!ret && o->c.sort && !flow_sort_parse(o->c.sort, &o->sort)) {
+		strbuf_addf(
+			&err,
+			"invalid value '%s' for '--sort': expected 2s, 10s, 40s, total, peak, sent or recv",
+			o->c.sort);
+		ret = -EINVAL;
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->file && o->seconds > 0)
-		return usage_error("-s and -r do not go together");
-	if (o->file && o->ifname)
-		return usage_error("-i and -r do not go together");
+	if (ret < 0)
+		cli_usage_error("flows", err.buf);
+	strbuf_release(&err);
+	o->ifname = o->c.nr_ifaces ? o->c.ifaces[0] : NULL;
+	o->filter = o->c.bpf;
+	o->file = o->c.file;
+	o->ports = o->c.ports;
+	o->json = o->c.json;
+	o->seconds = o->c.seconds;
+	o->top = o->c.top;
+	o->sort_name = o->c.sort;
 	if (o->sort_name == NULL) {
 		o->sort = o->file ? FLOW_SORT_TOTAL : FLOW_SORT_10S;
 		o->sort_name = o->file ? "total" : "10s";
 	}
-	return 0;
+	return ret;
 }
 
 static void on_packet(const struct pkt_info *p, void *arg)
@@ -545,16 +495,21 @@ static int open_capture(struct flows_run *r)
 	return 0;
 }
 
-int cmd_flows(int argc, char **argv)
+int cmd_flows(const struct app_ctx *ctx, int argc, char **argv)
 {
 	struct flows_run r = { .key_fd = -1 };
 	bool help = false;
 	int rc;
 
-	if (parse_args(&r.o, argc, argv, &help) < 0)
+	(void)ctx;
+
+	if (parse_args(&r.o, argc, argv, &help) < 0) {
+		cli_opts_release(&r.o.c);
 		return 2;
+	}
 	if (help) {
 		fputs(usage, stdout);
+		cli_opts_release(&r.o.c);
 		return 0;
 	}
 	/* A closed pipe (`| head`) ends us quietly: EPIPE is not an error. */
@@ -590,5 +545,6 @@ free_table:
 		rc = 0;
 	outbuf_release(&r.out);
 	flow_table_free(r.t);
+	cli_opts_release(&r.o.c);
 	return rc;
 }

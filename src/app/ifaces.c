@@ -8,7 +8,6 @@
  * interrupted: the tick's finish() runs on SIGINT and SIGTERM).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/xalloc.h"
+#include "cli/cmdline.h"
 #include "collect/link.h"
 #include "ui/iface_render.h"
 
@@ -35,153 +35,45 @@
 
 static const char usage[] =
 	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [--json|--csv]\n"
-	"                      [--interval SEC | -w SEC [COUNT]] [--sysfs DIR]\n"
-	"  Per-interface rates (packets, kB, errors, drops, fifo, multicast per second),\n"
+	"                      [-s SEC | -w SEC [COUNT] [--iterations N]] [--sysfs DIR]\n"
+	"  Per-interface rates (packets, bytes, errors, drops, fifo, multicast per second),\n"
 	"  utilisation of the link speed, speed/duplex and operational state.\n"
-	"  --interval SEC  one-shot: the time between the two samples (default 1)\n"
-	"  -w SEC [COUNT]  a block every SEC seconds, COUNT times (default: until\n"
-	"                  interrupted), then an Average: block as sar prints\n"
-	"  -i IFACE        only these interfaces (repeatable, or a comma list)\n"
-	"  -e, --edev      the error columns of sar -n EDEV in the text table\n"
-	"                  (JSON and CSV always carry every counter)\n"
-	"  --sysfs DIR     where sysfs is mounted (default /sys), for speed and duplex\n";
+	"  -s, --seconds SEC  one measurement over SEC seconds (default 1)\n"
+	"  -w, --watch SEC [COUNT]  a block every SEC seconds, COUNT (or --iterations N)\n"
+	"                     times, default until interrupted, then an Average: block as sar\n"
+	"  -i, --iface IFACE  only these interfaces (repeatable, or a comma list)\n"
+	"  -e, --edev         the error columns of sar -n EDEV in the text table\n"
+	"                     (JSON and CSV always carry every counter)\n"
+	"  --sysfs DIR        where sysfs is mounted (default /sys), for speed and duplex\n"
+	"  See docs/COMMANDS-ifaces.md.\n";
+
+static const struct cli_cmd ifaces_cmd = {
+	.name = "ifaces",
+	.accepts = CLI_CSV | CLI_WATCH | CLI_SECONDS | CLI_IFACES | CLI_EDEV | CLI_SYSFS |
+		   CLI_SAR_COUNT,
+};
 
 struct ifaces_opts {
+	struct cli_opts c;
 	double interval_s;
 	long count; /* 0: until interrupted */
 	bool watch;
 	enum iface_render_fmt fmt;
-	bool edev;    /* -e: sar -n EDEV's columns in text */
-	char **names; /* -i, owned */
-	size_t nr_names, alloc_names;
-	const char *netns;
-	const char *sys_root;
 };
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+static int parse_opts(struct ifaces_opts *o, int argc, char **argv)
 {
-	va_list ap;
+	struct strbuf err = STRBUF_INIT;
+	int ret = cli_parse(&ifaces_cmd, &o->c, argc, argv, &err);
 
-	fputs("connmon ifaces: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'connmon ifaces --help'.\n", stderr);
-	return -EINVAL;
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && end != s && !*end && *out > 0 && *out <= MAX_INTERVAL_SEC;
-}
-
-static bool parse_count(const char *s, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return !errno && end != s && !*end && *out > 0 && *out <= MAX_COUNT;
-}
-
-static void add_names(struct ifaces_opts *o, const char *list)
-{
-	const char *p = list;
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-
-		if (len) {
-			ALLOC_GROW(o->names, o->nr_names + 1, o->alloc_names);
-			o->names[o->nr_names++] = xstrndup(p, len);
-		}
-		p += len + (p[len] == ',');
-	}
-}
-
-static int parse_opts(struct ifaces_opts *o, int argc, char **argv, bool *help)
-{
-	enum {
-		OPT_JSON = 256,
-		OPT_CSV,
-		OPT_INTERVAL,
-		OPT_SYSFS,
-		OPT_ITER
-	};
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "csv", no_argument, NULL, OPT_CSV },
-		{ "edev", no_argument, NULL, 'e' },
-		{ "net", required_argument, NULL, 'N' },
-		{ "iface", required_argument, NULL, 'i' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "iterations", required_argument, NULL, OPT_ITER },
-		{ "sysfs", required_argument, NULL, OPT_SYSFS },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":heN:i:w:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			*help = true;
-			return 0;
-		case OPT_JSON:
-			o->fmt = IFACE_RENDER_JSON;
-			break;
-		case OPT_CSV:
-			o->fmt = IFACE_RENDER_CSV;
-			break;
-		case 'e':
-			o->edev = true;
-			break;
-		case 'N':
-			o->netns = optarg;
-			break;
-		case 'i':
-			add_names(o, optarg);
-			break;
-		case 'w':
-		case OPT_INTERVAL:
-			if (!parse_seconds(optarg, &o->interval_s))
-				return usage_error("invalid interval '%s': expected seconds > 0, "
-						   "e.g. 1 or 0.5",
-						   optarg);
-			o->watch |= c == 'w';
-			break;
-		case OPT_ITER:
-			if (!parse_count(optarg, &o->count))
-				return usage_error(
-					"invalid count '%s': expected a positive integer", optarg);
-			break;
-		case OPT_SYSFS:
-			o->sys_root = optarg;
-			break;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc && o->watch && !o->count) {
-		if (!parse_count(argv[optind], &o->count))
-			return usage_error("invalid count '%s': expected a positive integer",
-					   argv[optind]);
-		optind++;
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->count && !o->watch)
-		return usage_error("%s needs -w SEC", "--iterations");
-	return 0;
+	if (ret < 0)
+		cli_usage_error("ifaces", err.buf);
+	strbuf_release(&err);
+	o->watch = o->c.watch_s > 0;
+	o->interval_s = o->watch ? o->c.watch_s : o->c.seconds > 0 ? o->c.seconds : 1.0;
+	o->count = o->c.iterations;
+	o->fmt = o->c.json ? IFACE_RENDER_JSON : o->c.csv ? IFACE_RENDER_CSV : IFACE_RENDER_TEXT;
+	return ret;
 }
 
 /*
@@ -206,22 +98,22 @@ static bool keep_named(const struct iface_rate *row, void *arg)
 {
 	const struct ifaces_opts *o = arg;
 
-	for (size_t i = 0; i < o->nr_names; i++)
-		if (!strcmp(o->names[i], row->s.name))
+	for (size_t i = 0; i < o->c.nr_ifaces; i++)
+		if (!strcmp(o->c.ifaces[i], row->s.name))
 			return true;
 	return false;
 }
 
 static int check_names(const struct ifaces_opts *o, const struct iface_table *t)
 {
-	for (size_t i = 0; i < o->nr_names; i++) {
+	for (size_t i = 0; i < o->c.nr_ifaces; i++) {
 		size_t k;
 
-		for (k = 0; k < t->nr && strcmp(t->ifs[k].name, o->names[i]); k++)
+		for (k = 0; k < t->nr && strcmp(t->ifs[k].name, o->c.ifaces[i]); k++)
 			;
 		if (k == t->nr) {
 			fprintf(stderr, "connmon ifaces: no interface '%s' (see 'ip link')\n",
-				o->names[i]);
+				o->c.ifaces[i]);
 			return -ENODEV;
 		}
 	}
@@ -257,7 +149,7 @@ static void emit(struct ifaces_run *r, struct iface_block *b, struct iface_rates
 	if (!b->label)
 		b->label = r->o->fmt == IFACE_RENDER_CSV ? utc : local;
 	b->time_utc = utc;
-	if (r->o->nr_names)
+	if (r->o->c.nr_ifaces)
 		iface_rates_retain(rates, keep_named, r->o);
 	iface_render_block(&r->render, b, rates);
 }
@@ -336,37 +228,36 @@ static void setup_sysfs(struct ifaces_run *r)
 	const struct ifaces_opts *o = r->o;
 	int ret;
 
-	r->ls.sys_root = o->sys_root ? o->sys_root : "/sys";
-	if (!o->netns || o->sys_root)
+	r->ls.sys_root = o->c.sysfs ? o->c.sysfs : "/sys";
+	if (!o->c.netns || o->c.sysfs)
 		return;
 	ret = remount_sysfs(r->ls.sys_root);
 	if (ret < 0) {
 		fprintf(stderr,
 			"connmon ifaces: cannot mount sysfs inside namespace '%s': %s; link speeds unknown\n",
-			o->netns, strerror(-ret));
+			o->c.netns, strerror(-ret));
 		r->ls.sys_root = NULL;
 	}
 }
 
 static void opts_release(struct ifaces_opts *o)
 {
-	for (size_t i = 0; i < o->nr_names; i++)
-		free(o->names[i]);
-	free(o->names);
+	cli_opts_release(&o->c);
 }
 
-int cmd_ifaces(int argc, char **argv)
+int cmd_ifaces(const struct app_ctx *ctx, int argc, char **argv)
 {
 	struct ifaces_opts o = { .interval_s = 1.0 };
 	struct ifaces_run r = { .o = &o };
-	bool help = false;
 	int ret;
 
-	if (parse_opts(&o, argc, argv, &help) < 0) {
+	(void)ctx;
+
+	if (parse_opts(&o, argc, argv) < 0) {
 		opts_release(&o);
 		return 2;
 	}
-	if (help) {
+	if (o.c.help) {
 		fputs(usage, stdout);
 		opts_release(&o);
 		return 0;
@@ -384,7 +275,7 @@ int cmd_ifaces(int argc, char **argv)
 	iface_avg_init(&r.avg);
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	iface_render_init(&r.render, &r.out, o.fmt);
-	r.render.edev = o.edev;
+	r.render.edev = o.c.edev;
 	ret = run(&r);
 	outbuf_flush(&r.out);
 	if (r.out.err && r.out.err != -EPIPE) {

@@ -18,6 +18,7 @@
 #include "app/sock_walk.h"
 #include "app/summary.h"
 #include "base/xalloc.h"
+#include "cli/cmdline.h"
 
 struct kill_list {
 	struct sock_entry *v; /* copies: SOCK_DESTROY finds a socket again by these */
@@ -159,16 +160,32 @@ static bool has_filter(const struct sock_opts *o)
 	return o->filter.root >= 0 || o->filter.states_set;
 }
 
+static const char usage[] =
+	"usage: connmon kill [-46p] [-N NETNS] [-y|--yes] [-F FILE] FILTER\n"
+	"  Destroys the TCP sockets FILTER matches (SOCK_DESTROY, as ss -K), after listing\n"
+	"  them and asking on the terminal; --yes kills without asking.  Needs CAP_NET_ADMIN.\n"
+	"  FILTER: ss's filter grammar (docs/FILTERS.md); a filter is required.\n"
+	"  See docs/COMMANDS-summary.md.\n";
+
 static int parse(struct sock_opts *o, int argc, char **argv)
 {
 	struct strbuf err = STRBUF_INIT;
 
 	if (sock_opts_parse(o, argc, argv, &err) < 0) {
-		fprintf(stderr, "connmon kill: %s\n", err.buf);
+		cli_usage_error("kill", err.buf);
 		strbuf_release(&err);
 		return 2;
 	}
 	strbuf_release(&err);
+	if (o->help) {
+		fputs(usage, stdout);
+		return -1;
+	}
+	if (o->format != OUT_TABLE || o->watch_sec > 0 || o->group_by || o->sort_key || o->count) {
+		cli_usage_error("kill", "--json, --csv, -w, --group-by, --sort and --count do not "
+					"apply to kill");
+		return 2;
+	}
 	if (!has_filter(o)) {
 		fprintf(stderr,
 			"connmon kill: a filter is required, so that no command kills every "
@@ -213,17 +230,21 @@ static int run(struct sock_walk *w, const struct sock_opts *o, struct kill_list 
 	return destroy_all(w->sd, l) ? 1 : 0;
 }
 
-int cmd_kill(int argc, char **argv)
+int cmd_kill(const struct app_ctx *ctx, int argc, char **argv)
 {
 	struct kill_list l = { 0 };
 	struct sock_opts o;
 	struct sock_walk w;
 	int ret;
 
+	(void)ctx;
+
 	sock_opts_init(&o);
 	ret = parse(&o, argc, argv);
-	if (ret)
+	if (ret) {
+		ret = ret < 0 ? 0 : ret; /* --help */
 		goto out_opts;
+	}
 	if (sock_walk_open(&w, &o) < 0) {
 		ret = 1;
 		goto out_walk;
@@ -237,6 +258,12 @@ int cmd_kill(int argc, char **argv)
 	}
 	ret = run(&w, &o, &l);
 	free(l.v);
+	/* What was killed must reach the reader; a full disk or closed pipe is said. */
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno != EPIPE)
+			fprintf(stderr, "connmon kill: cannot write output: %s\n", strerror(errno));
+		ret = errno == EPIPE ? ret : 1;
+	}
 out_walk:
 	sock_walk_close(&w);
 out_opts:

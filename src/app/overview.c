@@ -193,7 +193,7 @@ static const char usage[] =
 	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N times\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
-int cmd_overview(int argc, char **argv)
+int cmd_overview(const struct app_ctx *ctx, int argc, char **argv)
 {
 	static const struct summary_printer p = {
 		.text = print_text,
@@ -205,7 +205,7 @@ int cmd_overview(int argc, char **argv)
 	int ret;
 
 	overview_traffic_init(&t);
-	ret = summary_run(argc, argv, &p, &t);
+	ret = summary_run(ctx, argc, argv, &p, &t);
 	overview_traffic_release(&t);
 	return ret;
 }

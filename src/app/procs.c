@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -41,6 +40,7 @@
 #include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/xalloc.h"
+#include "cli/cmdline.h"
 #include "collect/capture.h"
 #include "collect/netns.h"
 #include "collect/procscan.h"
@@ -57,7 +57,7 @@
 #define OUT_BUF_LEN	(64 * 1024)
 
 static const char usage[] =
-	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--count N]] [--json|--csv]\n"
+	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--iterations N]] [--json|--csv]\n"
 	"                     [--engine auto|tcpinfo|capture] [-N NETNS | --all-netns]\n"
 	"\n"
 	"Traffic per process (pid, user, command): sent and received rates and session totals.\n"
@@ -65,15 +65,21 @@ static const char usage[] =
 	"  --engine capture  packets on IFACE matched to sockets (TCP and UDP, wire bytes);\n"
 	"                    needs CAP_NET_RAW\n"
 	"  --engine auto     capture when it can be opened, else tcpinfo (the default)\n"
-	"  -i IFACE          interface to capture on (default: any)\n"
-	"  -s SEC            one-shot: measure SEC seconds (default 1), print, exit\n"
-	"  -w SEC            refresh every SEC seconds (live screen on a terminal)\n"
-	"  --count N         stop after N refreshes\n"
+	"  -i, --iface IFACE interface to capture on (default: any)\n"
+	"  -s, --seconds SEC one measurement over SEC seconds (default 1), print, exit\n"
+	"  -w, --watch SEC   refresh every SEC seconds (live screen on a terminal)\n"
+	"  --iterations N    stop after N refreshes\n"
 	"  --json, --csv     machine-readable output (one JSON object per refresh)\n"
-	"  -N NETNS          inside a named network namespace\n"
+	"  -N, --net NETNS   inside a named network namespace\n"
 	"  --all-netns       every network namespace; sockets attributed to their processes\n"
 	"                    (tcpinfo engine only)\n"
-	"Traffic no process can be found for is its own row, \"unattributed\".\n";
+	"Traffic no process can be found for is its own row, \"unattributed\".\n"
+	"See docs/COMMANDS-procs.md.\n";
+
+static const struct cli_cmd procs_cmd = {
+	.name = "procs",
+	.accepts = CLI_CSV | CLI_WATCH | CLI_SECONDS | CLI_IFACE | CLI_ENGINE | CLI_ALL_NETNS,
+};
 
 enum engine {
 	ENGINE_AUTO,
@@ -83,7 +89,7 @@ enum engine {
 
 struct procs_opts {
 	enum engine engine;
-	const char *ifname;
+	char *ifname; /* owned */
 	const char *netns;
 	double sample_s; /* -s */
 	double watch_s;	 /* -w */
@@ -133,109 +139,61 @@ struct procs_run {
 
 /* ---- options ---- */
 
-static int parse_sec(const char *s, double *out)
+static int parse_engine(const char *name, enum engine *out, struct strbuf *err)
 {
-	char *end;
-	double v = strtod(s, &end);
+	static const char *const names[] = { "auto", "tcpinfo", "capture" };
 
-	if (end == s || *end || !(v > 0) || v > 86400)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*out = (enum engine)i;
+			return 0;
+		}
+	}
+	strbuf_addf(err, "invalid value '%s' for '--engine': expected auto, tcpinfo or capture",
+		    name);
+	return -EINVAL;
 }
 
-__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
+static int check_opts(const struct procs_opts *o, struct strbuf *err)
 {
-	va_list ap;
-
-	fputs("connmon procs: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'connmon procs --help'.\n", stderr);
+	if (o->all_netns && o->netns)
+		strbuf_addstr(err, "-N and --all-netns exclude each other");
+	else if (o->all_netns && o->engine == ENGINE_CAPTURE)
+		strbuf_addstr(err, "--all-netns works with --engine tcpinfo only "
+				   "(a capture sees one namespace's interface)");
+	else
+		return 0;
 	return -EINVAL;
 }
 
 static int parse_opts(struct procs_opts *o, int argc, char **argv)
 {
-	static const struct option longs[] = {
-		{ "engine", required_argument, NULL, 'E' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "csv", no_argument, NULL, 'C' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "all-netns", no_argument, NULL, 'A' },
-		{ "net", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int c;
+	struct strbuf err = STRBUF_INIT;
+	struct cli_opts c;
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:i:s:w:N:h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'E':
-			if (!strcmp(optarg, "auto"))
-				o->engine = ENGINE_AUTO;
-			else if (!strcmp(optarg, "tcpinfo"))
-				o->engine = ENGINE_TCPINFO;
-			else if (!strcmp(optarg, "capture"))
-				o->engine = ENGINE_CAPTURE;
-			else
-				return bad("invalid engine '%s': expected auto, tcpinfo or capture",
-					   optarg);
-			break;
-		case 'J':
-			o->json = true;
-			break;
-		case 'C':
-			o->csv = true;
-			break;
-		case 'A':
-			o->all_netns = true;
-			break;
-		case 'N':
-			o->netns = optarg;
-			break;
-		case 'h':
-			o->help = true;
-			break;
-		case 'i':
-			o->ifname = optarg;
-			break;
-		case 'c':
-			o->count = strtol(optarg, &end, 10);
-			if (end == optarg || *end || o->count <= 0)
-				return bad("invalid --count '%s': expected a positive number",
-					   optarg);
-			break;
-		case 's':
-		case 'w':
-			if (parse_sec(optarg, c == 's' ? &o->sample_s : &o->watch_s) < 0)
-				return bad("invalid interval '%s': expected seconds, e.g. 1 or 0.5",
-					   optarg);
-			break;
-		case ':':
-			return bad("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return bad("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->json && o->csv)
-		return bad("%s", "--json and --csv exclude each other");
-	if (o->sample_s > 0 && o->watch_s > 0)
-		return bad("%s", "-s (one-shot) and -w (repeat) exclude each other");
-	if (o->all_netns && o->netns)
-		return bad("%s", "-N and --all-netns exclude each other");
-	if (o->all_netns && o->engine == ENGINE_CAPTURE)
-		return bad("%s", "--all-netns works with --engine tcpinfo only "
-				 "(a capture sees one namespace's interface)");
-	return 0;
+	cli_opts_init(&c);
+	ret = cli_parse(&procs_cmd, &c, argc, argv, &err);
+	if (!ret && c.engine)
+		ret = parse_engine(c.engine, &o->engine, &err);
+	o->ifname = c.nr_ifaces ? c.ifaces[0] : NULL;
+	c.nr_ifaces = 0; /* o->ifname takes the string over */
+	o->netns = c.netns;
+	o->sample_s = c.seconds;
+	o->watch_s = c.watch_s;
+	o->count = c.iterations;
+	o->json = c.json;
+	o->csv = c.csv;
+	o->all_netns = c.all_netns;
+	o->help = c.help;
+	if (!ret && !o->help)
+		ret = check_opts(o, &err);
+	if (ret < 0)
+		cli_usage_error("procs", err.buf);
+	strbuf_release(&err);
+	cli_opts_release(&c);
+	return ret;
 }
 
 /* ---- socket owners ---- */
@@ -753,19 +711,25 @@ static void release(struct procs_run *r)
 	u64map_release(&r->uid_idx);
 	proc_traffic_release(&r->pt);
 	loop_close(&r->loop);
+	free(r->o.ifname);
 }
 
-int cmd_procs(int argc, char **argv)
+int cmd_procs(const struct app_ctx *ctx, int argc, char **argv)
 {
 	struct procs_run r;
 	int ret;
 
+	(void)ctx;
+
 	memset(&r, 0, sizeof(r));
 	r.loop.sig_fd = r.loop.timer_fd = -1;
-	if (parse_opts(&r.o, argc, argv) < 0)
+	if (parse_opts(&r.o, argc, argv) < 0) {
+		free(r.o.ifname);
 		return 2;
+	}
 	if (r.o.help) {
 		fputs(usage, stdout);
+		free(r.o.ifname);
 		return 0;
 	}
 	proc_traffic_init(&r.pt);

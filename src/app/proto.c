@@ -22,148 +22,54 @@
 #include "app/sources.h"
 #include "app/tick.h"
 #include "base/outbuf.h"
+#include "cli/cmdline.h"
 #include "collect/snmp.h"
 #include "ui/proto_render.h"
 
-#define PROTO_MAX_SEC 86400.0
-#define PROTO_MIN_SEC 0.001
-
 static const char usage[] =
-	"usage: connmon proto [-a] [--json] [--interval SEC] [-w SEC [COUNT]] [--count N] [-N NETNS]\n"
+	"usage: connmon proto [-N NETNS] [-a] [--json] [-s SEC | -w SEC [COUNT] [--iterations N]]\n"
 	"  Protocol counters (/proc/net/snmp, netstat, snmp6) as deltas and rates per second,\n"
 	"  with retransmit, loss, error and drop ratios flagged at >= 0.1 % (over >= 100 packets).\n"
-	"  --interval SEC   one-shot: sample twice SEC apart (default 1)\n"
-	"  -w, --watch SEC [COUNT]   repeat every SEC, COUNT times (default: until Ctrl-C), then Average\n"
-	"  --count N        number of -w intervals\n"
-	"  -a, --all        every counter that changed, by nstat name, instead of the key list\n"
-	"  --json           one JSON object per interval (docs/JSON-proto.md)\n";
+	"  -s, --seconds SEC  one measurement over SEC seconds (default 1)\n"
+	"  -w, --watch SEC [COUNT]  repeat every SEC, COUNT (or --iterations N) times, default\n"
+	"                     until interrupted, then an Average frame\n"
+	"  -a, --all          every counter that changed, by nstat name, instead of the key list\n"
+	"  --json             one JSON object per interval\n"
+	"  See docs/COMMANDS-proto.md.\n";
+
+static const struct cli_cmd proto_cmd = {
+	.name = "proto",
+	.accepts = CLI_WATCH | CLI_SECONDS | CLI_ALL | CLI_SAR_COUNT,
+};
 
 struct proto_opts {
 	double interval_sec;
-	bool interval_set;
 	double watch_sec; /* 0: one-shot */
 	long count;	  /* -w intervals, 0: until interrupted */
 	struct proto_render_opts render;
 	bool help;
 };
 
-__attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("connmon proto: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'connmon proto --help'.\n", stderr);
-	return -EINVAL;
-}
-
-static int parse_sec(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < PROTO_MIN_SEC || v > PROTO_MAX_SEC)
-		return bad_usage("invalid interval '%s': expected seconds from 0.001 to 86400", s);
-	*out = v;
-	return 0;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-static int parse_count(const char *s, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0)
-		return bad_usage("invalid count '%s': expected a positive whole number", s);
-	*out = v;
-	return 0;
-}
-
-/* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (*i + 1 < argc)
-		return argv[++*i];
-	bad_usage("option '%s' needs a value", name);
-	return NULL;
-}
-
-static bool is_opt(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
-}
-
-static int parse_one(struct proto_opts *o, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i], *v;
-
-	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-		o->help = true;
-	else if (!strcmp(a, "--json"))
-		o->render.json = true;
-	else if (!strcmp(a, "-a") || !strcmp(a, "--all"))
-		o->render.all = true;
-	else if (!strcmp(a, "-N") || !strcmp(a, "--net"))
-		(*i)++; /* entered by app_main already */
-	else if (!strncmp(a, "--net=", 6))
-		;
-	else if (is_opt(a, "--interval")) {
-		if (!(v = opt_value(argc, argv, i, "--interval")) || parse_sec(v, &o->interval_sec))
-			return -EINVAL;
-		o->interval_set = true;
-	} else if (!strcmp(a, "-w") || is_opt(a, "--watch")) {
-		if (!(v = opt_value(argc, argv, i, a[1] == 'w' ? "-w" : "--watch")) ||
-		    parse_sec(v, &o->watch_sec))
-			return -EINVAL;
-		if (*i + 1 < argc && all_digits(argv[*i + 1]) && parse_count(argv[++*i], &o->count))
-			return -EINVAL;
-	} else if (is_opt(a, "--count") || is_opt(a, "--iterations")) {
-		if (!(v = opt_value(argc, argv, i, a[2] == 'c' ? "--count" : "--iterations")) ||
-		    parse_count(v, &o->count))
-			return -EINVAL;
-	} else if (a[0] == '-')
-		return bad_usage("unknown option '%s'", a);
-	else
-		return bad_usage("unexpected argument '%s'", a);
-	return 0;
-}
-
 static int parse_opts(struct proto_opts *o, int argc, char **argv)
 {
+	struct cli_opts c;
+	struct strbuf err = STRBUF_INIT;
+	int ret;
+
 	memset(o, 0, sizeof(*o));
-	o->interval_sec = 1.0;
-	for (int i = 1; i < argc; i++)
-		if (parse_one(o, argc, argv, &i) < 0)
-			return -EINVAL;
-	if (o->help)
-		return 0;
-	if (o->interval_set && o->watch_sec > 0)
-		return bad_usage("--interval and -w exclude each other (-w SEC sets the interval)");
-	if (o->count && o->watch_sec <= 0)
-		return bad_usage("--count needs -w SEC");
-	return 0;
+	cli_opts_init(&c);
+	ret = cli_parse(&proto_cmd, &c, argc, argv, &err);
+	if (ret < 0)
+		cli_usage_error("proto", err.buf);
+	strbuf_release(&err);
+	o->help = c.help;
+	o->watch_sec = c.watch_s;
+	o->interval_sec = c.seconds > 0 ? c.seconds : 1.0;
+	o->count = c.iterations;
+	o->render.json = c.json;
+	o->render.all = c.all;
+	cli_opts_release(&c);
+	return ret;
 }
 
 /* ---- the tick's consumer ---- */
@@ -279,11 +185,13 @@ static int run(struct proto_run *r)
 	return ret;
 }
 
-int cmd_proto(int argc, char **argv)
+int cmd_proto(const struct app_ctx *ctx, int argc, char **argv)
 {
 	struct proto_opts o;
 	struct proto_run r = { .o = &o };
 	int ret;
+
+	(void)ctx;
 
 	if (parse_opts(&o, argc, argv) < 0)
 		return 2;

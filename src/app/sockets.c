@@ -442,12 +442,14 @@ static int check_opts(struct sock_opts *o, struct group_spec *g)
 	return 0;
 }
 
-int cmd_sockets(int argc, char **argv)
+int cmd_sockets(const struct app_ctx *ctx, int argc, char **argv)
 {
 	struct sockets_run r = { 0 };
 	struct sock_opts o;
 	struct strbuf err = STRBUF_INIT;
 	int ret;
+
+	(void)ctx;
 
 	sock_opts_init(&o);
 	if (sock_opts_parse(&o, argc, argv, &err) < 0) {

@@ -20,6 +20,7 @@
 #include "app/commands.h"
 #include "app/loop.h"
 #include "app/sock_walk.h"
+#include "cli/cmdline.h"
 #include "collect/procmap.h"
 
 #define SUMMARY_TOP_DEFAULT 10
@@ -173,11 +174,9 @@ static void merge_limits(struct net_limits *l, const struct net_limits *outside)
 
 static int walk_and_read(struct summary_data *d)
 {
-	struct net_limits outside;
 	struct sock_walk w;
 	int ret;
 
-	net_limits_read(&outside, "/proc");
 	ret = sock_walk_open(&w, &d->opts);
 	if (ret < 0) {
 		sock_walk_close(&w);
@@ -188,7 +187,7 @@ static int walk_and_read(struct summary_data *d)
 		fprintf(stderr,
 			"connmon: cannot read '/proc/net/sockstat'; kernel totals omitted\n");
 	net_limits_read(&d->lim, "/proc");
-	merge_limits(&d->lim, &outside);
+	merge_limits(&d->lim, &d->ctx->outside);
 	sock_summary_init(&d->sum, d->lim.port_hi > 0 ? (uint16_t)d->lim.port_lo : 0,
 			  d->lim.port_hi > 0 ? (uint16_t)d->lim.port_hi : 0);
 	ret = sock_walk_run(&w, visit_summary, &d->sum);
@@ -213,12 +212,16 @@ int summary_parse(struct summary_data *d, int argc, char **argv)
 	strbuf_init(&d->warnings, 0);
 	sock_summary_init(&d->sum, 0, 0);
 	if (sock_opts_parse(&d->opts, argc, argv, &err) < 0) {
-		fprintf(stderr, "connmon %s: %s\nTry 'connmon %s --help'.\n", argv[0], err.buf,
-			argv[0]);
+		cli_usage_error(argv[0], err.buf);
 		strbuf_release(&err);
 		return 2;
 	}
 	strbuf_release(&err);
+	if (d->opts.format == OUT_CSV || d->opts.group_by || d->opts.sort_key || d->opts.count ||
+	    d->opts.yes)
+		return cli_usage_error(argv[0],
+				       "--csv, --group-by, --sort, --count and --yes belong "
+				       "to other commands (see --help)");
 	summary_defaults(&d->opts);
 	d->top_n = d->opts.top > 0 ? (size_t)d->opts.top : SUMMARY_TOP_DEFAULT;
 	return 0;
@@ -783,10 +786,13 @@ static int run_tick(struct summary_run *r)
 	return ret;
 }
 
-int summary_run(int argc, char **argv, const struct summary_printer *p, void *ctx)
+int summary_run(const struct app_ctx *app, int argc, char **argv, const struct summary_printer *p,
+		void *ctx)
 {
 	struct summary_run r = { .p = p, .ctx = ctx };
 	int ret = summary_parse(&r.d, argc, argv);
+
+	r.d.ctx = app;
 
 	if (ret) {
 		summary_data_release(&r.d);
@@ -821,7 +827,7 @@ static const char summary_usage[] =
 	"  FILTER         ss's filter grammar narrows the walked sockets (docs/FILTERS.md)\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
-int cmd_summary(int argc, char **argv)
+int cmd_summary(const struct app_ctx *ctx, int argc, char **argv)
 {
 	static const struct summary_printer p = {
 		.text = print_text,
@@ -829,5 +835,5 @@ int cmd_summary(int argc, char **argv)
 		.usage = summary_usage,
 	};
 
-	return summary_run(argc, argv, &p, NULL);
+	return summary_run(ctx, argc, argv, &p, NULL);
 }

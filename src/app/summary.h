@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "analyze/sock_summary.h"
+#include "app/commands.h"
 #include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/strbuf.h"
@@ -23,6 +24,7 @@
 #include "model/proc_table.h"
 
 struct summary_data {
+	const struct app_ctx *ctx; /* borrowed: the sysctls outside -N's namespace */
 	struct sock_opts opts;
 	struct sock_summary sum;
 	struct sockstat st; /* all -1 when sockstat could not be read */
@@ -66,7 +68,8 @@ struct summary_printer {
  * The shared body of `summary` and the overview: parses, runs on the tick
  * (once, or every -w SEC), prints with p.  Returns the exit code.
  */
-int summary_run(int argc, char **argv, const struct summary_printer *p, void *ctx);
+int summary_run(const struct app_ctx *app, int argc, char **argv, const struct summary_printer *p,
+		void *ctx);
 
 /* "a.b.c.d:port" / "[v6]:port"; port < 0 leaves it out.  Returns buf. */
 const char *summary_endpoint(char *buf, size_t size, int family, const uint8_t *addr, int port);

@@ -13,6 +13,7 @@
 
 #include "base/services.h"
 #include "base/xalloc.h"
+#include "cli/cmdline.h"
 #include "cli/filter_parse.h"
 
 /* ss's defaults (misc/ss.c): without -a/-l, connected sockets only. */
@@ -48,42 +49,23 @@ static bool is_number(const char *s)
 	return *end == '\0';
 }
 
-static int parse_long(const char *opt, const char *val, long min, long *out, struct strbuf *err)
+static int set_netns(struct sock_opts *o, const char *name, struct strbuf *err)
 {
-	char *end;
-	long v;
-
-	if (!val) {
-		strbuf_addf(err, "option '%s' requires a value", opt);
+	if (o->netns && strcmp(o->netns, name)) {
+		strbuf_addf(err, "option '-N' given twice ('%s', then '%s')", o->netns, name);
 		return -EINVAL;
 	}
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (errno || *end || end == val || v < min) {
-		strbuf_addf(err, "invalid value '%s' for '%s': expected an integer >= %ld", val,
-			    opt, min);
-		return -EINVAL;
-	}
-	*out = v;
+	o->netns = name;
 	return 0;
 }
 
-static int parse_seconds(const char *opt, const char *val, double *out, struct strbuf *err)
+static int set_format(struct sock_opts *o, enum out_format f, struct strbuf *err)
 {
-	char *end;
-	double v;
-
-	if (!val) {
-		strbuf_addf(err, "option '%s' requires a value", opt);
+	if (o->format != OUT_TABLE && o->format != f) {
+		strbuf_addstr(err, "--json and --csv exclude each other");
 		return -EINVAL;
 	}
-	v = strtod(val, &end);
-	if (*end || end == val || !(v > 0 && v <= 86400)) {
-		strbuf_addf(err, "invalid interval '%s' for '%s': expected seconds, e.g. 1 or 0.5",
-			    val, opt);
-		return -EINVAL;
-	}
-	*out = v;
+	o->format = f;
 	return 0;
 }
 
@@ -107,7 +89,7 @@ static int short_flag(struct sock_opts *o, char c, bool last, int argc, char **a
 		/* ss's -w is RAW; a number right after it makes it --watch. */
 		if (last && is_number(next)) {
 			(*argi)++;
-			return parse_seconds("-w", next, &o->watch_sec, err);
+			return cli_parse_seconds("-w", next, &o->watch_sec, err);
 		}
 		o->protos |= PROTO_BIT(PROTO_RAW);
 		return 0;
@@ -161,12 +143,14 @@ static int short_flag(struct sock_opts *o, char c, bool last, int argc, char **a
 		}
 		(*argi)++;
 		if (c == 'N')
-			o->netns = next;
-		else
-			o->filter_file = next;
+			return set_netns(o, next, err);
+		o->filter_file = next;
 		return 0;
 	}
-	strbuf_addf(err, "unknown option '-%c'", c);
+	strbuf_addf(err, "unknown option '-%c'%s", c,
+		    c == 's' ? " (ss's -s is 'connmon summary')" :
+		    c == 'K' ? " (ss's -K is 'connmon kill')" :
+			       "");
 	return -EINVAL;
 }
 
@@ -201,10 +185,10 @@ static int long_value_flag(struct sock_opts *o, const char *name, const char *va
 		return 0;
 	}
 	if (!strcmp(name, "top"))
-		return parse_long("--top", val, 1, &o->top, err);
+		return cli_parse_count("--top", val, &o->top, err);
 	if (!strcmp(name, "iterations"))
-		return parse_long("--iterations", val, 1, &o->watch_count, err);
-	return parse_seconds("--watch", val, &o->watch_sec, err);
+		return cli_parse_count("--iterations", val, &o->watch_count, err);
+	return cli_parse_seconds("--watch", val, &o->watch_sec, err);
 }
 
 static int long_flag(struct sock_opts *o, const char *arg, int argc, char **argv, int *argi,
@@ -229,8 +213,10 @@ static int long_flag(struct sock_opts *o, const char *arg, int argc, char **argv
 			strbuf_addf(err, "option '--%s' takes no value", lo->name);
 			return -EINVAL;
 		}
-		if (lo->short_equiv == 'N' || lo->short_equiv == 'F') {
-			*(lo->short_equiv == 'N' ? &o->netns : &o->filter_file) = val;
+		if (lo->short_equiv == 'N')
+			return set_netns(o, val, err);
+		if (lo->short_equiv == 'F') {
+			o->filter_file = val;
 			return 0;
 		}
 		if (lo->short_equiv == 'w') {
@@ -240,9 +226,9 @@ static int long_flag(struct sock_opts *o, const char *arg, int argc, char **argv
 		if (lo->short_equiv)
 			return short_flag(o, lo->short_equiv, false, 0, NULL, argi, err);
 		if (!strcmp(lo->name, "json"))
-			o->format = OUT_JSON;
+			return set_format(o, OUT_JSON, err);
 		else if (!strcmp(lo->name, "csv"))
-			o->format = OUT_CSV;
+			return set_format(o, OUT_CSV, err);
 		else if (!strcmp(lo->name, "count"))
 			o->count = true;
 		else if (!strcmp(lo->name, "procfs"))
@@ -423,7 +409,7 @@ int sock_opts_parse(struct sock_opts *o, int argc, char **argv, struct strbuf *e
 	bool dashdash = false;
 	int ret = 0;
 
-	for (int i = 1; i < argc && !ret; i++) {
+	for (int i = 1; i < argc && !ret && !o->help; i++) {
 		const char *a = argv[i];
 
 		if (dashdash || a[0] != '-' || !a[1] || !strcmp(a, "-")) {
@@ -438,6 +424,14 @@ int sock_opts_parse(struct sock_opts *o, int argc, char **argv, struct strbuf *e
 			for (const char *c = a + 1; *c && !ret; c++)
 				ret = short_flag(o, *c, !c[1], argc, argv, &i, err);
 		}
+	}
+	if (!ret && o->help) {
+		strbuf_release(&text);
+		return 0;
+	}
+	if (!ret && o->watch_count && o->watch_sec <= 0) {
+		strbuf_addstr(err, "--iterations needs -w SEC");
+		ret = -EINVAL;
 	}
 	if (!ret && o->filter_file) {
 		if (text.len) {

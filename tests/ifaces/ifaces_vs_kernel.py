@@ -223,14 +223,14 @@ def exact_counts(connmon):
 
 
 def no_speed_text(connmon):
-    out = subprocess.run([connmon, "ifaces", "-N", A, "-i", "veth-a", "--interval", "0.2"],
+    out = subprocess.run([connmon, "ifaces", "-N", A, "-i", "veth-a", "-s", "0.2"],
                          capture_output=True, text=True, timeout=10)
     check(out.returncode == 0, "text one-shot exits 0")
     row = [l for l in out.stdout.splitlines() if " veth-a " in l]
     check(len(row) == 1 and "unknown" in row[0] and row[0].split()[-1] == "UP",
           f"text row says unknown speed and UP: {row}")
     csv = subprocess.run([connmon, "ifaces", "-N", A, "--csv", "-i", "veth-a,lo",
-                          "--interval", "0.2"], capture_output=True, text=True, timeout=10)
+                          "-s", "0.2"], capture_output=True, text=True, timeout=10)
     lines = csv.stdout.splitlines()
     check(len(lines) == 3 and lines[0].startswith("time,iface,"), f"CSV: header + 2 rows")
 
@@ -264,7 +264,7 @@ def appear_vanish(connmon):
 
 def usage(connmon):
     for args, code in ((["--bogus"], 2), (["-w", "0"], 2), (["-w", "1", "x"], 2),
-                       (["--help"], 0), (["-i", "nope0", "--interval", "0.1"], 1)):
+                       (["--help"], 0), (["-i", "nope0", "-s", "0.1"], 1)):
         r = subprocess.run([connmon, "ifaces", "-N", A] + args, capture_output=True, text=True,
                            timeout=10)
         check(r.returncode == code, f"ifaces {' '.join(args)}: exit {r.returncode}, want {code}")

@@ -92,8 +92,8 @@ expect "overview shows interface and protocol lines" 2 "$(cm | grep -c '^Interfa
 
 # ifaces -e: sar -n EDEV's columns instead of DEV's
 expect "ifaces -e shows the EDEV columns" "coll/s txcarr/s rxfram/s" \
-	"$(cm ifaces -e --interval 0.1 | head -1 | grep -o 'coll/s\|txcarr/s\|rxfram/s' | tr '\n' ' ' | sed 's/ $//')"
-expect "ifaces without -e shows DEV's" "rxpck/s" "$(cm ifaces --interval 0.1 | head -1 | grep -o 'rxpck/s')"
+	"$(cm ifaces -e -s 0.1 | head -1 | grep -o 'coll/s\|txcarr/s\|rxfram/s' | tr '\n' ' ' | sed 's/ $//')"
+expect "ifaces without -e shows DEV's" "rxpck/s" "$(cm ifaces -s 0.1 | head -1 | grep -o 'rxpck/s')"
 
 bad() { # description, want-in-stderr, args...
 	local d=$1 w=$2 rc
@@ -113,7 +113,7 @@ bad "prefix on a key without addresses" "invalid --group-by key 'state/8'" socke
 bad "bad --sort key" "invalid --sort key 'speed'" sockets --sort speed
 bad "--count with --group-by" "exclude each other" sockets --count --group-by state
 bad "--top 0" "'0'" sockets --top 0
-bad "bad -w interval" "invalid interval" sockets --watch=-1
+bad "bad -w interval" "invalid value '-1' for '--watch'" sockets --watch=-1
 bad "bad filter points at the token" "          ^~~~~~~~~" sockets 'dport = :notaport'
 bad "unknown device" "nosuchdev0" sockets dev nosuchdev0
 bad "unbalanced parenthesis" "(" sockets '( sport = :22'

@@ -131,8 +131,8 @@ def iface_bytes():
 
 def phase_tcpinfo(cm):
     n4, n6 = 3_000_000, 2_000_000
-    mon = connmon(cm, "--engine", "tcpinfo", "-N", NS_A, "-w", "1", "--count", "6", "--json")
-    allns = connmon(cm, "--engine", "tcpinfo", "--all-netns", "-w", "1", "--count", "6",
+    mon = connmon(cm, "--engine", "tcpinfo", "-N", NS_A, "-w", "1", "--iterations", "6", "--json")
+    allns = connmon(cm, "--engine", "tcpinfo", "--all-netns", "-w", "1", "--iterations", "6",
                     "--json")
     time.sleep(0.5)
     _, s4 = spawn(NS_B, "tcp-sink", B4, 5001, 20)
@@ -157,7 +157,7 @@ def phase_tcpinfo(cm):
 def phase_capture(cm):
     n4, c4, z4, c6, z6, blasts, bz = 2_000_000, 400, 1000, 400, 1200, 20, 1000
     tx0, rx0 = iface_bytes()
-    mon = connmon(cm, "--engine", "capture", "-N", NS_A, "-i", IF_A, "-w", "1", "--count",
+    mon = connmon(cm, "--engine", "capture", "-N", NS_A, "-i", IF_A, "-w", "1", "--iterations",
                   "6", "--json")
     time.sleep(1.0)
     _, u4s = spawn(NS_B, "udp-sink", B4, 5003, 20)

@@ -110,7 +110,7 @@ def nstat_deltas(ns, env):
 
 def check_window(connmon, ns, env, fails):
     sh("ip", "netns", "exec", ns, "nstat", "-n", env=env)
-    base = [connmon, "proto", "-N", ns, "--json", "--interval", str(INTERVAL)]
+    base = [connmon, "proto", "-N", ns, "--json", "-s", str(INTERVAL)]
     procs = [subprocess.Popen(base + ["-a"], stdout=subprocess.PIPE, text=True),
              subprocess.Popen(base, stdout=subprocess.PIPE, text=True)]
     try:

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One vocabulary for every command's options, parsed here and nowhere else
+ * (docs/COMMANDS.md, "Options"):
+ *
+ *   -h, --help            usage on stdout, exit 0, nothing else runs
+ *   -N, --net NETNS       the network namespace (entered by app_main)
+ *   --json, --csv         machine-readable output; they exclude each other
+ *   -w, --watch SEC       repeat every SEC seconds ...
+ *   --iterations N        ... N times (default: until interrupted)
+ *   -s, --seconds SEC     one-shot: measure over SEC seconds (default 1)
+ *   -i, --iface IFACE     an interface (a list, or repeated, where a command takes several)
+ *   --top N, --sort KEY   the first N rows, ordered by KEY
+ *   -W, --wide            the wide layout (default: fit 80 columns, or the terminal)
+ *
+ * and the flags only some commands take (-e, -a, -P, -f, -r, -n, --engine,
+ * --all-netns, --sysfs).  A command says which it accepts (struct cli_cmd);
+ * anything else is "unknown option" with a hint when it is another
+ * command's spelling.  The ss-compatible socket commands parse their ss
+ * flags in cli/options.c with the same value parsers.
+ *
+ * Values: seconds from 0.001 to 86400 (a decimal number), counts from 1 to
+ * 1,000,000,000.  Errors name the option, the bad value and what would be
+ * accepted; cli_parse() writes that sentence into err and returns -EINVAL.
+ *
+ * Ownership: cli_opts borrows its strings from argv, except ifaces (owned,
+ * freed by cli_opts_release()).
+ */
+#ifndef CONNMON_CLI_CMDLINE_H
+#define CONNMON_CLI_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/strbuf.h"
+
+#define CLI_SECONDS_MIN 0.001
+#define CLI_SECONDS_MAX 86400.0
+#define CLI_COUNT_MAX	1000000000L
+
+/* What a command accepts besides -h, -N, --json. */
+enum {
+	CLI_CSV = 1u << 0,
+	CLI_WATCH = 1u << 1,   /* -w SEC, --iterations N */
+	CLI_SECONDS = 1u << 2, /* -s SEC */
+	CLI_IFACE = 1u << 3,   /* -i IFACE, one */
+	CLI_IFACES = 1u << 4,  /* -i IFACE[,IFACE...], repeatable */
+	CLI_TOP = 1u << 5,
+	CLI_SORT = 1u << 6,
+	CLI_WIDE = 1u << 7,
+	CLI_EDEV = 1u << 8,	 /* -e, --edev */
+	CLI_ALL = 1u << 9,	 /* -a, --all */
+	CLI_ENGINE = 1u << 10,	 /* --engine auto|tcpinfo|capture */
+	CLI_ALL_NETNS = 1u << 11, /* --all-netns */
+	CLI_BPF = 1u << 12,	 /* -f FILTER */
+	CLI_PORTS = 1u << 13,	 /* -P */
+	CLI_READ = 1u << 14,	 /* -r FILE */
+	CLI_NUMERIC = 1u << 15,	 /* -n */
+	CLI_SYSFS = 1u << 16,	 /* --sysfs DIR */
+	CLI_SAR_COUNT = 1u << 17, /* `-w SEC COUNT`, as sar takes it */
+};
+
+struct cli_cmd {
+	const char *name; /* "ifaces" */
+	unsigned accepts; /* CLI_* */
+};
+
+struct cli_opts {
+	bool help;
+	bool json, csv, wide;
+	const char *netns;
+	double watch_s;	  /* 0: not given */
+	long iterations;  /* 0: until interrupted */
+	double seconds;	  /* 0: not given */
+	char **ifaces;	  /* owned */
+	size_t nr_ifaces, alloc_ifaces;
+	long top;	  /* 0: all */
+	const char *sort; /* NULL: the command's default */
+	bool edev, all, all_netns, ports, numeric;
+	const char *engine, *bpf, *file, *sysfs;
+};
+
+void cli_opts_init(struct cli_opts *o);
+void cli_opts_release(struct cli_opts *o);
+/* argv[0] is the command name.  0, or -EINVAL with the sentence in err. */
+int cli_parse(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **argv,
+	      struct strbuf *err);
+
+/* The shared value parsers: 0, or -EINVAL with the sentence in err. */
+int cli_parse_seconds(const char *opt, const char *val, double *out, struct strbuf *err);
+int cli_parse_count(const char *opt, const char *val, long *out, struct strbuf *err);
+
+/* "connmon CMD: MSG\nTry 'connmon CMD --help'.\n" on stderr; returns 2 (the exit code). */
+int cli_usage_error(const char *cmd, const char *msg);
+
+#endif
