@@ -251,6 +251,35 @@ static void test_csv(void **state)
 	CSV_IS("\xff\xfe", "\\xff\\xfe");
 }
 
+/* One bad byte at every offset of a long ASCII run: the word-at-a-time scan's edges. */
+static void test_one_bad_byte_anywhere(void **state)
+{
+	static const unsigned char bad[] = { 0x00, 0x1f, 0x7f, 0x80, 0xff, '"', '\\' };
+	char in[41], want[64], got[64];
+
+	(void)state;
+	for (size_t b = 0; b < sizeof(bad); b++) {
+		for (size_t at = 0; at < sizeof(in) - 1; at++) {
+			for (size_t i = 0; i < sizeof(in) - 1; i++)
+				in[i] = (char)(' ' + (i * 7) % 95); /* every printable, no gap */
+			in[at] = (char)bad[b];
+			in[sizeof(in) - 1] = '\0';
+			if (bad[b] == '"' || bad[b] == '\\') {
+				/* printable: unchanged in text, escaped in JSON */
+				assert_string_equal(emit(TEXT, in, 40, 0, NULL), in);
+				snprintf(want, sizeof(want), "%.*s\\%c", (int)at, in, bad[b]);
+				assert_memory_equal(emit(JSON, in, 40, 0, NULL), want, at + 2);
+				continue;
+			}
+			snprintf(want, sizeof(want), "%.*s\\x%02x%s", (int)at, in, bad[b],
+				 in + at + 1);
+			text_escape(got, sizeof(got), in, 40, SIZE_MAX, NULL);
+			assert_string_equal(got, want);
+			assert_string_equal(emit(TEXT, in, 40, 0, NULL), want);
+		}
+	}
+}
+
 /* ---- properties on random input, checked independently ---- */
 
 /* Decodes one UTF-8 character by the Unicode definition; returns its length or 0. */
@@ -388,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_text_escape_buffer),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_one_bad_byte_anywhere),
 		cmocka_unit_test(test_random_properties),
 		cmocka_unit_test(test_exhaustive_pairs),
 	};
