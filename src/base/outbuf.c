@@ -394,10 +394,11 @@ void outbuf_add_csv_str(struct outbuf *ob, const char *s, size_t len)
 
 size_t text_escape(char *dst, size_t cap, const char *s, size_t len, size_t max_cols, size_t *cols)
 {
-	struct esc_sink k = { .dst = dst, .room = cap - 1 };
-	size_t c = escape(&k, s, len, max_cols, ESC_TEXT);
+	struct esc_sink k = { .dst = dst, .room = cap ? cap - 1 : 0 };
+	size_t c = cap ? escape(&k, s, len, max_cols, ESC_TEXT) : 0;
 
-	dst[k.len] = '\0';
+	if (cap)
+		dst[k.len] = '\0';
 	if (cols)
 		*cols = c;
 	return k.len;

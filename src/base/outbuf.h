@@ -95,7 +95,7 @@ void outbuf_add_csv_str(struct outbuf *ob, const char *s, size_t len);
 
 /*
  * Pure: writes the display-safe form of s[0..len) into dst followed by a NUL
- * (cap >= 1 bytes in all), stopping before the first character or escape that
+ * (cap bytes in all; cap 0 writes nothing), stopping before the first character or escape that
  * would pass max_cols display columns or not fit.  Returns the bytes written
  * before the NUL; *cols (when not NULL) gets their display columns.
  * Escaping is idempotent: the output of this function passes through unchanged.

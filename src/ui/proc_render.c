@@ -83,8 +83,11 @@ static void table_head(struct outbuf *ob, const struct proc_view *v)
 		outbuf_addf(ob, "  (%s)\n", v->engine_why);
 	if (v->netns && !strcmp(v->netns, "all"))
 		outbuf_addf(ob, "  all network namespaces: %zu read\n", v->nr_netns);
-	else if (v->netns)
-		outbuf_addf(ob, "  network namespace: %s\n", v->netns);
+	else if (v->netns) {
+		outbuf_addstr(ob, "  network namespace: ");
+		outbuf_add_safe(ob, v->netns, strlen(v->netns));
+		outbuf_addch(ob, '\n');
+	}
 	if (v->capture_drops)
 		outbuf_addf(ob, "  capture dropped %llu packets: totals are low\n",
 			    (unsigned long long)v->capture_drops);

@@ -221,6 +221,9 @@ static void test_text_escape_buffer(void **state)
 	assert_string_equal(buf, "a");
 	n = text_escape(buf, 4, "a\xc3\xa9", 3, SIZE_MAX, NULL);
 	assert_string_equal(buf, "a\xc3\xa9");
+	cols = 99;
+	assert_int_equal(text_escape(NULL, 0, "abc", 3, SIZE_MAX, &cols), 0);
+	assert_int_equal(cols, 0);
 	n = text_escape(buf, 1, "abc", 3, SIZE_MAX, &cols);
 	assert_string_equal(buf, "");
 	assert_int_equal(cols, 0);
