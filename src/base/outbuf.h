@@ -95,9 +95,10 @@ void outbuf_add_csv_str(struct outbuf *ob, const char *s, size_t len);
 
 /*
  * Pure: writes the display-safe form of s[0..len) into dst followed by a NUL
- * (cap bytes in all; cap 0 writes nothing), stopping before the first character or escape that
- * would pass max_cols display columns or not fit.  Returns the bytes written
- * before the NUL; *cols (when not NULL) gets their display columns.
+ * (cap bytes in all; cap 0 writes nothing), stopping before the first
+ * character or escape that would pass max_cols display columns or not fit.
+ * Returns the bytes written before the NUL; *cols (when not NULL) gets their
+ * display columns.
  * Escaping is idempotent: the output of this function passes through unchanged.
  */
 size_t text_escape(char *dst, size_t cap, const char *s, size_t len, size_t max_cols, size_t *cols);
