@@ -48,9 +48,12 @@ static void line_states(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addf(ob, "           TIME-WAIT %llu (%.1f%%)%s  CLOSE-WAIT %llu",
 		    (unsigned long long)st[SOCK_ST_TIME_WAIT], tw, summary_tw_warn(s) ? " !" : "",
 		    (unsigned long long)st[SOCK_ST_CLOSE_WAIT]);
-	for (size_t i = 0; i < d->nr_cw_procs && i < 3; i++)
-		outbuf_addf(ob, "%s%s[%d] %llu", i ? ", " : " (", d->cw_procs[i].comm,
-			    (int)d->cw_procs[i].pid, (unsigned long long)d->cw_procs[i].count);
+	for (size_t i = 0; i < d->nr_cw_procs && i < 3; i++) {
+		outbuf_addstr(ob, i ? ", " : " (");
+		outbuf_add_safe(ob, d->cw_procs[i].comm, strlen(d->cw_procs[i].comm));
+		outbuf_addf(ob, "[%d] %llu", (int)d->cw_procs[i].pid,
+			    (unsigned long long)d->cw_procs[i].count);
+	}
 	outbuf_addstr(ob, d->nr_cw_procs ? (d->nr_cw_procs > 3 ? ", ...)\n" : ")\n") : "\n");
 }
 

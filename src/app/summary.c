@@ -610,9 +610,12 @@ static void text_health(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addch(ob, '\n');
 	outbuf_addf(ob, "%-12s %llu", "CLOSE-WAIT",
 		    (unsigned long long)s->tcp_states[SOCK_ST_CLOSE_WAIT]);
-	for (size_t i = 0; i < d->nr_cw_procs && i < d->top_n; i++)
-		outbuf_addf(ob, "%s%s[%d] %llu", i ? ", " : "  held by ", d->cw_procs[i].comm,
-			    (int)d->cw_procs[i].pid, (unsigned long long)d->cw_procs[i].count);
+	for (size_t i = 0; i < d->nr_cw_procs && i < d->top_n; i++) {
+		outbuf_addstr(ob, i ? ", " : "  held by ");
+		outbuf_add_safe(ob, d->cw_procs[i].comm, strlen(d->cw_procs[i].comm));
+		outbuf_addf(ob, "[%d] %llu", (int)d->cw_procs[i].pid,
+			    (unsigned long long)d->cw_procs[i].count);
+	}
 	if (d->nr_cw_procs > d->top_n)
 		outbuf_addf(ob, ", +%zu more", d->nr_cw_procs - d->top_n);
 	if (d->cw_unmapped)

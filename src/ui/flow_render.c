@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,14 +43,14 @@ __attribute__((format(printf, 2, 3))) static void line_addf(struct line *l, cons
 		l->len += (size_t)n < LINE_CAP - l->len ? (size_t)n : LINE_CAP - 1 - l->len;
 }
 
-/* Writes the line and a newline; cols > 0 cuts it.  Clears to the line's end on screens. */
+/*
+ * Writes the line and a newline; cols > 0 cuts it at that many display columns.
+ * Interface names, file names and filters in it are escaped here, and a cut
+ * never splits a character or an escape.  Clears to the line's end on screens.
+ */
 static void line_emit(struct outbuf *ob, struct line *l, unsigned cols)
 {
-	size_t n = l->len;
-
-	if (cols > 0 && n > cols)
-		n = cols;
-	outbuf_add(ob, l->buf, n);
+	outbuf_add_safe_max(ob, l->buf, l->len, cols > 0 ? cols : SIZE_MAX);
 	if (cols > 0)
 		outbuf_addstr(ob, "\033[K");
 	outbuf_addch(ob, '\n');

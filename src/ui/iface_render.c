@@ -88,7 +88,9 @@ static void text_row(const struct iface_render *r, const char *label, const stru
 	const struct column *cols = text_columns(r, &nr);
 	struct outbuf *ob = r->out;
 
-	outbuf_addf(ob, "%-11s %-15s", label, row->s.name);
+	outbuf_addf(ob, "%-11s ", label);
+	outbuf_pad(ob, outbuf_add_safe(ob, row->s.name, strnlen(row->s.name, sizeof(row->s.name))),
+		   15);
 	for (size_t i = 0; i < nr; i++) {
 		if (ok)
 			outbuf_addf(ob, " %*.2f", COL_W,

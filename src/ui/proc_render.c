@@ -38,25 +38,38 @@ static void time_str(char *buf, size_t cap, time_t when)
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A left-aligned cell of width columns and its separator; text from outside, escaped and cut. */
+static void cell(struct outbuf *ob, const char *s, size_t width)
+{
+	outbuf_pad(ob, outbuf_add_safe_max(ob, s, strlen(s), width), width);
+	outbuf_addch(ob, ' ');
+}
+
 static void table_row(struct outbuf *ob, const struct proc_row *r, const char *dev)
 {
-	char user[32], prog[48], tx[24], rx[24];
+	static const char exited[] = "[exited] ";
 	const char *name = r->command && r->command[0] ? r->command : r->comm;
+	char uid[16], tx[24], rx[24];
+	size_t cols = 0;
 
-	if (r->pid < 0)
-		snprintf(user, sizeof(user), "-");
-	else if (r->user)
-		snprintf(user, sizeof(user), "%s", r->user);
-	else
-		snprintf(user, sizeof(user), "%u", r->uid);
-	snprintf(prog, sizeof(prog), "%s%s", r->exited ? "[exited] " : "", name ? name : "?");
 	if (r->pid < 0)
 		outbuf_addf(ob, "%7s ", "-");
 	else
 		outbuf_addf(ob, "%7d ", r->pid);
-	outbuf_addf(ob, "%-9.9s %-36.36s %-8.8s %10.3f %10.3f %11s %11s\n", user, prog,
-		    dev ? dev : "*", r->tx_bytes_per_s / 1024, r->rx_bytes_per_s / 1024,
-		    human(tx, sizeof(tx), row_tx(r)), human(rx, sizeof(rx), row_rx(r)));
+	snprintf(uid, sizeof(uid), "%u", r->uid);
+	cell(ob, r->pid < 0 ? "-" : r->user ? r->user : uid, 9);
+	if (r->exited) {
+		outbuf_addstr(ob, exited);
+		cols = sizeof(exited) - 1;
+	}
+	name = name ? name : "?";
+	cols += outbuf_add_safe_max(ob, name, strlen(name), 36 - cols);
+	outbuf_pad(ob, cols, 36);
+	outbuf_addch(ob, ' ');
+	cell(ob, dev ? dev : "*", 8);
+	outbuf_addf(ob, "%10.3f %10.3f %11s %11s\n", r->tx_bytes_per_s / 1024,
+		    r->rx_bytes_per_s / 1024, human(tx, sizeof(tx), row_tx(r)),
+		    human(rx, sizeof(rx), row_rx(r)));
 }
 
 static void table_head(struct outbuf *ob, const struct proc_view *v)
@@ -70,8 +83,11 @@ static void table_head(struct outbuf *ob, const struct proc_view *v)
 		outbuf_addf(ob, "  (%s)\n", v->engine_why);
 	if (v->netns && !strcmp(v->netns, "all"))
 		outbuf_addf(ob, "  all network namespaces: %zu read\n", v->nr_netns);
-	else if (v->netns)
-		outbuf_addf(ob, "  network namespace: %s\n", v->netns);
+	else if (v->netns) {
+		outbuf_addstr(ob, "  network namespace: ");
+		outbuf_add_safe(ob, v->netns, strlen(v->netns));
+		outbuf_addch(ob, '\n');
+	}
 	if (v->capture_drops)
 		outbuf_addf(ob, "  capture dropped %llu packets: totals are low\n",
 			    (unsigned long long)v->capture_drops);

@@ -156,7 +156,7 @@ static void text_processes(struct sock_render *r, const struct sock_entry *s)
 		const char *comm = proc_table_comm(r->o.procs, p);
 
 		outbuf_addstr(ob, first ? "(\"" : ",(\"");
-		outbuf_addstr(ob, comm);
+		outbuf_add_safe(ob, comm, strlen(comm));
 		outbuf_addstr(ob, "\",pid=");
 		outbuf_adds64(ob, p->pid);
 		outbuf_addstr(ob, ",fd=");
@@ -299,11 +299,11 @@ static void render_table(struct sock_render *r, const struct sock_entry *s)
 	}
 	add_col_u64(ob, s->recv_q, COL_QUEUE);
 	add_col_u64(ob, s->send_q, COL_QUEUE);
+	/* Paths and resolved names come from outside: escaped, padded by display columns. */
 	n = fmt_endpoint(r, s, true, buf);
-	outbuf_add(ob, buf, n);
-	outbuf_pad(ob, n, addr_col(r) + 1);
+	outbuf_pad(ob, outbuf_add_safe(ob, buf, n), addr_col(r) + 1);
 	n = fmt_endpoint(r, s, false, buf);
-	outbuf_add(ob, buf, n);
+	n = outbuf_add_safe(ob, buf, n);
 	if (r->o.processes) {
 		outbuf_pad(ob, n, addr_col(r));
 		text_processes(r, s);

@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include "ui/flow_render.h"
+#include "ui/iface_render.h"
+#include "ui/proc_render.h"
 #include "ui/sock_render.h"
 
 /* Renders socks through a temp file and returns what was written. */
@@ -183,12 +186,201 @@ static void test_short_tcp_info(void **state)
 	assert_non_null(strstr(got, "\"bytes_acked\":99"));
 }
 
+/* ---- text from other users: escaped in every renderer ---- */
+
+#define EVIL	 "evil\x1b[2Jname\xff"
+#define EVIL_TXT "evil\\x1b[2Jname\\xff"
+#define EVIL_JS	 "evil\\\\x1b[2Jname\\\\xff"
+
+/* No byte a terminal acts on: below 0x20 (but the newline), 0x7f, 0x9b. */
+static void assert_terminal_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f || *p == 0x9b || *p == 0xff)
+			fail_msg("byte 0x%02x at %zu", *p, (size_t)(p - (const unsigned char *)s));
+}
+
+static void test_sockets_hostile_names(void **state)
+{
+	struct proc_table t;
+	struct sock_render_opts o = {
+		.format = RENDER_TABLE, .processes = true, .procs = &t, .no_header = true
+	};
+	struct sock_entry s = { .proto = PROTO_UNIX_STREAM,
+				.family = AF_UNIX,
+				.state = SOCK_ST_LISTEN,
+				.inode = 9,
+				.unix_path = "a\xff\x1b[31mb\0c",
+				.unix_path_len = 10,
+				.unix_abstract = true };
+	const char *got;
+
+	(void)state;
+	proc_table_init(&t);
+	proc_table_add(&t, 9, 100, 4, proc_table_add_comm(&t, EVIL));
+	got = render(&o, &s, 1);
+	assert_terminal_safe(got);
+	/* the path's column is padded by what the terminal shows (25 columns) */
+	assert_string_equal(got,
+			    "0      0      @a\\xff\\x1b[31mb\\x00c 9   * 0                     "
+			    " users:((\"" EVIL_TXT "\",pid=100,fd=4))\n");
+	o.format = RENDER_JSON;
+	got = render(&o, &s, 1);
+	assert_non_null(strstr(got, "\"local_addr\":\"@a\\\\xff\\\\x1b[31mb\\\\x00c\""));
+	assert_non_null(strstr(got, "\"comm\":\"" EVIL_JS "\""));
+	o.format = RENDER_CSV;
+	got = render(&o, &s, 1);
+	assert_terminal_safe(got);
+	assert_non_null(strstr(got, ",@a\\xff\\x1b[31mb\\x00c,9,"));
+	assert_non_null(strstr(got, "," EVIL_TXT "/100\n"));
+	proc_table_release(&t);
+}
+
+static void test_sockets_wide_path(void **state)
+{
+	struct sock_render_opts o = { .format = RENDER_TABLE, .no_header = true };
+	struct sock_entry s = { .proto = PROTO_UNIX_STREAM,
+				.family = AF_UNIX,
+				.state = SOCK_ST_LISTEN,
+				.inode = 9,
+				.unix_path = "/run/日本",
+				.unix_path_len = strlen("/run/日本") };
+
+	(void)state;
+	/* "/run/日本 9" takes 11 columns: 14 spaces fill the column of 25 */
+	assert_string_equal(render(&o, &s, 1), "0      0      /run/日本 9              * 0\n");
+}
+
+/* Renders through a temp file: fn(ob, arg). */
+static char *capture(void (*fn)(struct outbuf *, const void *), const void *arg)
+{
+	static char got[16384];
+	FILE *f = tmpfile();
+	struct outbuf ob;
+	size_t n;
+
+	assert_non_null(f);
+	outbuf_init(&ob, fileno(f), 4096);
+	fn(&ob, arg);
+	outbuf_release(&ob);
+	rewind(f);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	return got;
+}
+
+static void procs_table(struct outbuf *ob, const void *v)
+{
+	proc_render_table(ob, v, false, 0);
+}
+
+static void procs_json(struct outbuf *ob, const void *v)
+{
+	proc_render_json(ob, v);
+}
+
+static void procs_csv(struct outbuf *ob, const void *v)
+{
+	proc_render_csv(ob, v, false);
+}
+
+static void test_procs_hostile_names(void **state)
+{
+	struct proc_row rows[] = {
+		{ .pid = 42, .uid = 7, .user = "bob\x1b", .comm = EVIL, .command = "" },
+		/* 20 wide characters (40 columns): cut to whole characters */
+		{ .pid = 43,
+		  .uid = 7,
+		  .comm = "x",
+		  .command = "日日日日日日日日日日日日日日日日日日日日",
+		  .exited = true },
+	};
+	struct proc_view v = { .engine = "tcpinfo", .rows = rows, .nr_rows = 2, .dev = "e\x9b" };
+	const char *got;
+
+	(void)state;
+	got = capture(procs_table, &v);
+	assert_terminal_safe(got);
+	assert_non_null(
+		strstr(got, "\n     42 bob\\x1b   " EVIL_TXT "                  e\\x9b    "));
+	/* [exited] (9 columns) + 13 characters (26) + 1 space = 36, then the separator */
+	assert_non_null(
+		strstr(got, "\n     43 7         [exited] 日日日日日日日日日日日日日  e\\x9b    "));
+	got = capture(procs_json, &v);
+	assert_non_null(strstr(got, "\"user\":\"bob\\\\x1b\",\"comm\":\"" EVIL_JS "\""));
+	assert_non_null(strstr(got, "\"dev\":\"e\\\\x9b\""));
+	got = capture(procs_csv, &v);
+	assert_terminal_safe(got);
+	assert_non_null(strstr(got, "42,bob\\x1b,7," EVIL_TXT ",,e\\x9b,"));
+}
+
+static void ifaces_text(struct outbuf *ob, const void *rates)
+{
+	struct iface_render r;
+	struct iface_block b = { .label = "12:00:00", .time_utc = "2026-01-01T12:00:00Z" };
+
+	iface_render_init(&r, ob, IFACE_RENDER_TEXT);
+	iface_render_block(&r, &b, rates);
+}
+
+static void ifaces_json(struct outbuf *ob, const void *rates)
+{
+	struct iface_render r;
+	struct iface_block b = { .label = "12:00:00", .time_utc = "2026-01-01T12:00:00Z" };
+
+	iface_render_init(&r, ob, IFACE_RENDER_JSON);
+	iface_render_block(&r, &b, rates);
+}
+
+static void test_ifaces_hostile_name(void **state)
+{
+	struct iface_rate row = { .s = { .name = "et\x1b[2J\xff", .speed_mbps = -1 },
+				  .state = IFACE_RATE_OK };
+	struct iface_rates rates = { .v = &row, .nr = 1, .interval_ns = 1000000000 };
+	const char *got;
+
+	(void)state;
+	got = capture(ifaces_text, &rates);
+	assert_terminal_safe(got);
+	/* 13 columns of name, 2 spaces of padding, then the first rate column */
+	assert_non_null(strstr(got, "\n12:00:00    et\\x1b[2J\\xff         0.00"));
+	got = capture(ifaces_json, &rates);
+	assert_non_null(strstr(got, "{\"name\":\"et\\\\x1b[2J\\\\xff\""));
+}
+
+static void flows_screen(struct outbuf *ob, const void *rep)
+{
+	flow_render_screen(ob, rep, 24, 40);
+}
+
+static void test_flows_hostile_names(void **state)
+{
+	struct flow_report r = { .ifname = "日\x1b[2J", .filter = "port 1", .sort = "2s" };
+	const char *got, *title;
+
+	(void)state;
+	got = capture(flows_screen, &r);
+	title = strstr(got, "connmon flows on ");
+	assert_non_null(title);
+	/* the screen's own ANSI codes stay; the name's ESC is escaped */
+	assert_non_null(strstr(title, "connmon flows on 日\\x1b[2J, filter: port\x1b[K\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),  cmocka_unit_test(test_json_processes_and_unix),
-		cmocka_unit_test(test_table), cmocka_unit_test(test_timer_text),
-		cmocka_unit_test(test_csv),   cmocka_unit_test(test_short_tcp_info),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_processes_and_unix),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_timer_text),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_short_tcp_info),
+		cmocka_unit_test(test_sockets_hostile_names),
+		cmocka_unit_test(test_sockets_wide_path),
+		cmocka_unit_test(test_procs_hostile_names),
+		cmocka_unit_test(test_ifaces_hostile_name),
+		cmocka_unit_test(test_flows_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
