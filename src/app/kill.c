@@ -17,6 +17,7 @@
 #include "app/commands.h"
 #include "app/sock_walk.h"
 #include "app/summary.h"
+#include "base/outbuf.h"
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 
@@ -58,9 +59,13 @@ static void print_targets(const struct kill_list *l, struct proc_table *procs, b
 			with_procs ? proc_table_first(procs, l->v[i].inode) : NULL;
 
 		describe(line, sizeof(line), &l->v[i], false);
-		if (r)
-			printf("%s  %s[%d]\n", line, proc_table_comm(procs, r), (int)r->pid);
-		else
+		if (r) {
+			const char *comm = proc_table_comm(procs, r);
+			char safe[4 * 64 + 1];
+
+			text_escape(safe, sizeof(safe), comm, strlen(comm), SIZE_MAX, NULL);
+			printf("%s  %s[%d]\n", line, safe, (int)r->pid);
+		} else
 			printf("%s\n", line);
 	}
 	fflush(stdout);

@@ -133,7 +133,12 @@ static void text_ifaces(struct outbuf *ob, const struct overview_traffic *t)
 	for (i = 0; i < n && i < OVERVIEW_IFACES; i++) {
 		const struct iface_rate *r = v[i];
 
-		outbuf_addf(ob, "%-10s %-12s rx %11s  tx %11s", i ? "" : "Interfaces", r->s.name,
+		outbuf_addf(ob, "%-10s ", i ? "" : "Interfaces");
+		/* interface names come from whoever created them: escaped, never cut */
+		outbuf_pad(ob,
+			   outbuf_add_safe(ob, r->s.name, strnlen(r->s.name, sizeof(r->s.name))),
+			   12);
+		outbuf_addf(ob, " rx %11s  tx %11s",
 			    human_rate(rx, sizeof(rx), r->per_s[IFC_RX_BYTES]),
 			    human_rate(tx, sizeof(tx), r->per_s[IFC_TX_BYTES]));
 		if (r->util_pct >= 0)

@@ -289,8 +289,9 @@ static void print_group(struct sockets_run *r, struct sock_group *g)
 			outbuf_add_csv_str(ob, key, len);
 			outbuf_addf(ob, ",%llu\n", (unsigned long long)rows[i].count);
 		} else {
-			outbuf_addf(ob, "%8llu  %.*s\n", (unsigned long long)rows[i].count,
-				    (int)len, key);
+			outbuf_addf(ob, "%8llu  ", (unsigned long long)rows[i].count);
+			outbuf_add_safe(ob, key, len); /* proc keys hold process names */
+			outbuf_addch(ob, '\n');
 		}
 	}
 	if (r->o->format == OUT_JSON)

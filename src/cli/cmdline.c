@@ -99,9 +99,10 @@ int cli_parse_seconds(const char *opt, const char *val, double *out, struct strb
 	v = strtod(val, &end);
 	if (errno || end == val || *end || !isfinite(v) || v < CLI_SECONDS_MIN ||
 	    v > CLI_SECONDS_MAX) {
-		strbuf_addf(err,
-			    "invalid value '%s' for '%s': expected seconds from 0.001 to 86400, e.g. 1 or 0.5",
-			    val, opt);
+		strbuf_addf(
+			err,
+			"invalid value '%s' for '%s': expected seconds from 0.001 to 86400, e.g. 1 or 0.5",
+			val, opt);
 		return -EINVAL;
 	}
 	*out = v;
@@ -116,9 +117,10 @@ int cli_parse_count(const char *opt, const char *val, long *out, struct strbuf *
 	errno = 0;
 	v = strtol(val, &end, 10);
 	if (errno || end == val || *end || v < 1 || v > CLI_COUNT_MAX) {
-		strbuf_addf(err,
-			    "invalid value '%s' for '%s': expected a whole number from 1 to 1000000000",
-			    val, opt);
+		strbuf_addf(
+			err,
+			"invalid value '%s' for '%s': expected a whole number from 1 to 1000000000",
+			val, opt);
 		return -EINVAL;
 	}
 	*out = v;
@@ -250,8 +252,8 @@ static int find_opt(const struct cli_cmd *cmd, const char *name, size_t len, cha
 	return -1;
 }
 
-static int long_opt(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **argv,
-		    int *i, struct strbuf *err)
+static int long_opt(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **argv, int *i,
+		    struct strbuf *err)
 {
 	const char *arg = argv[*i], *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -281,8 +283,8 @@ static int long_opt(const struct cli_cmd *cmd, struct cli_opts *o, int argc, cha
 }
 
 /* -abc, -w 2, -w2, -iIFACE */
-static int short_opts(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **argv,
-		      int *i, struct strbuf *err)
+static int short_opts(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **argv, int *i,
+		      struct strbuf *err)
 {
 	const char *arg = argv[*i];
 
@@ -324,7 +326,8 @@ static int check(const struct cli_cmd *cmd, const struct cli_opts *o, struct str
 	else if (o->iterations && o->watch_s <= 0)
 		strbuf_addstr(err, "--iterations needs -w SEC");
 	else if (o->seconds > 0 && o->watch_s > 0)
-		strbuf_addstr(err, "-s SEC (one measurement) and -w SEC (repeat) exclude each other");
+		strbuf_addstr(err,
+			      "-s SEC (one measurement) and -w SEC (repeat) exclude each other");
 	else if (o->file && (o->seconds > 0 || o->watch_s > 0))
 		strbuf_addstr(err, "-r FILE reads a recording; -s and -w do not apply");
 	else if (o->file && o->nr_ifaces)
@@ -357,8 +360,8 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **ar
 			strbuf_addf(err, "unexpected argument '%s'", a);
 			return -EINVAL;
 		}
-		after_watch = !strcmp(a, "-w") || !strcmp(a, "--watch") ||
-			      !strncmp(a, "--watch=", 8);
+		after_watch =
+			!strcmp(a, "-w") || !strcmp(a, "--watch") || !strncmp(a, "--watch=", 8);
 		ret = a[1] == '-' ? long_opt(cmd, o, argc, argv, &i, err) :
 				    short_opts(cmd, o, argc, argv, &i, err);
 		if (ret < 0)

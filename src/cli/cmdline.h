@@ -48,15 +48,15 @@ enum {
 	CLI_TOP = 1u << 5,
 	CLI_SORT = 1u << 6,
 	CLI_WIDE = 1u << 7,
-	CLI_EDEV = 1u << 8,	 /* -e, --edev */
-	CLI_ALL = 1u << 9,	 /* -a, --all */
-	CLI_ENGINE = 1u << 10,	 /* --engine auto|tcpinfo|capture */
+	CLI_EDEV = 1u << 8,	  /* -e, --edev */
+	CLI_ALL = 1u << 9,	  /* -a, --all */
+	CLI_ENGINE = 1u << 10,	  /* --engine auto|tcpinfo|capture */
 	CLI_ALL_NETNS = 1u << 11, /* --all-netns */
-	CLI_BPF = 1u << 12,	 /* -f FILTER */
-	CLI_PORTS = 1u << 13,	 /* -P */
-	CLI_READ = 1u << 14,	 /* -r FILE */
-	CLI_NUMERIC = 1u << 15,	 /* -n */
-	CLI_SYSFS = 1u << 16,	 /* --sysfs DIR */
+	CLI_BPF = 1u << 12,	  /* -f FILTER */
+	CLI_PORTS = 1u << 13,	  /* -P */
+	CLI_READ = 1u << 14,	  /* -r FILE */
+	CLI_NUMERIC = 1u << 15,	  /* -n */
+	CLI_SYSFS = 1u << 16,	  /* --sysfs DIR */
 	CLI_SAR_COUNT = 1u << 17, /* `-w SEC COUNT`, as sar takes it */
 };
 
@@ -69,10 +69,10 @@ struct cli_opts {
 	bool help;
 	bool json, csv, wide;
 	const char *netns;
-	double watch_s;	  /* 0: not given */
-	long iterations;  /* 0: until interrupted */
-	double seconds;	  /* 0: not given */
-	char **ifaces;	  /* owned */
+	double watch_s;	 /* 0: not given */
+	long iterations; /* 0: until interrupted */
+	double seconds;	 /* 0: not given */
+	char **ifaces;	 /* owned */
 	size_t nr_ifaces, alloc_ifaces;
 	long top;	  /* 0: all */
 	const char *sort; /* NULL: the command's default */

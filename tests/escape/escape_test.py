@@ -160,6 +160,10 @@ def check_ifaces(cm):
         log("note: cannot create a veth pair, interface names not checked: %s"
             % r.stderr.decode(errors="replace").strip())
         return
+    for n in names:  # up: the overview lists interfaces that are up
+        subprocess.run([b"ip", b"-n", NS.encode(), b"link", b"set", n, b"up"], timeout=30)
+    ov = terminal_safe("overview with hostile interface names", connmon(cm))
+    shows("overview (interface line)", ov, shown[0])
     text = terminal_safe("ifaces", connmon(cm, "ifaces"))
     text_csv = terminal_safe("ifaces --csv", connmon(cm, "ifaces", "--csv"))
     docs = json_docs("ifaces --json", connmon(cm, "ifaces", "--json"), lines=True)
