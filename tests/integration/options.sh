@@ -101,6 +101,12 @@ has "-N twice named" "given twice \('a', then 'b'\)"
 expect_rc "-N before the command is the namespace, not a filter word" 1 -N cmopts-none-$$ sockets -t
 has "-N before the command: the namespace is looked up" "no network namespace 'cmopts-none-$$'"
 
+# ---- what needs a privilege says so instead of matching nothing ----
+if [ ${#AS[@]} -gt 0 ] || ! grep -qE '^CapEff:\s*0*[13579bdf]?[0-9a-f]{0,2}$' /proc/self/status; then
+	expect_rc "a fwmark filter without CAP_NET_ADMIN fails" 1 sockets -t 'fwmark = 0x1'
+	has "... and names the capability" "fwmark filters need CAP_NET_ADMIN"
+fi
+
 # ---- real runs of every command without privileges ----
 expect_rc "sockets -tan" 0 sockets -tan
 expect_rc "sockets -ta --json" 0 sockets -ta --json
