@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -387,6 +388,11 @@ static int open_engine(struct procs_run *r)
 	char err[256] = "";
 	int ret;
 
+	/* An interface that does not exist is a mistake to say, whatever the engine. */
+	if (r->o.ifname && strcmp(r->o.ifname, "any") && !if_nametoindex(r->o.ifname)) {
+		fprintf(stderr, "connmon procs: no interface '%s' (see 'ip link')\n", r->o.ifname);
+		return -ENODEV;
+	}
 	if (r->o.engine == ENGINE_TCPINFO || r->o.all_netns) {
 		r->engine_why = "tcp_info byte counters per socket: TCP payload bytes, no capture";
 		return 0;
@@ -394,6 +400,11 @@ static int open_engine(struct procs_run *r)
 	ret = capture_open(&r->cap, &co, err, sizeof(err));
 	if (ret < 0) {
 		r->cap = NULL;
+		if (ret == -ENODEV && r->o.ifname) { /* vanished since the check above */
+			fprintf(stderr, "connmon procs: no interface '%s' (see 'ip link')\n",
+				r->o.ifname);
+			return ret;
+		}
 		if (r->o.engine == ENGINE_CAPTURE) {
 			fprintf(stderr, "connmon procs: cannot capture on '%s': %s%s\n", co.ifname,
 				err[0] ? err : strerror(-ret),
@@ -402,6 +413,12 @@ static int open_engine(struct procs_run *r)
 		}
 		r->engine_why =
 			"capture unavailable, so tcp_info counters: TCP only, payload bytes";
+		/* Asked for an interface: say why its capture is not used. */
+		if (r->o.ifname)
+			fprintf(stderr,
+				"connmon procs: cannot capture on '%s' (%s%s); tcp_info counters instead\n",
+				co.ifname, err[0] ? err : strerror(-ret),
+				ret == -EPERM ? ", needs CAP_NET_RAW" : "");
 		return 0;
 	}
 	r->pt.loopback = is_loopback(co.ifname);

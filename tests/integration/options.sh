@@ -107,6 +107,9 @@ if [ ${#AS[@]} -gt 0 ] || ! grep -qE '^CapEff:\s*0*[13579bdf]?[0-9a-f]{0,2}$' /p
 	has "... and names the capability" "fwmark filters need CAP_NET_ADMIN"
 fi
 
+expect_rc "procs -i with an interface that does not exist" 1 procs -i cmnosuch0 -s 0.2
+has "... names it" "no interface 'cmnosuch0'"
+
 # ---- real runs of every command without privileges ----
 expect_rc "sockets -tan" 0 sockets -tan
 expect_rc "sockets -ta --json" 0 sockets -ta --json
