@@ -406,11 +406,19 @@ static void flows_redraw(void *c)
 		emit(r, (uint64_t)loop_wall_ns(), r->form);
 }
 
+static void flows_sizes(void *c, struct table_sizes *ts)
+{
+	struct flows_run *r = c;
+
+	table_sizes_add(ts, "flows", flow_table_nr_flows(r->t));
+}
+
 static const struct consumer_ops flows_consumer = {
 	.name = "flows",
 	.consume = flows_consume,
 	.finish = flows_finish,
 	.redraw = flows_redraw,
+	.sizes = flows_sizes,
 };
 
 static int run_live(struct flows_run *r)

@@ -636,7 +636,27 @@ static int procs_sample(void *src, struct tick *t, struct snapshot *snap)
 	return 0;
 }
 
-static const struct source_ops procs_source = { .name = "procs", .sample = procs_sample };
+static void procs_sizes(void *src, struct table_sizes *ts)
+{
+	struct procs_run *r = src;
+
+	table_sizes_add(ts, "processes", r->pt.nr_procs);
+	table_sizes_add(ts, "sockets", r->pt.nr_socks);
+	table_sizes_add(ts, "tuples", r->pt.nr_tuples);
+	table_sizes_add(ts, "pending", r->pt.nr_pending);
+	table_sizes_add(ts, "owners", r->pt.owners.nr);
+	table_sizes_add(ts, "cookies", r->pt.by_cookie.nr);
+	table_sizes_add(ts, "scanned_pids", r->scan.nr_pids);
+	table_sizes_add(ts, "netns", r->nr_ns);
+	table_sizes_add(ts, "users", r->nr_users);
+	table_sizes_add(ts, "rows_alloc", r->alloc_rows);
+}
+
+static const struct source_ops procs_source = {
+	.name = "procs",
+	.sample = procs_sample,
+	.sizes = procs_sizes,
+};
 
 static int procs_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
 {

@@ -333,6 +333,18 @@ static int sockets_consume(void *c, const struct snapshot *prev, const struct sn
 	return outbuf_flush(&r->out);
 }
 
+static void sockets_sizes(void *c, struct table_sizes *ts)
+{
+	struct sockets_run *r = c;
+	struct resolver_stats st = { 0 };
+
+	if (r->hosts)
+		resolver_get_stats(r->hosts, &st);
+	table_sizes_add(ts, "names_cached", st.nr_cached);
+	table_sizes_add(ts, "names_queued", st.nr_queued);
+	table_sizes_add(ts, "sorted_alloc", r->alloc_held);
+}
+
 /* A pass that failed half-way leaves its group counts behind. */
 static int sockets_finish(void *c, const struct snapshot *last, enum tick_end why)
 {
@@ -352,6 +364,7 @@ static const struct consumer_ops sockets_consumer = {
 	.sock = sockets_sock,
 	.consume = sockets_consume,
 	.finish = sockets_finish,
+	.sizes = sockets_sizes,
 };
 
 static int run(struct sockets_run *r)

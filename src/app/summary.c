@@ -760,9 +760,19 @@ static int summary_sample(void *src, struct tick *t, struct snapshot *snap)
 	return ret ? -EIO : 0; /* reported by summary_collect */
 }
 
+static void summary_sizes(void *src, struct table_sizes *ts)
+{
+	struct summary_run *r = src;
+
+	table_sizes_add(ts, "remotes", r->d.sum.remotes.nr);
+	table_sizes_add(ts, "listeners", r->d.sum.nr_listeners);
+	table_sizes_add(ts, "close_wait_procs", r->d.procs.nr_procs_seen);
+}
+
 static const struct source_ops summary_source = {
 	.name = "summary",
 	.sample = summary_sample,
+	.sizes = summary_sizes,
 };
 
 static int summary_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)

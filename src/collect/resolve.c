@@ -17,7 +17,11 @@
 
 #define NS_PER_SEC 1000000000ull
 
-enum { E_EMPTY, E_PENDING, E_DONE };
+enum {
+	E_EMPTY,
+	E_PENDING,
+	E_DONE
+};
 
 struct entry {
 	uint8_t family;
@@ -265,8 +269,8 @@ static size_t get_async(struct resolver *r, int family, const uint8_t *a, char *
 	return n;
 }
 
-size_t resolver_get(struct resolver *r, int family, const uint8_t *addr, uint64_t now_ns,
-		    char *buf, size_t len)
+size_t resolver_get(struct resolver *r, int family, const uint8_t *addr, uint64_t now_ns, char *buf,
+		    size_t len)
 {
 	uint8_t a[16] = { 0 };
 	size_t n;

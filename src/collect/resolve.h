@@ -62,8 +62,8 @@ void resolver_free(struct resolver *r);
  * buf (NUL-terminated, cut to len) and returns its length; returns 0 when the
  * address has no name or (async) none is known yet.
  */
-size_t resolver_get(struct resolver *r, int family, const uint8_t *addr, uint64_t now_ns,
-		    char *buf, size_t len);
+size_t resolver_get(struct resolver *r, int family, const uint8_t *addr, uint64_t now_ns, char *buf,
+		    size_t len);
 
 /* async: readable after answers arrived (read it to clear); -1 for sync. */
 int resolver_fd(const struct resolver *r);
