@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,7 @@ static bool enqueue(struct resolver *r, int family, const uint8_t *addr)
 int resolver_new(struct resolver **out, bool async, resolve_fn fn)
 {
 	struct resolver *r = xcalloc(1, sizeof(*r));
+	sigset_t all, old;
 	int ret;
 
 	r->async = async;
@@ -189,7 +191,11 @@ int resolver_new(struct resolver **out, bool async, resolve_fn fn)
 		}
 		pthread_mutex_init(&r->mu, NULL);
 		pthread_cond_init(&r->cv, NULL);
+		/* Signals are for the loop's thread: the worker starts with all of them blocked. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
 		ret = -pthread_create(&r->thread, NULL, worker, r);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (ret < 0) {
 			close(r->efd);
 			free(r);

@@ -18,6 +18,7 @@
  * RESOLVE_NEG_TTL_S for addresses without one), so a long run sees renamed
  * hosts; an expired name is still shown while it is looked up again.
  *
+ * The worker thread blocks every signal: they belong to the caller's loop.
  * Time comes from the caller (now_ns, CLOCK_MONOTONIC).  The resolver owns
  * its thread, cache and descriptor; resolver_free() stops the thread (a
  * lookup in progress is waited for).
