@@ -91,9 +91,10 @@ struct procs_opts {
 };
 
 struct ns_source {
-	uint64_t ino;
+	struct netns_id id;
 	struct sockdiag *sd;
-	bool swept; /* a full dump of it has been read */
+	uint32_t seen; /* the last discovery that reported it */
+	bool swept;    /* a full dump of it has been read */
 };
 
 struct procs_run {
@@ -108,6 +109,7 @@ struct procs_run {
 	/* sources */
 	struct ns_source *ns;
 	size_t nr_ns, alloc_ns;
+	uint32_t ns_gen; /* discoveries so far */
 	struct capture *cap;
 	const char *engine_why;
 	/* output */
@@ -286,33 +288,59 @@ static int open_sockdiag(void *arg)
 }
 
 /* A sock_diag socket inside the namespace fd, once per namespace. */
-static int add_ns(struct procs_run *r, int fd, uint64_t ino)
+static int add_ns(struct procs_run *r, int fd, const struct netns_id *id)
 {
 	struct sockdiag *sd;
 	int ret;
 
-	for (size_t i = 0; i < r->nr_ns; i++)
-		if (r->ns[i].ino == ino)
-			return 0;
 	if (r->nr_ns >= MAX_NETNS)
 		return -E2BIG;
 	ret = netns_call_in(fd, open_sockdiag, &sd);
 	if (ret < 0)
 		return ret;
 	ALLOC_GROW(r->ns, r->nr_ns + 1, r->alloc_ns);
-	r->ns[r->nr_ns++] = (struct ns_source){ .ino = ino, .sd = sd };
+	r->ns[r->nr_ns++] = (struct ns_source){ .id = *id, .sd = sd, .seen = r->ns_gen };
 	return 0;
 }
 
-static void add_found_ns(void *arg, int fd, uint64_t ino)
+static bool ns_known(void *arg, const struct netns_id *id)
 {
-	add_ns(arg, fd, ino);
+	struct procs_run *r = arg;
+
+	for (size_t i = 0; i < r->nr_ns; i++) {
+		if (r->ns[i].id.ino == id->ino && r->ns[i].id.dev == id->dev) {
+			r->ns[i].seen = r->ns_gen;
+			return true;
+		}
+	}
+	return false;
 }
 
-/* --all-netns: the named namespaces and those of every process, each once. */
+static void ns_found(void *arg, int fd, const struct netns_id *id)
+{
+	add_ns(arg, fd, id);
+}
+
+/*
+ * --all-netns: the named namespaces and those of every process, each once.
+ * A namespace no longer found has no name and no process left: its socket
+ * would be all that keeps it alive, so it is closed (collect/netns.h).
+ */
 static void discover_netns(struct procs_run *r)
 {
-	netns_for_each("/proc", add_found_ns, r);
+	static const struct netns_visit_ops ops = { .known = ns_known, .found = ns_found };
+	size_t kept = 0;
+
+	r->ns_gen++;
+	netns_discover("/proc", &ops, r);
+	for (size_t i = 0; i < r->nr_ns; i++) {
+		if (r->ns[i].seen != r->ns_gen) {
+			sockdiag_close(r->ns[i].sd);
+			continue;
+		}
+		r->ns[kept++] = r->ns[i];
+	}
+	r->nr_ns = kept;
 }
 
 struct visit_ctx {
@@ -678,7 +706,10 @@ static int open_sources(struct procs_run *r)
 		return open_engine(r);
 	}
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ret = self < 0 ? -errno : fstat(self, &st) < 0 ? -errno : add_ns(r, self, st.st_ino);
+	ret = self < 0 ? -errno :
+	      fstat(self, &st) < 0 ?
+			 -errno :
+			 add_ns(r, self, &(struct netns_id){ .dev = st.st_dev, .ino = st.st_ino });
 	if (self >= 0)
 		close(self);
 	if (ret < 0) {
