@@ -10,6 +10,8 @@ and B (10.78.1.2), as in procs_test.py; peer.py runs the endpoints.
   netns         --all-netns closes its socket in a namespace that is gone, so
                 the namespace dies while connmon still runs (a veth pair
                 between it and a namespace of ours disappears then)
+  any           capture on "any": 1,000 UDP datagrams of 52-byte Ethernet
+                frames count 52,000 bytes, as on the interface itself
 
 Usage: procs_state.py CONNMON [PHASE...]
 """
@@ -177,9 +179,24 @@ def phase_netns(cm):
     mon.kill()
 
 
+def phase_any(cm):
+    """Cooked captures ("any") count the frame as Ethernet carries it, not SLL's 16 bytes."""
+    count, size = 1000, 10  # 10 + 8 (UDP) + 20 (IPv4) + 14 (Ethernet) = 52-byte frames
+    spawn(NS_B, "udp-sink", B4, 5103, 15)
+    mon = connmon(cm, "--engine", "capture", "-i", "any", "-s", "3", "--json", ns=NS_A)
+    time.sleep(1.0)
+    _, snd = spawn(NS_A, "udp-send", B4, 5103, count, size, 0.2, 4)
+    obj = last_json(mon)
+    r = row(obj, snd)
+    got = r and r["udp"]["tx_bytes"]
+    check("-i any: 1,000 52-byte frames are 52,000 bytes", got == count * 52,
+          "got %s" % got)
+
+
 PHASES = {
     "unprivileged": phase_unprivileged,
     "netns": phase_netns,
+    "any": phase_any,
 }
 
 
