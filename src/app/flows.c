@@ -296,17 +296,25 @@ static int emit(struct flows_run *r, uint64_t now, enum out_form form)
 
 static int run_file(struct flows_run *r)
 {
-	int rc;
+	int rc, erc;
 
 	r->cutoff_ns = UINT64_MAX;
 	while ((rc = capture_dispatch(r->cap, 0, on_packet, r)) >= 0)
 		;
-	if (rc != -ENODATA) {
+	if (rc != -ENODATA && rc != -EBADMSG) {
 		fprintf(stderr, "connmon flows: cannot read '%s': %s\n", r->o.file, strerror(-rc));
 		return rc;
 	}
 	r->start_ns = flow_table_first_ns(r->t);
-	return emit(r, flow_table_last_ns(r->t), r->o.json ? FORM_JSON : FORM_TEXT);
+	erc = emit(r, flow_table_last_ns(r->t), r->o.json ? FORM_JSON : FORM_TEXT);
+	/* As tcpdump: the intact packets first, then the warning, and a failure. */
+	if (rc == -EBADMSG) {
+		fprintf(stderr,
+			"connmon flows: '%s' is cut short or damaged: %s; the figures above cover the packets before that point\n",
+			r->o.file, capture_error(r->cap));
+		return rc;
+	}
+	return erc;
 }
 
 static void tty_enter(struct flows_run *r, bool screen)
@@ -425,6 +433,7 @@ static int run_live(struct flows_run *r)
 	int rc;
 
 	r->start_ns = now_ns();
+	flow_table_set_start(r->t, r->start_ns);
 	r->cutoff_ns = UINT64_MAX;
 	if (r->o.seconds > 0) {
 		rc = live_loop(r, mono_ms() + (uint64_t)(r->o.seconds * 1000), 0, form);

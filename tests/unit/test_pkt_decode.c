@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -504,6 +505,81 @@ static void test_capture_file(void **state)
 	assert_int_equal(capture_open(&c, &o, err, sizeof(err)), -EINVAL);
 }
 
+/* Writes the first len bytes of src to a new temporary file; returns its path (caller frees). */
+static char *cut_copy(const uint8_t *src, size_t len)
+{
+	char *path = xstrdup("/tmp/cm-cut-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, src, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* Delivers what a file cut at len holds; returns the last capture_dispatch() value. */
+static int replay_cut(const uint8_t *src, size_t len, struct tally *t, char *err, size_t err_len)
+{
+	struct capture_opts o = { .file = NULL, .all_frames = true };
+	struct capture *c;
+	char *path = cut_copy(src, len);
+	int rc;
+
+	o.file = path;
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(capture_open(&c, &o, err, err_len), 0);
+	while ((rc = capture_dispatch(c, 0, count_cb, t)) > 0)
+		;
+	snprintf(err, err_len, "%s", capture_error(c));
+	capture_close(c);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+/*
+ * issue 6: `flows -r` on a truncated pcap showed nothing.  Every intact packet
+ * must arrive, then a distinct error (-EBADMSG) with libpcap's words, as
+ * tcpdump shows the packets and then warns.
+ */
+static void test_capture_truncated(void **state)
+{
+	FILE *f = fopen(FIX "v4_udp.pcap", "rb");
+	uint8_t buf[4096];
+	size_t len, off = 24, last = 0, nr = 0;
+	struct tally t;
+	char err[256];
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	/* the records: 16-byte headers (caplen at +8, little-endian here) and their data */
+	while (off + 16 <= len) {
+		uint32_t caplen;
+
+		memcpy(&caplen, buf + off + 8, 4);
+		last = off;
+		off += 16 + caplen;
+		nr++;
+	}
+	assert_int_equal(off, len);
+	assert_true(nr >= 2);
+	/* whole: every frame, then the end */
+	assert_int_equal(replay_cut(buf, len, &t, err, sizeof(err)), -ENODATA);
+	assert_int_equal(t.nr + t.nr_not_ip, nr);
+	/* cut at a record boundary: a shorter file, nothing wrong with it */
+	assert_int_equal(replay_cut(buf, last, &t, err, sizeof(err)), -ENODATA);
+	assert_int_equal(t.nr + t.nr_not_ip, nr - 1);
+	/* cut inside the last record's data, then inside its header */
+	assert_int_equal(replay_cut(buf, len - 50, &t, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(t.nr + t.nr_not_ip, nr - 1);
+	assert_non_null(strstr(err, "truncated"));
+	assert_int_equal(replay_cut(buf, last + 8, &t, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(t.nr + t.nr_not_ip, nr - 1);
+	assert_true(err[0] != '\0');
+}
+
 static void test_default_route(void **state)
 {
 	static const char route4[] =
@@ -544,8 +620,8 @@ int main(void)
 		cmocka_unit_test(test_v6_ext),		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_icmp_arp),	cmocka_unit_test(test_sll2),
 		cmocka_unit_test(test_truncations),	cmocka_unit_test(test_synthetic),
-		cmocka_unit_test(test_cooked_wire_len), cmocka_unit_test(test_capture_file),
-		cmocka_unit_test(test_default_route),
+		cmocka_unit_test(test_cooked_wire_len), cmocka_unit_test(test_capture_truncated),
+		cmocka_unit_test(test_capture_file),	cmocka_unit_test(test_default_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
