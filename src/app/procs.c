@@ -48,6 +48,7 @@
 
 #define FULL_RESCAN_S	10
 #define REDUMP_S	10    /* capture: dump at least this often */
+#define EARLY_DUMP_MS	150   /* capture: new connections are dumped this soon */
 #define SWEEP_S		5     /* tcpinfo, many sockets: full dump at least this often */
 #define HOT_MIN_SOCKETS 20000 /* below this a full dump per refresh is cheap enough */
 #define HOT_TICKS	10    /* a socket is hot this many refreshes after its last byte */
@@ -242,10 +243,9 @@ static int parse_opts(struct procs_opts *o, int argc, char **argv)
 
 /* ---- socket owners ---- */
 
-static void owner_found(void *arg, uint64_t inode, int32_t pid, uint32_t uid, const char *comm,
-			const char *cmdline)
+static void owner_found(void *arg, uint64_t inode, const struct proc_scan_owner *o)
 {
-	proc_traffic_set_owner(arg, inode, pid, uid, comm, cmdline);
+	proc_traffic_set_owner(arg, inode, o->pid, o->start_ticks, o->uid, o->comm, o->cmdline);
 }
 
 static bool owners_wanted(void *arg)
@@ -255,10 +255,9 @@ static bool owners_wanted(void *arg)
 
 static const struct proc_scan_ops owner_ops = { .sock = owner_found, .want_more = owners_wanted };
 
-static void find_owners(struct procs_run *r)
+/* Some socket that moved bytes has no known owner: read /proc for it. */
+static void walk_owners(struct procs_run *r)
 {
-	if (!proc_traffic_settle(&r->pt))
-		return;
 	if (r->scan.full_done)
 		proc_scanner_walk(&r->scan, false, &owner_ops, &r->pt);
 	if (proc_traffic_nr_unowned(&r->pt) &&
@@ -269,15 +268,22 @@ static void find_owners(struct procs_run *r)
 	}
 }
 
+static void find_owners(struct procs_run *r)
+{
+	if (proc_traffic_settle(&r->pt))
+		walk_owners(r);
+}
+
+static bool proc_gone(void *arg, int32_t pid, uint64_t start_ticks)
+{
+	(void)arg;
+	return proc_has_exited("/proc", pid, start_ticks);
+}
+
 /* A process that holds no socket any more may have exited: its totals stay. */
 static void check_exited(struct procs_run *r)
 {
-	for (size_t i = 1; i < r->pt.nr_procs; i++) {
-		struct pt_proc *p = &r->pt.procs[i];
-
-		if (!p->exited && !p->nr_sockets && proc_has_exited("/proc", p->pid))
-			p->exited = true;
-	}
+	proc_traffic_check_exited(&r->pt, proc_gone, NULL);
 }
 
 /* ---- namespaces and sockets ---- */
@@ -480,6 +486,28 @@ static int open_engine(struct procs_run *r)
 }
 
 /*
+ * Capture: packets of a new connection arrived; dump now, while its socket
+ * and its process exist, rather than at the end of the refresh.
+ */
+static void early_dump(struct procs_run *r)
+{
+	proc_traffic_begin_dump(&r->pt);
+	r->last_dump_ns = now_ns();
+	if (dump_all(r, NULL, 0) == 0 && proc_traffic_end_dump(&r->pt))
+		walk_owners(r);
+}
+
+/* Milliseconds until an early dump is due, or -1 when none is wanted. */
+static int early_dump_ms(struct procs_run *r, uint64_t now)
+{
+	uint64_t due = r->last_dump_ns + EARLY_DUMP_MS * 1000000ull;
+
+	if (!r->cap || !proc_traffic_wants_dump(&r->pt))
+		return -1;
+	return now >= due ? 0 : (int)((due - now + 999999) / 1000000);
+}
+
+/*
  * Waits until deadline (monotonic ns), capturing meanwhile.  Returns 1 at the
  * deadline, 0 when a signal asks to stop, or the capture's -errno.
  */
@@ -490,11 +518,18 @@ static int wait_until(struct procs_run *r, uint64_t deadline)
 					 { .fd = r->cap ? capture_fd(r->cap) : -1,
 					   .events = POLLIN } };
 		uint64_t now = now_ns();
-		int ms, rc;
+		int ms, rc, early;
 
 		if (now >= deadline)
 			return 1;
 		ms = (int)((deadline - now + 999999) / 1000000);
+		early = early_dump_ms(r, now);
+		if (early == 0) {
+			early_dump(r);
+			continue;
+		}
+		if (early > 0 && early < ms)
+			ms = early;
 		if (r->cap && pfd[1].fd < 0 && ms > 100)
 			ms = 100; /* no descriptor to poll: dispatch at least every 100 ms */
 		if (poll(pfd, 2, ms) < 0 && errno != EINTR)
@@ -557,7 +592,7 @@ static size_t screen_rows(void)
 
 static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 {
-	struct proc_row unatt;
+	struct proc_row unatt, exited;
 	struct capture_stats cs = { 0 };
 	struct proc_view v = {
 		.engine = r->cap ? "capture" : "tcpinfo",
@@ -571,6 +606,8 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 		.nr_procs_denied = r->scan.nr_denied,
 		.rows = r->rows,
 		.unattributed = &unatt,
+		.exited = &exited,
+		.nr_exited = proc_traffic_nr_folded(&r->pt),
 	};
 
 	if (r->cap && capture_get_stats(r->cap, &cs) == 0)
@@ -581,7 +618,8 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 	v.nr_rows = proc_traffic_sorted(&r->pt, r->order);
 	for (size_t i = 0; i < v.nr_rows; i++)
 		fill_row(r, &r->rows[i], &r->pt.procs[r->order[i]]);
-	fill_row(r, &unatt, &r->pt.procs[0]);
+	fill_row(r, &unatt, &r->pt.procs[PT_UNATTRIBUTED]);
+	fill_row(r, &exited, proc_traffic_exited_row(&r->pt));
 	if (r->o.json)
 		proc_render_json(&r->out, &v);
 	else if (r->o.csv)

@@ -12,6 +12,12 @@ and B (10.78.1.2), as in procs_test.py; peer.py runs the endpoints.
                 between it and a namespace of ours disappears then)
   any           capture on "any": 1,000 UDP datagrams of 52-byte Ethernet
                 frames count 52,000 bytes, as on the interface itself
+  short         capture engine, a connection opened, used and closed inside a
+                4 s window by a process that then exits: its bytes belong to
+                it, not to "unattributed"
+  churn         240 short-lived clients: the JSON lists a bounded number of
+                rows, the rest fold into "exited_processes", and every row
+                together still adds up to the interface counters
 
 Usage: procs_state.py CONNMON [PHASE...]
 """
@@ -20,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP = 77
@@ -91,14 +98,21 @@ def spawn(ns, *args, user=None):
 
 
 def connmon(cm, *args, ns=None, user=None):
+    """Starts connmon procs; its output goes to a file, so a full pipe never stalls it."""
     cmd = (["ip", "netns", "exec", ns] if ns else []) + (user or []) + [cm, "procs"] + list(args)
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
+    p.out_file = out
     started.append(p)
     return p
 
 
 def finish(p):
-    out, err = p.communicate(timeout=60)
+    """Waits for connmon; returns (stdout, stderr) and fails on a non-zero exit."""
+    _, err = p.communicate(timeout=60)
+    p.out_file.seek(0)
+    out = p.out_file.read()
+    p.out_file.close()
     if p.returncode != 0:
         raise RuntimeError("connmon failed (%d): %s" % (p.returncode, err))
     return out
@@ -140,9 +154,11 @@ def phase_unprivileged(cm):
     """issue 6: `procs` failed for every unprivileged user (setns into its own namespace)."""
     n = 1_500_000
     mon = connmon(cm, "-s", "1", "--engine", "tcpinfo", ns=NS_A, user=NOBODY)
-    out, err = mon.communicate(timeout=30)
-    check("unprivileged procs exits 0", mon.returncode == 0,
-          "exit %d: %s" % (mon.returncode, err.strip()))
+    try:
+        out, err = finish(mon), ""
+    except RuntimeError as e:
+        out, err = "", str(e)
+    check("unprivileged procs exits 0", mon.returncode == 0, "exit %d %s" % (mon.returncode, err))
     check("unprivileged procs prints the table", "unattributed" in out, out[:200])
     mon = connmon(cm, "--engine", "tcpinfo", "-w", "1", "--count", "4", "--json", ns=NS_A,
                   user=NOBODY)
@@ -193,10 +209,75 @@ def phase_any(cm):
           "got %s" % got)
 
 
+def phase_short(cm):
+    """Capture: a connection that lives well under the window is still its process's."""
+    n = 2_000_000
+    spawn(NS_B, "tcp-sink", B4, 5102, 15)
+    mon = connmon(cm, "--engine", "capture", "-i", IF_A, "-s", "4", "--json", ns=NS_A)
+    time.sleep(1.0)
+    # connects, sends n bytes 0.3 s later, closes at once and exits: ~0.4 s of life
+    p, snd = spawn(NS_A, "tcp-send", B4, 5102, n, 0.3, 0)
+    p.wait(timeout=10)
+    obj = last_json(mon)
+    r = row(obj, snd)
+    got = r and r["tcp"]["tx_bytes"]
+    check("short connection's bytes go to its process", got is not None and n <= got <= n * 1.08,
+          "got %s, expected %d .. %d; unattributed tx %d" %
+          (got, n, n * 1.08, obj["unattributed"]["tx_bytes"]))
+
+
+def phase_churn(cm):
+    """Hundreds of short-lived clients: rows stay bounded, totals still add up."""
+    batches, per_batch = 24, 10
+    spawn(NS_B, "tcp-sink", B4, 5104, 60)
+    tx0, rx0 = iface_bytes()
+    mon = connmon(cm, "--engine", "capture", "-i", IF_A, "-w", "0.5", "--count", "34",
+                  "--json", ns=NS_A)
+    time.sleep(1.0)
+    # each client: connect, send 1,000 bytes, live 0.4 s, exit; 10 at a time
+    script = ("import os, socket, time\n"
+              "for b in range(%d):\n"
+              "    kids = []\n"
+              "    for i in range(%d):\n"
+              "        pid = os.fork()\n"
+              "        if pid == 0:\n"
+              "            s = socket.create_connection(('%s', 5104)); s.send(b'x' * 1000)\n"
+              "            time.sleep(0.4); s.close(); os._exit(0)\n"
+              "        kids.append(pid)\n"
+              "    for k in kids: os.waitpid(k, 0)\n" % (batches, per_batch, B4))
+    sh("ip", "netns", "exec", NS_A, PY, "-c", script)
+    out = finish(mon)
+    tx1, rx1 = iface_bytes()
+    objs = [json.loads(line) for line in out.splitlines() if line.strip()]
+    most = max(len(o["processes"]) for o in objs)
+    last = objs[-1]
+    ex = last.get("exited_processes")
+    clients = batches * per_batch
+    # PT_MAX_EXITED (64) exited rows, and the live ones (a batch, or two as they overlap)
+    check("churn: rows stay bounded", most <= 64 + 2 * per_batch,
+          "at most %d rows in a refresh for %d clients" % (most, clients))
+    check("churn: exited clients fold into one row", ex is not None and ex["processes"] > 0,
+          "exited_processes %s" % ex)
+    sum_tx = last["unattributed"]["tx_bytes"] + sum(p["tx_bytes"] for p in last["processes"])
+    sum_rx = last["unattributed"]["rx_bytes"] + sum(p["rx_bytes"] for p in last["processes"])
+    if ex:
+        sum_tx += ex["tx_bytes"]
+        sum_rx += ex["rx_bytes"]
+    near("churn: rows add up to interface tx", sum_tx, tx1 - tx0)
+    near("churn: rows add up to interface rx", sum_rx, rx1 - rx0)
+    attributed = sum_tx - last["unattributed"]["tx_bytes"]
+    check("churn: the clients' bytes are theirs, not unattributed",
+          attributed >= clients * 1000,
+          "attributed tx %d, unattributed tx %d, clients sent %d payload bytes" %
+          (attributed, last["unattributed"]["tx_bytes"], clients * 1000))
+
+
 PHASES = {
     "unprivileged": phase_unprivileged,
     "netns": phase_netns,
     "any": phase_any,
+    "short": phase_short,
+    "churn": phase_churn,
 }
 
 
