@@ -72,8 +72,7 @@ static void chain(struct proc_traffic *pt, size_t i)
 	}
 }
 
-void pt_add_tuple(struct proc_traffic *pt, const struct sock_entry *s, uint8_t proto,
-		  uint32_t sock)
+void pt_add_tuple(struct proc_traffic *pt, const struct sock_entry *s, uint8_t proto, uint32_t sock)
 {
 	struct pt_sock *e = &pt->socks[sock];
 	struct pt_tuple k;

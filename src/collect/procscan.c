@@ -106,23 +106,16 @@ static void report(void *arg, const struct procmap_owner *o, uint64_t inode, int
 	c->ops->sock(c->arg, inode, &so);
 }
 
-/* The state of (pid, start_ticks); a pid that now has another start time starts afresh. */
-static struct proc_pid_state *pid_state(struct proc_scanner *s, int32_t pid, uint64_t start_ticks,
-					bool *is_new)
+static struct proc_pid_state *pid_state(struct proc_scanner *s, int32_t pid, bool *is_new)
 {
 	uint64_t *slot = u64map_upsert(&s->pid_idx, (uint64_t)pid, is_new);
-	struct proc_pid_state *ps;
 
 	if (*is_new) {
 		ALLOC_GROW(s->pids, s->nr_pids + 1, s->alloc_pids);
+		s->pids[s->nr_pids] = (struct proc_pid_state){ .pid = pid, .nr_fds = -1 };
 		*slot = ++s->nr_pids;
-	} else if (s->pids[*slot - 1].start_ticks == start_ticks) {
-		return &s->pids[*slot - 1];
 	}
-	ps = &s->pids[*slot - 1];
-	*ps = (struct proc_pid_state){ .pid = pid, .start_ticks = start_ticks, .nr_fds = -1 };
-	*is_new = true;
-	return ps;
+	return &s->pids[*slot - 1];
 }
 
 /* A pid the listing shows, while nothing more is wanted: only kept alive. */
@@ -134,6 +127,12 @@ static void mark_listed(struct proc_scanner *s, int32_t pid)
 		s->pids[*slot - 1].gen = s->gen;
 }
 
+/*
+ * A partial walk skips a process whose PID/fd has the same inode and size as
+ * when it was last read: the inode is made anew for a new process under the
+ * same pid (the kernel drops the old /proc/PID dentries), so a reused pid is
+ * read again without reading every PID/stat.
+ */
 static void read_pid(struct proc_scanner *s, int dir, const char *name, int32_t pid, bool full,
 		     struct walk_ctx *c)
 {
@@ -144,17 +143,20 @@ static void read_pid(struct proc_scanner *s, int dir, const char *name, int32_t 
 	bool is_new;
 	int ret;
 
+	snprintf(path, sizeof(path), "%s/fd", name);
+	if (fstatat(dir, path, &st, 0) < 0)
+		st.st_size = st.st_ino = 0;
+	ps = pid_state(s, pid, &is_new);
+	ps->gen = s->gen;
+	if (!full && !is_new && st.st_size && st.st_size == ps->nr_fds &&
+	    (uint64_t)st.st_ino == ps->fd_ino)
+		return;
 	ret = read_stat(dir, name, &state, &start);
 	if (ret == -ENOENT || ret == -ESRCH)
 		return; /* gone since the listing */
-	snprintf(path, sizeof(path), "%s/fd", name);
-	if (fstatat(dir, path, &st, 0) < 0)
-		st.st_size = 0;
-	ps = pid_state(s, pid, start, &is_new);
-	ps->gen = s->gen;
-	if (!full && !is_new && st.st_size && st.st_size == ps->nr_fds)
-		return;
+	ps->start_ticks = start;
 	ps->nr_fds = st.st_size;
+	ps->fd_ino = st.st_ino;
 	c->start_ticks = start;
 	if (procmap_walk_pid(dir, name, pid, true, report, c) == -EACCES && full)
 		s->nr_denied++;

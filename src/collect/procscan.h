@@ -7,14 +7,15 @@
  *
  * - a full walk reads every process;
  * - a partial walk reads only processes never seen before and those whose
- *   descriptor count (st_size of PID/fd, which Linux reports) changed since
- *   they were last read;
+ *   descriptor count (st_size of PID/fd, which Linux reports) or PID/fd's
+ *   inode changed since they were last read;
  * - both stop reading as soon as ops->want_more() says every wanted socket
  *   is owned (the listing of proc_root still goes on to its end, see below).
  *
  * A process is (pid, start time): the start time, field 22 of PID/stat in
- * clock ticks since boot, comes with every socket reported, and a pid whose
- * start time changed is a new process (the pid was reused), read as one.
+ * clock ticks since boot, comes with every socket reported.  A pid reused by
+ * a new process is read again: its /proc/PID directory, and so the inode of
+ * PID/fd, is new (the kernel drops the old process's dentries).
  *
  * Eviction: every walk lists all of proc_root (a directory listing, cheap
  * next to reading descriptors); the state of a pid the listing no longer
@@ -59,6 +60,7 @@ struct proc_pid_state {
 	uint32_t gen;	      /* walk that last listed it */
 	uint64_t start_ticks; /* of the process last read under this pid */
 	int64_t nr_fds;	      /* st_size of PID/fd when last read; 0 when the kernel does not say */
+	uint64_t fd_ino;      /* inode of PID/fd when last read: a new one is a new process */
 };
 
 struct proc_scanner {

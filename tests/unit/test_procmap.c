@@ -282,8 +282,23 @@ static void test_scanner_reuse_and_eviction(void **state)
 	assert_int_equal(proc_scanner_walk(&sc, true, &ops, &s), 0);
 	assert_int_equal(proc_scanner_nr_pids(&sc), 40);
 
-	/* pid 210 exits and a new process gets its pid, same descriptor count */
-	put_stat(root, 210, "client", 'S', 5000);
+	/*
+	 * pid 210 exits and a new process gets its pid, with the same descriptor
+	 * count: a new /proc/210 (made before the old one goes, so that the
+	 * file system cannot hand the old inode numbers out again).
+	 */
+	snprintf(rel, sizeof(rel), "%s/210", root);
+	{
+		char old[80];
+
+		snprintf(old, sizeof(old), "%s/old210", root);
+		assert_int_equal(rename(rel, old), 0);
+		mk(root, "210");
+		mk(root, "210/fd");
+		put_stat(root, 210, "client", 'S', 5000);
+		link_fd(root, 210, 3, "socket:[9000]");
+		assert_int_equal(nftw(old, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	}
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(proc_scanner_walk(&sc, false, &ops, &s), 0);
 	assert_int_equal(s.nr, 1);
