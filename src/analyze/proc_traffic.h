@@ -216,9 +216,13 @@ void proc_traffic_begin_tick(struct proc_traffic *pt);
  */
 void proc_traffic_begin_tick_nodump(struct proc_traffic *pt);
 /*
- * capture: true when packets of a tuple no socket matched arrived since the
- * last dump: the caller should dump again soon (100-200 ms), while the new
- * connection's socket and process still exist, rather than at the tick's end.
+ * capture: true when a packet that can open a connection (a TCP SYN, any
+ * UDP datagram) of a tuple no socket matched arrived since the last dump:
+ * the caller should dump again soon (100-200 ms), while the new connection's
+ * socket and process still exist, rather than at the tick's end.  Traffic
+ * that no dump will explain (scans of closed ports, forwarded flows) asks
+ * too: a caller backs off while its early dumps match nothing
+ * (proc_traffic_nr_pending() unchanged by end_dump()).
  */
 bool proc_traffic_wants_dump(const struct proc_traffic *pt);
 /*

@@ -13,6 +13,8 @@
 
 #include "base/xalloc.h"
 
+#define TCP_FLAG_SYN 0x02
+
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 /* IPv4-mapped IPv6 addresses become IPv4, so v4 packets find dual-stack sockets. */
@@ -302,7 +304,9 @@ static void hold(struct proc_traffic *pt, const struct pkt_info *p, enum pt_side
 	pt->pending[pt->nr_pending] =
 		(struct pt_pending){ .pkt = *p, .bytes = bytes, .side = side };
 	*slot = ++pt->nr_pending;
-	pt->nr_pending_new++;
+	/* Only a connection's start asks for a dump: mid-stream strays would ask forever. */
+	if (p->l4proto != IPPROTO_TCP || (p->tcp_flags & TCP_FLAG_SYN))
+		pt->nr_pending_new++;
 }
 
 void proc_traffic_packet(struct proc_traffic *pt, const struct pkt_info *p)

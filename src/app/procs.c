@@ -123,7 +123,8 @@ struct procs_run {
 	uint64_t start_ns, last_ns, last_dump_ns;
 	unsigned nr_sweeps; /* full dumps so far */
 	bool hot_off;
-	bool cap_lost; /* the capture interface vanished or went down mid-run */
+	bool cap_lost;		/* the capture interface vanished or went down mid-run */
+	unsigned early_backoff; /* early dumps that matched nothing in a row, at most 4 */
 };
 
 static uint64_t now_ns(void)
@@ -491,16 +492,23 @@ static int open_engine(struct procs_run *r)
  */
 static void early_dump(struct procs_run *r)
 {
+	size_t held = proc_traffic_nr_pending(&r->pt);
+
 	proc_traffic_begin_dump(&r->pt);
 	r->last_dump_ns = now_ns();
 	if (dump_all(r, NULL, 0) == 0 && proc_traffic_end_dump(&r->pt))
 		walk_owners(r);
+	/* Packets no dump explains (a scan of closed ports): back off, up to 16 times. */
+	if (proc_traffic_nr_pending(&r->pt) < held)
+		r->early_backoff = 0;
+	else if (r->early_backoff < 4)
+		r->early_backoff++;
 }
 
 /* Milliseconds until an early dump is due, or -1 when none is wanted. */
 static int early_dump_ms(struct procs_run *r, uint64_t now)
 {
-	uint64_t due = r->last_dump_ns + EARLY_DUMP_MS * 1000000ull;
+	uint64_t due = r->last_dump_ns + (EARLY_DUMP_MS * 1000000ull << r->early_backoff);
 
 	if (!r->cap || !proc_traffic_wants_dump(&r->pt))
 		return -1;

@@ -532,8 +532,11 @@ static void test_capture_short_connection(void **state)
 	struct pkt_info stray = pkt(IPPROTO_UDP, "192.0.2.7", 9, "10.0.0.1", 7777, 60, PACKET_HOST);
 
 	(void)state;
+	syn.tcp_flags = 0x02;
 	data.wire_len = 1514;
+	data.tcp_flags = 0x10;
 	fin.wire_len = 66;
+	fin.tcp_flags = 0x11;
 	proc_traffic_init(&pt);
 	proc_traffic_begin_tick(&pt); /* the tick's own dump: nothing yet */
 	assert_false(proc_traffic_wants_dump(&pt));
@@ -549,6 +552,16 @@ static void test_capture_short_connection(void **state)
 	assert_int_equal(proc_traffic_nr_unowned(&pt), 0);
 	assert_int_equal(proc_traffic_nr_pending(&pt), 1); /* the stray one waits on */
 	assert_false(proc_traffic_wants_dump(&pt));	   /* and asks for nothing more */
+	{
+		/* a stray mid-stream segment of an unknown tuple is held but asks for no dump */
+		struct pkt_info ack =
+			pkt(IPPROTO_TCP, "192.0.2.8", 443, "10.0.0.1", 50000, 60, PACKET_HOST);
+
+		ack.tcp_flags = 0x10;
+		proc_traffic_packet(&pt, &ack);
+		assert_false(proc_traffic_wants_dump(&pt));
+		assert_int_equal(proc_traffic_nr_pending(&pt), 2);
+	}
 	for (int i = 0; i < 100; i++)
 		proc_traffic_packet(&pt, &data);
 	/* it closes, its process exits; another dump no longer shows it */
@@ -557,7 +570,7 @@ static void test_capture_short_connection(void **state)
 	proc_traffic_packet(&pt, &fin);
 	proc_traffic_end_tick(&pt, 4 * SEC);
 	assert_int_equal(proc_of(&pt, 4242)->tx_bytes[PT_TCP], 74 + 100 * 1514 + 66);
-	assert_int_equal(pt_proc_rx_bytes(&pt.procs[PT_UNATTRIBUTED]), 60);
+	assert_int_equal(pt_proc_rx_bytes(&pt.procs[PT_UNATTRIBUTED]), 60 + 60);
 	assert_int_equal(pt_proc_tx_bytes(&pt.procs[PT_UNATTRIBUTED]), 0);
 	assert_int_equal(proc_traffic_nr_pending(&pt), 0);
 
