@@ -140,8 +140,10 @@ static void ring_window_sum(const struct ring *r, uint64_t now_ns, uint64_t win_
 	uint32_t now_sec = (uint32_t)(now_ns / NS_PER_SEC), first = (uint32_t)(win_ns / NS_PER_SEC);
 
 	sum[0] = sum[1] = 0;
-	for (uint32_t s = now_sec; s + 1 > first && s + 1 != 0; s--) {
-		uint32_t age = r->last_sec - s, slot;
+	if (first > now_sec)
+		return;
+	for (uint32_t back = 0; back <= now_sec - first; back++) {
+		uint32_t s = now_sec - back, age = r->last_sec - s, slot;
 		uint64_t s_ns = (uint64_t)s * NS_PER_SEC, from = s_ns > start_ns ? s_ns : start_ns;
 		double w = 1;
 

@@ -47,9 +47,9 @@
  *   bytes of its sockets go there too, and its slot is reused.  At most
  *   PT_MAX_EXITED exited rows exist at once; beyond that the earliest exits
  *   fold first.  A process that never moved a byte leaves no row when it
- *   exits.  So the rows are the live processes that hold a socket plus at
- *   most PT_MAX_EXITED, and the totals of all rows still add up to what was
- *   measured.
+ *   exits.  So the rows are the live processes that a walk of /proc found
+ *   holding a socket, plus at most PT_MAX_EXITED, and the totals of all rows
+ *   still add up to what was measured.
  * - sockets: a socket no dump shows is dropped once its grace is over and its
  *   bytes were given (in batches, when at least PT_COMPACT_MIN of them wait);
  *   its tuple goes with it.
@@ -252,10 +252,12 @@ void proc_traffic_add_local(struct proc_traffic *pt, int family, const uint8_t *
 void proc_traffic_packet(struct proc_traffic *pt, const struct pkt_info *p);
 
 /*
- * After the tick's dump: matches the held packets against the new sockets,
- * looks up owners, and returns how many sockets that moved bytes this tick
- * still have no known owner (the caller then rescans /proc and calls
- * proc_traffic_set_owner, which counts them down).
+ * After the tick's dump: matches the held packets against every socket known
+ * (shown by any dump of the tick, or in its grace); those that still match
+ * nothing go to the unattributed row.  Then looks up owners, and returns how
+ * many sockets that moved bytes this tick still have no known owner (the
+ * caller then rescans /proc and calls proc_traffic_set_owner, which counts
+ * them down).
  */
 size_t proc_traffic_settle(struct proc_traffic *pt);
 /* Unowned sockets with bytes not found yet since settle. */
@@ -323,9 +325,11 @@ size_t proc_traffic_sorted(const struct proc_traffic *pt, uint32_t *order);
 const struct pt_proc *proc_traffic_exited_row(const struct proc_traffic *pt);
 uint64_t proc_traffic_nr_folded(const struct proc_traffic *pt);
 
-/* Table sizes, for soak tests: process rows (live and exited, the two aggregate
- * rows not counted), sockets followed (dead ones awaiting compaction included),
- * tuples (capture), held tuples. */
+/*
+ * Table sizes, for soak tests: process rows (live and exited, the two
+ * aggregate rows not counted), sockets followed (dead ones awaiting
+ * compaction included), tuples (capture, stale ones included), held tuples.
+ */
 size_t proc_traffic_nr_procs(const struct proc_traffic *pt);
 size_t proc_traffic_nr_socks(const struct proc_traffic *pt);
 size_t proc_traffic_nr_tuples(const struct proc_traffic *pt);
