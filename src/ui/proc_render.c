@@ -45,20 +45,24 @@ static void cell(struct outbuf *ob, const char *s, size_t width)
 	outbuf_addch(ob, ' ');
 }
 
-static void table_row(struct outbuf *ob, const struct proc_row *r, const char *dev)
+/* name: what the PROGRAM column says, NULL for the row's own command or comm */
+static void table_row(struct outbuf *ob, const struct proc_row *r, const char *dev,
+		      const char *name)
 {
 	static const char exited[] = "[exited] ";
-	const char *name = r->command && r->command[0] ? r->command : r->comm;
+	bool own_name = !name;
 	char uid[16], tx[24], rx[24];
 	size_t cols = 0;
 
+	if (own_name)
+		name = r->command && r->command[0] ? r->command : r->comm;
 	if (r->pid < 0)
 		outbuf_addf(ob, "%7s ", "-");
 	else
 		outbuf_addf(ob, "%7d ", r->pid);
 	snprintf(uid, sizeof(uid), "%u", r->uid);
 	cell(ob, r->pid < 0 ? "-" : r->user ? r->user : uid, 9);
-	if (r->exited) {
+	if (r->exited && own_name) {
 		outbuf_addstr(ob, exited);
 		cols = sizeof(exited) - 1;
 	}
@@ -114,7 +118,7 @@ void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, 
 		const struct proc_row *r = &v->rows[i];
 
 		if (i < shown)
-			table_row(ob, r, v->dev);
+			table_row(ob, r, v->dev, NULL);
 		total.tcp_tx_bytes += row_tx(r);
 		total.tcp_rx_bytes += row_rx(r);
 		total.tx_bytes_per_s += r->tx_bytes_per_s;
@@ -122,8 +126,19 @@ void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, 
 	}
 	if (shown < v->nr_rows)
 		outbuf_addf(ob, "%7s (%zu more processes)\n", "", v->nr_rows - shown);
+	if (v->exited && v->nr_exited) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "%llu exited processes",
+			 (unsigned long long)v->nr_exited);
+		table_row(ob, v->exited, v->dev, name);
+		total.tcp_tx_bytes += row_tx(v->exited);
+		total.tcp_rx_bytes += row_rx(v->exited);
+		total.tx_bytes_per_s += v->exited->tx_bytes_per_s;
+		total.rx_bytes_per_s += v->exited->rx_bytes_per_s;
+	}
 	if (v->unattributed) {
-		table_row(ob, v->unattributed, v->dev);
+		table_row(ob, v->unattributed, v->dev, NULL);
 		total.tcp_tx_bytes += row_tx(v->unattributed);
 		total.tcp_rx_bytes += row_rx(v->unattributed);
 		total.tx_bytes_per_s += v->unattributed->tx_bytes_per_s;
@@ -186,6 +201,8 @@ void proc_render_csv(struct outbuf *ob, const struct proc_view *v, bool header)
 			"tx_bytes,rx_bytes,tcp_tx_bytes,tcp_rx_bytes,udp_tx_bytes,udp_rx_bytes\n");
 	for (size_t i = 0; i < v->nr_rows; i++)
 		csv_row(ob, v, &v->rows[i]);
+	if (v->exited && v->nr_exited)
+		csv_row(ob, v, v->exited);
 	if (v->unattributed)
 		csv_row(ob, v, v->unattributed);
 }
@@ -262,7 +279,11 @@ void proc_render_json(struct outbuf *ob, const struct proc_view *v)
 			outbuf_addch(ob, ',');
 		json_proc(ob, &v->rows[i]);
 	}
-	outbuf_addstr(ob, "],\"unattributed\":{");
+	outbuf_addstr(ob, "],\"exited_processes\":{\"processes\":");
+	outbuf_addu64(ob, v->exited ? v->nr_exited : 0);
+	outbuf_addch(ob, ',');
+	json_counts(ob, v->exited ? v->exited : &none);
+	outbuf_addstr(ob, "},\"unattributed\":{");
 	json_counts(ob, v->unattributed ? v->unattributed : &none);
 	outbuf_addstr(ob, "}}\n");
 }
