@@ -155,7 +155,6 @@ sig_run "SIGINT cuts a -w with --iterations: exit 130" 130 INT ifaces -w 0.2 --i
 has "... with the Average block" "^Average:"
 # the name resolver's worker thread must not take the signal (the process died of it)
 sig_run "SIGINT ends sockets -r -w (a worker thread) normally" 0 INT sockets -tar -w 0.2
-has "... with the Average block" "^Average:"
 
 # ---- a full disk is reported, exit 1 ----
 for args in "sockets -ta" "summary" "ifaces -s 0.1" "proto -s 0.1" "overview"; do

@@ -160,7 +160,7 @@ def phase_unprivileged(cm):
         out, err = "", str(e)
     check("unprivileged procs exits 0", mon.returncode == 0, "exit %d %s" % (mon.returncode, err))
     check("unprivileged procs prints the table", "unattributed" in out, out[:200])
-    mon = connmon(cm, "--engine", "tcpinfo", "-w", "1", "--count", "4", "--json", ns=NS_A,
+    mon = connmon(cm, "--engine", "tcpinfo", "-w", "1", "--iterations", "4", "--json", ns=NS_A,
                   user=NOBODY)
     time.sleep(0.5)
     spawn(NS_B, "tcp-sink", B4, 5101, 15)
@@ -175,7 +175,7 @@ def phase_netns(cm):
     sh("ip", "netns", "add", NS_E)
     sh("ip", "link", "add", IF_E, "netns", NS_E, "type", "veth", "peer", "name", IF_F,
        "netns", NS_A)
-    mon = connmon(cm, "--engine", "tcpinfo", "--all-netns", "-w", "0.5", "--count", "24")
+    mon = connmon(cm, "--engine", "tcpinfo", "--all-netns", "-w", "0.5", "--iterations", "24")
     time.sleep(2.0)  # a few discoveries: connmon holds a socket in E
     check("connmon runs with the namespace found", mon.poll() is None, "exit %s" % mon.poll())
     sh("ip", "netns", "del", NS_E)
@@ -231,7 +231,7 @@ def phase_churn(cm):
     batches, per_batch = 24, 10
     spawn(NS_B, "tcp-sink", B4, 5104, 60)
     tx0, rx0 = iface_bytes()
-    mon = connmon(cm, "--engine", "capture", "-i", IF_A, "-w", "0.5", "--count", "34",
+    mon = connmon(cm, "--engine", "capture", "-i", IF_A, "-w", "0.5", "--iterations", "34",
                   "--json", ns=NS_A)
     time.sleep(1.0)
     # each client: connect, send 1,000 bytes, live 0.4 s, exit; 10 at a time

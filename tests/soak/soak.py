@@ -44,7 +44,9 @@ IF_A, IF_B = "cmsk" + TAG[-5:] + "a", "cmsk" + TAG[-5:] + "b"
 ADDR_A, ADDR_B = "10.77.0.1", "10.77.0.2"
 SECONDS = float(os.environ.get("SOAK_SECONDS", "180"))
 # growth allowed from the middle third to the last: tables by count, memory in KiB
-TABLE_SLACK = lambda mid: max(8, mid * 0.25)
+# (a leak under this churn adds hundreds of entries a minute; tables that are
+# rebuilt periodically swing by a few dozen)
+TABLE_SLACK = lambda mid: max(64, mid * 0.25)
 RSS_SLACK_KIB = 3072
 
 fails = []
