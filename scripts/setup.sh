@@ -21,12 +21,13 @@ lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
 # procps (ps, sysctl, pgrep); util-linux (setpriv, setsid); tcpdump (flows'
 # oracle); ethtool (offloads off on test veths); netbase (/etc/services, for
-# service names in sockets and its tests); iperf3 (known TCP transfers); bc.
-test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 bc"
+# service names in sockets and its tests); iperf3 (known TCP transfers, as in
+# the procs repros of docs and issues).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
-# (/usr/bin/time), bc, python3 (JSON checks, proto), tcpdump, iftop, nethogs,
-# sysstat (sar), procps, iperf3.
-bench="iproute2 net-tools gawk time bc python3 tcpdump iftop nethogs sysstat procps iperf3"
+# (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
+# sysstat (sar), procps (sysctl).
+bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 
