@@ -55,7 +55,7 @@ run: build
 unit-tests-on: $(BUILD)/build.ninja
 	@meson introspect --buildoptions $(BUILD) | python3 -c 'import json, sys; \
 		sys.exit(not any(o["name"] == "unit_tests" and o["value"] == "enabled" for o in json.load(sys.stdin)))' || \
-		meson configure $(BUILD) -Dunit_tests=enabled
+		meson setup --reconfigure $(BUILD) -Dunit_tests=enabled >/dev/null
 
 test: setup-test unit-tests-on
 	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)

@@ -5,7 +5,7 @@
     bench/proto/cpu_vs_nstat.py BUILD_DIR [ROUNDS]     (default 10 rounds)
 
 Each round, interleaved so background noise hits both alike:
-  connmon proto --interval 1 >/dev/null          (two samples 1 s apart)
+  connmon proto -s 1 >/dev/null                (two samples 1 s apart)
   nstat -n; sleep 1; nstat >/dev/null             (the nstat equivalent; only
                                                   the two nstat processes count)
 CPU is user + system time of the measured processes from wait4()'s rusage.
@@ -45,7 +45,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cmproto-bench-") as tmp:
         env = dict(os.environ, NSTAT_HISTORY=os.path.join(tmp, "hist"))
         for _ in range(rounds):
-            cm.append(cpu_ms([connmon, "proto", "--interval", "1"]))
+            cm.append(cpu_ms([connmon, "proto", "-s", "1"]))
             a = cpu_ms(["nstat", "-n"], env)
             time.sleep(1)
             ns.append(a + cpu_ms(["nstat"], env))
