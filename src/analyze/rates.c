@@ -251,7 +251,9 @@ void iface_avg_add(struct iface_avg *a, const struct iface_rates *r)
 	/* Merge join of the entries and the rows, both in (ifindex, name) order. */
 	while (i < a->nr || j < r->nr) {
 		struct iface_avg_entry *e = &a->next[n++];
-		int cmp = i == a->nr ? 1 : j == r->nr ? -1 : iface_sample_cmp(&a->v[i].s, &rows[j]->s);
+		int cmp = i == a->nr ? 1 :
+			  j == r->nr ? -1 :
+				       iface_sample_cmp(&a->v[i].s, &rows[j]->s);
 
 		if (cmp < 0) {
 			/* not in these rows: it vanished (normally seen as a gone row first) */

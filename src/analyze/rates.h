@@ -80,7 +80,7 @@ struct iface_avg_entry {
 	unsigned nr_intervals;	    /* rows seen */
 	unsigned nr_norate;	    /* of which without a rate */
 	enum iface_rate_state last; /* state of the latest row */
-	unsigned gone_at;	    /* 0: in the latest rows; else the interval (1-based) it vanished in */
+	unsigned gone_at; /* 0: in the latest rows; else the interval (1-based) it vanished in */
 };
 
 struct iface_avg {

@@ -32,7 +32,7 @@ void text_wrap_begin(struct text_wrap *w, struct outbuf *out, unsigned width, co
 		     unsigned indent);
 /* Adds one item, after sep when it stays on the current line (sep: ASCII, may be ""). */
 __attribute__((format(printf, 3, 4))) void text_wrap_addf(struct text_wrap *w, const char *sep,
-							 const char *fmt, ...);
+							  const char *fmt, ...);
 /* Ends the line (a newline). */
 void text_wrap_end(struct text_wrap *w);
 

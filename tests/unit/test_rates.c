@@ -392,7 +392,11 @@ static void test_average_evicts_oldest_gone(void **state)
  */
 static void test_average_bounded_churn(void **state)
 {
-	enum { TOTAL = 10000, STEP = 10, ALIVE = 20 };
+	enum {
+		TOTAL = 10000,
+		STEP = 10,
+		ALIVE = 20
+	};
 	struct iface_table prev, cur;
 	struct iface_rates r;
 	struct iface_avg avg;
