@@ -28,13 +28,14 @@
 #include "cli/cmdline.h"
 #include "collect/link.h"
 #include "ui/iface_render.h"
+#include "ui/term.h"
 
 #define OUT_BUF_LEN	 (64 * 1024)
 #define MAX_INTERVAL_SEC 86400.0
 #define MAX_COUNT	 1000000000L
 
 static const char usage[] =
-	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [--json|--csv]\n"
+	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [-W] [--json|--csv]\n"
 	"                      [-s SEC | -w SEC [COUNT] [--iterations N]] [--sysfs DIR]\n"
 	"  Per-interface rates (packets, bytes, errors, drops, fifo, multicast per second),\n"
 	"  utilisation of the link speed, speed/duplex and operational state.\n"
@@ -44,13 +45,14 @@ static const char usage[] =
 	"  -i, --iface IFACE  only these interfaces (repeatable, or a comma list)\n"
 	"  -e, --edev         the error columns of sar -n EDEV in the text table\n"
 	"                     (JSON and CSV always carry every counter)\n"
+	"  -W, --wide         every column (default: what fits 80 columns, or the terminal)\n"
 	"  --sysfs DIR        where sysfs is mounted (default /sys), for speed and duplex\n"
 	"  See docs/COMMANDS-ifaces.md.\n";
 
 static const struct cli_cmd ifaces_cmd = {
 	.name = "ifaces",
 	.accepts = CLI_CSV | CLI_WATCH | CLI_SECONDS | CLI_IFACES | CLI_EDEV | CLI_SYSFS |
-		   CLI_SAR_COUNT,
+		   CLI_SAR_COUNT | CLI_WIDE,
 };
 
 struct ifaces_opts {
@@ -186,6 +188,8 @@ static int ifaces_finish(void *c, const struct snapshot *last, enum tick_end why
 	if (!r->o->watch || !r->avg.nr_intervals || !last)
 		return 0;
 	b.nr_intervals = r->avg.nr_intervals;
+	b.nr_dropped = r->avg.nr_dropped;
+	b.max_gone = (unsigned)r->avg.max_gone;
 	iface_avg_result(&r->avg, &r->rates);
 	emit(r, &b, &r->rates, last->wall_ns);
 	return outbuf_flush(&r->out);
@@ -276,6 +280,7 @@ int cmd_ifaces(const struct app_ctx *ctx, int argc, char **argv)
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	iface_render_init(&r.render, &r.out, o.fmt);
 	r.render.edev = o.c.edev;
+	r.render.width = term_width(STDOUT_FILENO, o.c.wide);
 	ret = run(&r);
 	outbuf_flush(&r.out);
 	if (r.out.err && r.out.err != -EPIPE) {

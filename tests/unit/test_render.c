@@ -343,8 +343,8 @@ static void test_ifaces_hostile_name(void **state)
 	(void)state;
 	got = capture(ifaces_text, &rates);
 	assert_terminal_safe(got);
-	/* 13 columns of name, 2 spaces of padding, then the first rate column */
-	assert_non_null(strstr(got, "\n12:00:00    et\\x1b[2J\\xff         0.00"));
+	/* 13 columns of name, 2 spaces of padding, then the first rate column (7 wide) */
+	assert_non_null(strstr(got, "\n12:00:00 et\\x1b[2J\\xff      0.00"));
 	got = capture(ifaces_json, &rates);
 	assert_non_null(strstr(got, "{\"name\":\"et\\\\x1b[2J\\\\xff\""));
 }
