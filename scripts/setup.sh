@@ -12,7 +12,7 @@ level=${1:-build}
 
 pkgs="meson ninja-build gcc pkg-config libmnl-dev libpcap-dev iproute2"
 case $level in
-test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps tcpdump" ;;
+test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps tcpdump tmux" ;;
 esac
 case $level in
 bench) pkgs="$pkgs net-tools gawk time iftop nethogs iperf3 sysstat" ;;
