@@ -55,12 +55,15 @@ static const char usage[] =
 	"  -P, --ports        per port pair (and protocol) instead of per host pair\n"
 	"  -s, --seconds SEC  capture SEC seconds, print once and exit (for scripts)\n"
 	"  -r, --read FILE    read a pcap file instead; the windows use its timestamps\n"
-	"  --sort COLUMN      2s, 10s, 40s, total, peak, sent, recv (default 10s; -r: total)\n"
+	"  --sort COLUMN      2s, 10s, 40s, total, peak, sent, recv\n"
+	"                     (default 10s; -r: total)\n"
 	"  --top N            show the first N flows only\n"
 	"  --json             JSON instead of the table\n"
-	"  -W, --wide         every column in the text table (the live screen fits the terminal)\n"
+	"  -W, --wide         every column in the text table (the live screen fits the\n"
+	"                     terminal)\n"
 	"  -n, --numeric      numeric addresses (the default: names are never looked up)\n"
-	"  Without -s/-r: a live screen on a terminal ('q' quits), else a block every 2 s.\n"
+	"  Without -s/-r: a live screen on a terminal ('q' quits), else a block every\n"
+	"  2 s.\n"
 	"  See docs/COMMANDS-flows.md.\n";
 
 static const struct cli_cmd flows_cmd = {

@@ -35,17 +35,21 @@
 #define MAX_COUNT	 1000000000L
 
 static const char usage[] =
-	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [-W] [--json|--csv]\n"
+	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [-W]\n"
+	"                      [--json|--csv]\n"
 	"                      [-s SEC | -w SEC [COUNT] [--iterations N]] [--sysfs DIR]\n"
-	"  Per-interface rates (packets, bytes, errors, drops, fifo, multicast per second),\n"
+	"  Per-interface rates (packets, bytes, errors, drops, fifo, multicast per\n"
+	"  second),\n"
 	"  utilisation of the link speed, speed/duplex and operational state.\n"
 	"  -s, --seconds SEC  one measurement over SEC seconds (default 1)\n"
 	"  -w, --watch SEC [COUNT]  a block every SEC seconds, COUNT (or --iterations N)\n"
-	"                     times, default until interrupted, then an Average: block as sar\n"
+	"                     times, default until interrupted, then an Average: block\n"
+	"                     as sar\n"
 	"  -i, --iface IFACE  only these interfaces (repeatable, or a comma list)\n"
 	"  -e, --edev         the error columns of sar -n EDEV in the text table\n"
 	"                     (JSON and CSV always carry every counter)\n"
-	"  -W, --wide         every column (default: what fits 80 columns, or the terminal)\n"
+	"  -W, --wide         every column (default: what fits 80 columns, or the\n"
+	"                     terminal)\n"
 	"  --sysfs DIR        where sysfs is mounted (default /sys), for speed and duplex\n"
 	"  See docs/COMMANDS-ifaces.md.\n";
 

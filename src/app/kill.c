@@ -167,8 +167,9 @@ static bool has_filter(const struct sock_opts *o)
 
 static const char usage[] =
 	"usage: connmon kill [-46p] [-N NETNS] [-y|--yes] [-F FILE] FILTER\n"
-	"  Destroys the TCP sockets FILTER matches (SOCK_DESTROY, as ss -K), after listing\n"
-	"  them and asking on the terminal; --yes kills without asking.  Needs CAP_NET_ADMIN.\n"
+	"  Destroys the TCP sockets FILTER matches (SOCK_DESTROY, as ss -K), after\n"
+	"  listing them and asking on the terminal; --yes kills without asking.\n"
+	"  Needs CAP_NET_ADMIN.\n"
 	"  FILTER: ss's filter grammar (docs/FILTERS.md); a filter is required.\n"
 	"  See docs/COMMANDS-summary.md.\n";
 

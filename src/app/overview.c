@@ -189,11 +189,13 @@ static void add_sources(struct tick *tick, void *ctx)
 }
 
 static const char usage[] =
-	"usage: connmon [overview] [-tuwx46] [-N NETNS] [--json] [--top N] [-w SEC [--iterations N]]\n"
-	"               [FILTER]\n"
-	"  One screen: socket totals, TCP states, TIME-WAIT and CLOSE-WAIT, listen queues and\n"
-	"  limits, interface rates and protocol health over one second, warnings, top peers.\n"
-	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N times\n"
+	"usage: connmon [overview] [-tuwx46] [-N NETNS] [--json] [--top N]\n"
+	"               [-w SEC [--iterations N]] [FILTER]\n"
+	"  One screen: socket totals, TCP states, TIME-WAIT and CLOSE-WAIT, listen\n"
+	"  queues and limits, interface rates and protocol health over one second,\n"
+	"  warnings, top peers.\n"
+	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N\n"
+	"           times\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_overview(const struct app_ctx *ctx, int argc, char **argv)

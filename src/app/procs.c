@@ -58,13 +58,16 @@
 #define OUT_BUF_LEN	(64 * 1024)
 
 static const char usage[] =
-	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--iterations N]] [-W] [--json|--csv]\n"
-	"                     [--engine auto|tcpinfo|capture] [-N NETNS | --all-netns]\n"
+	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--iterations N]] [-W]\n"
+	"                     [--json|--csv] [--engine auto|tcpinfo|capture]\n"
+	"                     [-N NETNS | --all-netns]\n"
 	"\n"
-	"Traffic per process (pid, user, command): sent and received rates and session totals.\n"
-	"  --engine tcpinfo  no capture: tcp_info byte counters per socket (TCP, payload bytes)\n"
-	"  --engine capture  packets on IFACE matched to sockets (TCP and UDP, wire bytes);\n"
-	"                    needs CAP_NET_RAW\n"
+	"Traffic per process (pid, user, command): sent and received rates and session\n"
+	"totals.\n"
+	"  --engine tcpinfo  no capture: tcp_info byte counters per socket (TCP, payload\n"
+	"                    bytes)\n"
+	"  --engine capture  packets on IFACE matched to sockets (TCP and UDP, wire\n"
+	"                    bytes); needs CAP_NET_RAW\n"
 	"  --engine auto     capture when it can be opened, else tcpinfo (the default)\n"
 	"  -i, --iface IFACE interface to capture on (default: any)\n"
 	"  -s, --seconds SEC one measurement over SEC seconds (default 1), print, exit\n"
@@ -73,8 +76,8 @@ static const char usage[] =
 	"  --json, --csv     machine-readable output (one JSON object per refresh)\n"
 	"  -W, --wide        a wider PROGRAM column and nethogs' DEV column\n"
 	"  -N, --net NETNS   inside a named network namespace\n"
-	"  --all-netns       every network namespace; sockets attributed to their processes\n"
-	"                    (tcpinfo engine only)\n"
+	"  --all-netns       every network namespace; sockets attributed to their\n"
+	"                    processes (tcpinfo engine only)\n"
 	"Traffic no process can be found for is its own row, \"unattributed\".\n"
 	"See docs/COMMANDS-procs.md.\n";
 

@@ -820,14 +820,15 @@ int summary_run(const struct app_ctx *app, int argc, char **argv, const struct s
 }
 
 static const char summary_usage[] =
-	"usage: connmon summary [-tuwx46] [-N NETNS] [--json] [--top N] [-w SEC [--iterations N]]\n"
-	"                       [-F FILE] [FILTER]\n"
+	"usage: connmon summary [-tuwx46] [-N NETNS] [--json] [--top N]\n"
+	"                       [-w SEC [--iterations N]] [-F FILE] [FILTER]\n"
 	"  Totals per protocol and family (ss -s), TCP states with shares, TIME-WAIT,\n"
 	"  CLOSE-WAIT and the processes holding them, listen queues, orphans, conntrack\n"
 	"  and ephemeral ports against their limits, and the top remote addresses.\n"
 	"  --top N        rows per table (default 10)\n"
 	"  -w SEC         repeat every SEC seconds (--iterations N times)\n"
-	"  FILTER         ss's filter grammar narrows the walked sockets (docs/FILTERS.md)\n"
+	"  FILTER         ss's filter grammar narrows the walked sockets\n"
+	"                 (docs/FILTERS.md)\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_summary(const struct app_ctx *ctx, int argc, char **argv)
