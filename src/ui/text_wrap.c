@@ -20,6 +20,16 @@ void text_wrap_begin(struct text_wrap *w, struct outbuf *out, unsigned width, co
 	w->col = strlen(label);
 }
 
+void text_wrap_resume(struct text_wrap *w, struct outbuf *out, unsigned width, size_t col,
+		      unsigned indent)
+{
+	w->out = out;
+	w->width = width;
+	w->indent = indent;
+	w->items = true;
+	w->col = col;
+}
+
 void text_wrap_addf(struct text_wrap *w, const char *sep, const char *fmt, ...)
 {
 	char raw[ITEM_MAX], safe[ITEM_MAX * 4];
@@ -49,6 +59,20 @@ void text_wrap_addf(struct text_wrap *w, const char *sep, const char *fmt, ...)
 	outbuf_add(w->out, safe, len);
 	w->col += cols;
 	w->items = true;
+}
+
+void text_wrap_words(struct text_wrap *w, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *stop = sp ? sp : end;
+
+		if (stop > p)
+			text_wrap_addf(w, " ", "%.*s", (int)(stop - p), p);
+		p = stop + 1;
+	}
 }
 
 void text_wrap_end(struct text_wrap *w)

@@ -30,9 +30,14 @@ struct text_wrap {
 /* Starts a line with label (plain ASCII, may be ""); continuation lines are indented by indent. */
 void text_wrap_begin(struct text_wrap *w, struct outbuf *out, unsigned width, const char *label,
 		     unsigned indent);
+/* Goes on with a line the caller started, col columns wide: the first item gets its sep. */
+void text_wrap_resume(struct text_wrap *w, struct outbuf *out, unsigned width, size_t col,
+		      unsigned indent);
 /* Adds one item, after sep when it stays on the current line (sep: ASCII, may be ""). */
 __attribute__((format(printf, 3, 4))) void text_wrap_addf(struct text_wrap *w, const char *sep,
 							  const char *fmt, ...);
+/* Adds the words of text (split at spaces) as items: a sentence that wraps between words. */
+void text_wrap_words(struct text_wrap *w, const char *text, size_t len);
 /* Ends the line (a newline). */
 void text_wrap_end(struct text_wrap *w);
 
