@@ -187,9 +187,10 @@ static int parse(struct sock_opts *o, int argc, char **argv)
 		fputs(usage, stdout);
 		return -1;
 	}
-	if (o->format != OUT_TABLE || o->watch_sec > 0 || o->group_by || o->sort_key || o->count) {
-		cli_usage_error("kill", "--json, --csv, -w, --group-by, --sort and --count do not "
-					"apply to kill");
+	if (o->format != OUT_TABLE || o->watch_sec > 0 || o->group_by || o->sort_key || o->count ||
+	    o->wide) {
+		cli_usage_error("kill", "--json, --csv, -w, --group-by, --sort, --count and --wide "
+					"do not apply to kill");
 		return 2;
 	}
 	if (!has_filter(o)) {

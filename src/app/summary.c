@@ -220,10 +220,10 @@ int summary_parse(struct summary_data *d, int argc, char **argv)
 	}
 	strbuf_release(&err);
 	if (d->opts.format == OUT_CSV || d->opts.group_by || d->opts.sort_key || d->opts.count ||
-	    d->opts.yes)
+	    d->opts.yes || d->opts.wide)
 		return cli_usage_error(argv[0],
-				       "--csv, --group-by, --sort, --count and --yes belong "
-				       "to other commands (see --help)");
+				       "--csv, --group-by, --sort, --count, --yes and --wide "
+				       "belong to other commands (see --help)");
 	summary_defaults(&d->opts);
 	d->top_n = d->opts.top > 0 ? (size_t)d->opts.top : SUMMARY_TOP_DEFAULT;
 	return 0;

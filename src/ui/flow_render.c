@@ -241,29 +241,14 @@ static void render_row(struct outbuf *ob, const struct layout *lay, size_t idx,
 	line_emit(ob, &l, cols);
 }
 
-/* The text form of the loss line: its parts as items, so a narrow width wraps between them. */
-static void wrap_parts(struct outbuf *ob, const struct line *l, unsigned width)
-{
-	struct text_wrap w;
-	const char *p = l->buf, *end = l->buf + l->len;
-
-	text_wrap_begin(&w, ob, width, "", 2);
-	while (p < end) {
-		const char *semi = memchr(p + 1, ';', (size_t)(end - p - 1));
-		const char *stop = semi ? semi : end;
-
-		text_wrap_addf(&w, "", "%.*s", (int)(stop - p), p);
-		p = stop;
-	}
-	text_wrap_end(&w);
-}
-
 /* Two lines: what was captured, then what was lost (wrapped in text, cut on the screen). */
 static void render_capture_lines(struct outbuf *ob, const struct flow_report *r, unsigned width,
 				 unsigned cols)
 {
-	struct line l = { .len = 0 };
+	struct line l = { .len = 0 }, parts[3] = { { .len = 0 } };
 	uint64_t seen = r->packets + r->kernel_dropped;
+	size_t n = 1;
+	struct text_wrap w;
 
 	line_addf(&l, "Capture: %s%s, %llu packets in %.1f s", r->file ? "file " : "",
 		  r->file   ? r->file :
@@ -272,22 +257,28 @@ static void render_capture_lines(struct outbuf *ob, const struct flow_report *r,
 		  (unsigned long long)r->packets, r->duration_s);
 	line_emit(ob, &l, cols);
 	if (r->drops_known)
-		line_addf(&l, "  %llu dropped by the kernel (%.2f%%), %llu by the interface",
+		line_addf(&parts[0], "%llu dropped by the kernel (%.2f%%), %llu by the interface",
 			  (unsigned long long)r->kernel_dropped,
 			  seen ? 100.0 * (double)r->kernel_dropped / (double)seen : 0.0,
 			  (unsigned long long)r->if_dropped);
 	else
-		line_addf(&l, "  kernel drops unknown");
+		line_addf(&parts[0], "kernel drops unknown");
 	if (r->not_ip || r->malformed)
-		line_addf(&l, "; %llu not IP, %llu malformed", (unsigned long long)r->not_ip,
+		line_addf(&parts[n++], "%llu not IP, %llu malformed", (unsigned long long)r->not_ip,
 			  (unsigned long long)r->malformed);
 	if (r->flows_refused)
-		line_addf(&l, "; %llu flows over the table limit (in totals only)",
+		line_addf(&parts[n++], "%llu flows over the table limit (in totals only)",
 			  (unsigned long long)r->flows_refused);
-	if (cols)
+	if (cols) {
+		for (size_t i = 0; i < n; i++)
+			line_addf(&l, "%s%s", i ? "; " : "  ", parts[i].buf);
 		line_emit(ob, &l, cols);
-	else
-		wrap_parts(ob, &l, width);
+		return;
+	}
+	text_wrap_begin(&w, ob, width, "  ", 2);
+	for (size_t i = 0; i < n; i++)
+		text_wrap_addf(&w, "; ", "%s", parts[i].buf);
+	text_wrap_end(&w);
 }
 
 /* A label padded to pad columns, then three figures. */

@@ -148,13 +148,14 @@ static size_t fmt_endpoint(const struct sock_render *r, const struct sock_entry 
 	return n + fmt_u64(buf + n, port);
 }
 
+/* A number left-aligned in width columns, and always a space after it (a full queue). */
 static void add_col_u64(struct outbuf *ob, uint64_t v, size_t width)
 {
 	char tmp[24];
 	size_t n = fmt_u64(tmp, v);
 
 	outbuf_add(ob, tmp, n);
-	outbuf_pad(ob, n, width);
+	outbuf_pad(ob, n, n < width ? width : n + 1);
 }
 
 static void text_processes(struct sock_render *r, const struct sock_entry *s)
