@@ -250,12 +250,24 @@ static void render_capture_lines(struct outbuf *ob, const struct flow_report *r,
 	size_t n = 1;
 	struct text_wrap w;
 
-	line_addf(&l, "Capture: %s%s, %llu packets in %.1f s", r->file ? "file " : "",
-		  r->file   ? r->file :
-		  r->ifname ? r->ifname :
-			      "?",
-		  (unsigned long long)r->packets, r->duration_s);
-	line_emit(ob, &l, cols);
+	/* the source: a path may be long, so text wraps before the packet count */
+	if (cols) {
+		line_addf(&l, "Capture: %s%s, %llu packets in %.1f s", r->file ? "file " : "",
+			  r->file   ? r->file :
+			  r->ifname ? r->ifname :
+				      "?",
+			  (unsigned long long)r->packets, r->duration_s);
+		line_emit(ob, &l, cols);
+	} else {
+		text_wrap_begin(&w, ob, width, "Capture: ", 2);
+		text_wrap_addf(&w, "", "%s%s,", r->file ? "file " : "",
+			       r->file	 ? r->file :
+			       r->ifname ? r->ifname :
+					   "?");
+		text_wrap_addf(&w, " ", "%llu packets in %.1f s", (unsigned long long)r->packets,
+			       r->duration_s);
+		text_wrap_end(&w);
+	}
 	if (r->drops_known)
 		line_addf(&parts[0], "%llu dropped by the kernel (%.2f%%), %llu by the interface",
 			  (unsigned long long)r->kernel_dropped,

@@ -5,11 +5,12 @@
  * it must place: names of 15 characters, LOWERLAYERDOWN, full IPv6 addresses.
  */
 #include <arpa/inet.h>
-#include <linux/if.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <linux/if.h>
 
 /* cmocka needs these first. */
 // clang-format off
@@ -243,7 +244,12 @@ static void test_procs_width(void **state)
 		  .tcp_rx_bytes = 1023,
 		  .tx_bytes_per_s = 1023.9 * 1024 * 1024,
 		  .rx_bytes_per_s = 1.5 * 1024 },
-		{ .pid = 7, .uid = 0, .user = "root", .comm = "sshd", .command = "", .exited = true },
+		{ .pid = 7,
+		  .uid = 0,
+		  .user = "root",
+		  .comm = "sshd",
+		  .command = "",
+		  .exited = true },
 	};
 	struct proc_view v = { .engine = "capture",
 			       .engine_why = "packets matched to sockets: TCP and UDP, wire bytes",
@@ -269,7 +275,8 @@ static void test_procs_width(void **state)
 	c.width = 132;
 	got = capture(procs_text, &c);
 	assert_true(widest(got) <= 132);
-	assert_non_null(strstr(got, "/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx8g -jar /opt"));
+	assert_non_null(
+		strstr(got, "/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx8g -jar /opt"));
 	c.width = TERM_WIDTH_FULL;
 	got = capture(procs_text, &c);
 	assert_non_null(strstr(got, " DEV "));
@@ -302,7 +309,11 @@ static void test_flows_width(void **state)
 	uint8_t a4[16] = { 0 }, b4[16] = { 0 }, a6[16], b6[16];
 	struct flow_row rows[2] = {
 		{ .family = AF_INET, .a_addr = a4, .b_addr = b4, .has_ports = true, .l4proto = 6 },
-		{ .family = AF_INET6, .a_addr = a6, .b_addr = b6, .has_ports = true, .l4proto = 17 },
+		{ .family = AF_INET6,
+		  .a_addr = a6,
+		  .b_addr = b6,
+		  .has_ports = true,
+		  .l4proto = 17 },
 	};
 	struct flow_report r = { .ifname = "eth0",
 				 .sort = "10s",
