@@ -37,7 +37,7 @@ struct line {
 /*
  * The table's columns for one report: the host column as wide as the widest
  * host shown (cut only on the screen), the three windows always, then the
- * peak and the cumulative bytes while they fit the width.
+ * cumulative bytes and the peak while they fit the width.
  */
 struct layout {
 	size_t host_w;

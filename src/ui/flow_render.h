@@ -8,7 +8,7 @@
  * count.  Renderers only format: the caller fills the rows.
  *
  * Width (ui/term.h): the host column is as wide as the widest host shown;
- * the three windows always follow, then the peak and the cumulative bytes
+ * the three windows always follow, then the cumulative bytes and the peak
  * while the line fits the width (TERM_WIDTH_FULL: always).  Text never cuts
  * a host (a long IPv6 address widens its line); the screen cuts hosts, then
  * lines, at the terminal's width, and never drops a window column.
