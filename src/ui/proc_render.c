@@ -124,8 +124,11 @@ static void table_title(struct outbuf *ob, const struct proc_view *v, unsigned w
 	text_wrap_addf(&w, "  ", "%s", when);
 	text_wrap_end(&w);
 	if (v->engine_why) {
-		text_wrap_begin(&w, ob, width, "  ", 2);
-		text_wrap_addf(&w, "", "(%s)", v->engine_why);
+		char why[160];
+		int n = snprintf(why, sizeof(why), "(%s)", v->engine_why);
+
+		text_wrap_begin(&w, ob, width, "  ", 3);
+		text_wrap_words(&w, why, n < (int)sizeof(why) ? (size_t)n : sizeof(why) - 1);
 		text_wrap_end(&w);
 	}
 }

@@ -83,6 +83,17 @@ for c in sockets summary ifaces proto procs; do
 done
 expect_rc "a count too large names the range, not '> 0'" 2 ifaces -w 1 99999999999
 has "count range" "expected a whole number from 1 to 1000000000"
+# too large is not "expected ... > 0": every command names the range
+for args in "proto -w 1 99999999999" "procs -w 1 --iterations 99999999999" \
+	"flows -r /dev/null --top 99999999999" "sockets --top 99999999999"; do
+	# shellcheck disable=SC2086
+	expect_rc "${args%% *}: a count too large" 2 $args
+	has "${args%% *} names the count's range" "expected a whole number from 1 to 1000000000"
+done
+for c in ifaces proto procs flows; do
+	expect_rc "$c -s 100000: seconds too large" 2 "$c" -s 100000
+	has "$c names the seconds' range" "invalid value '100000' for '-s': expected seconds from 0.001 to 86400"
+done
 expect_rc "proto --count (an old spelling) hints" 2 proto --count 3
 has "hint for --count" "use --iterations N"
 expect_rc "ifaces --interval (an old spelling) hints" 2 ifaces --interval 1

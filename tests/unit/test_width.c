@@ -147,13 +147,18 @@ struct iface_case {
 	unsigned width;
 	bool edev;
 	const struct iface_rates *rates;
+	uint64_t nr_dropped; /* an Average block */
 };
 
 static void iface_text(struct outbuf *ob, const void *arg)
 {
 	const struct iface_case *c = arg;
 	struct iface_render r;
-	struct iface_block b = { .label = "12:00:00", .time_utc = "2026-01-01T12:00:00Z" };
+	struct iface_block b = { .label = c->nr_dropped ? "Average:" : "12:00:00",
+				 .time_utc = "2026-01-01T12:00:00Z",
+				 .average = c->nr_dropped > 0,
+				 .nr_dropped = c->nr_dropped,
+				 .max_gone = 64 };
 
 	iface_render_init(&r, ob, IFACE_RENDER_TEXT);
 	r.width = c->width;
@@ -211,6 +216,14 @@ static void test_ifaces_width(void **state)
 	got = capture(iface_text, &c);
 	assert_true(widest(got) <= 120);
 	assert_non_null(strstr(got, "txKiB/s rxerr/s txerr/s rxdrop/s txdrop/s"));
+	/* the Average of a long run says how many vanished interfaces it dropped */
+	c.width = 80;
+	c.nr_dropped = 9936;
+	got = capture(iface_text, &c);
+	assert_true(widest(got) <= 80);
+	assert_non_null(strstr(
+		got, "\nAverage: 9936 more vanished interfaces not shown (the last 64 are)\n"));
+	c.nr_dropped = 0;
 	/* the full table: every column */
 	c.width = TERM_WIDTH_FULL;
 	got = capture(iface_text, &c);
