@@ -177,6 +177,9 @@ static int ifaces_consume(void *c, const struct snapshot *prev, const struct sna
 	ret = iface_rates_compute(&prev->ifaces, &cur->ifaces, &r->rates);
 	if (ret < 0)
 		return ret;
+	/* the Average holds the selected interfaces only (and counts only their vanishing) */
+	if (r->o->c.nr_ifaces)
+		iface_rates_retain(&r->rates, keep_named, r->o);
 	iface_avg_add(&r->avg, &r->rates);
 	emit(r, &b, &r->rates, cur->wall_ns);
 	return outbuf_flush(&r->out);
