@@ -8,7 +8,8 @@ MESON_REL  := --buildtype=release -Db_lto=true
 SAN_ENV    := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ARGS       ?=
 
-.PHONY: all build run test bench fuzz format lint release clean help setup-build setup-test setup-bench setup-fuzz
+.PHONY: all build run test bench fuzz format lint release clean help \
+	setup-build setup-lint setup-test setup-bench setup-fuzz unit-tests-on
 
 all: build
 
@@ -24,6 +25,9 @@ help:
 
 setup-build:
 	@scripts/setup.sh build
+
+setup-lint:
+	@scripts/setup.sh lint
 
 setup-test:
 	@scripts/setup.sh test
@@ -43,7 +47,17 @@ build: setup-build $(BUILD)/build.ninja
 run: build
 	@$(BUILD)/connmon $(ARGS)
 
-test: setup-test $(BUILD)/build.ninja
+# The unit tests are a feature that is off where cmocka is missing (build-only
+# verbs do not need it); the test verb turns it on, so there a missing cmocka
+# fails the configure instead of skipping the unit tests.  Reconfigures only
+# when the option changes: a build dir made by `make run` before cmocka was
+# installed picks it up here.
+unit-tests-on: $(BUILD)/build.ninja
+	@meson introspect --buildoptions $(BUILD) | python3 -c 'import json, sys; \
+		sys.exit(not any(o["name"] == "unit_tests" and o["value"] == "enabled" for o in json.load(sys.stdin)))' || \
+		meson setup --reconfigure $(BUILD) -Dunit_tests=enabled >/dev/null
+
+test: setup-test unit-tests-on
 	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
 	@scripts/run-tests.sh $(BUILD)
 
@@ -65,10 +79,10 @@ fuzz: setup-fuzz $(FUZZ)/build.ninja
 	@ninja -C $(FUZZ) >/dev/null || ninja -C $(FUZZ)
 	@scripts/fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
 
-format:
+format: setup-lint
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
-lint:
+lint: setup-lint
 	@scripts/lint.sh
 
 clean:

@@ -7,6 +7,19 @@ cd "$(dirname "$0")/.."
 fail=0
 say() { echo "lint: $*"; fail=1; }
 
+# A check that cannot run is a failure, not a pass: without its tools lint
+# would print "clean" having checked nothing.
+for tool in git clang-format; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "lint: '$tool' is missing (scripts/setup.sh lint installs it)"
+		exit 1
+	fi
+done
+if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	echo "lint: $(pwd) is not a git checkout; lint checks the files git tracks"
+	exit 1
+fi
+
 banned=$(grep -rnwE 'sprintf|vsprintf|strcpy|strcat|strncpy|gets|atoi|atol|strtok|system' src fuzz bench \
 	--include='*.c' --include='*.h' | grep -vE ':\s*(//|/?\*)')
 [ -n "$banned" ] && say "banned functions (STYLE.md, Memory):"$'\n'"$banned"
@@ -32,11 +45,9 @@ for f in $(git ls-files 'src/*.c'); do
 	[ "$n" -gt 1000 ] && say "$f has $n lines; split it (STYLE.md: under ~800)"
 done
 
-if command -v clang-format >/dev/null; then
-	unformatted=$(git ls-files '*.c' '*.h' | while read -r f; do
-		clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"
-	done)
-	[ -n "$unformatted" ] && say "not clang-formatted (make format):"$'\n'"$unformatted"
-fi
+unformatted=$(git ls-files '*.c' '*.h' | while read -r f; do
+	clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"
+done)
+[ -n "$unformatted" ] && say "not clang-formatted (make format):"$'\n'"$unformatted"
 [ $fail = 0 ] && echo "lint: clean"
 exit $fail

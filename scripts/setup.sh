@@ -1,22 +1,47 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Installs the Debian packages connmon needs to build, test and benchmark.
+# Installs the Debian packages a make verb needs, and nothing a verb does not use.
 # Quiet and fast when everything is present; prints the exact command when it
 # cannot install (not root, no apt-get).
-#   scripts/setup.sh build   what `make` needs
-#   scripts/setup.sh test    plus the peers the tests use as oracles
-#   scripts/setup.sh bench   plus the peers the benchmarks compare against
-#   scripts/setup.sh fuzz    plus clang for libFuzzer
+#   scripts/setup.sh build   make, make run, make release: compiler and libraries
+#   scripts/setup.sh lint    make lint, make format: clang-format, git
+#   scripts/setup.sh test    make test: build + lint + cmocka + the peers the tests run
+#   scripts/setup.sh bench   make bench: build + the peers the benchmarks measure
+#   scripts/setup.sh fuzz    make fuzz: build + clang and its libFuzzer runtime
+# Each list names the commands it is for; a test or benchmark that starts using
+# another command adds its package here, at every level that runs it.
 set -eu
 level=${1:-build}
 
-pkgs="meson ninja-build gcc pkg-config libmnl-dev libpcap-dev iproute2"
+# meson, ninja, gcc with the C library's headers and start files, pkg-config
+# (meson finds libmnl and libpcap through it), and the two libraries.
+build="meson ninja-build gcc libc6-dev pkg-config libmnl-dev libpcap-dev"
+# scripts/lint.sh: clang-format --dry-run, git ls-files.
+lint="clang-format git"
+# tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
+# procps (ps, sysctl, pgrep); util-linux (setpriv, setsid); tcpdump (flows'
+# oracle); ethtool (offloads off on test veths); netbase (/etc/services, for
+# service names in sockets and its tests); iperf3 (known TCP transfers, as in
+# the procs repros of docs and issues); tmux (the live flows screen at a known
+# terminal size).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux"
+# bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
+# (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
+# sysstat (sar), procps (sysctl).
+bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
+# make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
+fuzz="clang libclang-rt-14-dev"
+
 case $level in
-test | bench | fuzz) pkgs="$pkgs libcmocka-dev python3 procps tcpdump tmux" ;;
-esac
-case $level in
-bench) pkgs="$pkgs net-tools gawk time iftop nethogs iperf3 sysstat" ;;
-fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+build) pkgs=$build ;;
+lint) pkgs=$lint ;;
+test) pkgs="$build $lint $test" ;;
+bench) pkgs="$build $bench" ;;
+fuzz) pkgs="$build $fuzz" ;;
+*)
+	echo "usage: scripts/setup.sh build|lint|test|bench|fuzz" >&2
+	exit 2
+	;;
 esac
 
 missing=""

@@ -11,8 +11,8 @@
 # in time).  With that traffic running it measures, with bench/cm-run
 # (user + system CPU from wait4), 10 refreshes 1 s apart of:
 #   nethogs -a -t -d 1 -c 10 lo                                (trace mode)
-#   connmon procs --engine tcpinfo -w 1 --count 10 --json
-#   connmon procs --engine capture -i lo -w 1 --count 10 --json
+#   connmon procs --engine tcpinfo -w 1 --iterations 10 --json
+#   connmon procs --engine capture -i lo -w 1 --iterations 10 --json
 # in ROUNDS (default 3) interleaved rounds, and prints medians and the ratio
 # connmon / nethogs (goal: at most 0.5).  At this size nethogs needs far
 # more than 10 s for 10 refreshes, so it is stopped after 10 s and its CPU
@@ -110,8 +110,8 @@ setup() {
 
 declare -A CMD
 CMD[nethogs]="nethogs -a -t -d 1 -c 10 lo"
-CMD[tcpinfo]="$CM procs --engine tcpinfo -w 1 --count 10 --json"
-CMD[capture]="$CM procs --engine capture -i lo -w 1 --count 10 --json"
+CMD[tcpinfo]="$CM procs --engine tcpinfo -w 1 --iterations 10 --json"
+CMD[capture]="$CM procs --engine capture -i lo -w 1 --iterations 10 --json"
 KEYS="nethogs tcpinfo capture"
 
 run_one() { # KEY: appends "wall cpu rss_kib" or "fail"
@@ -144,7 +144,7 @@ sanity() {
 	local out pid
 	pid=$(awk '/^ready/ { print $2 }' "$tmp/trafgen.out")
 	# Refreshes 3 and 4 dump only the busy sockets: check that they still see them.
-	out=$(ip netns exec "$NS" "$CM" procs --engine tcpinfo -w 1 --count 4 --json | tail -n 1)
+	out=$(ip netns exec "$NS" "$CM" procs --engine tcpinfo -w 1 --iterations 4 --json | tail -n 1)
 	echo "$out" | python3 -c '
 import json, sys
 o = json.loads(sys.stdin.read()); pid = int(sys.argv[1])

@@ -5,14 +5,14 @@
     bench/proto/cpu_vs_nstat.py BUILD_DIR [ROUNDS]     (default 10 rounds)
 
 Each round, interleaved so background noise hits both alike:
-  connmon proto --interval 1 >/dev/null          (two samples 1 s apart)
+  connmon proto -s 1 >/dev/null                (two samples 1 s apart)
   nstat -n; sleep 1; nstat >/dev/null             (the nstat equivalent; only
                                                   the two nstat processes count)
 CPU is user + system time of the measured processes from wait4()'s rusage.
 Prints per-tool medians, the ratio nstat / connmon, and whether connmon meets
 the goal (< 5 ms of CPU).  nstat keeps its history in a private temporary
 file (NSTAT_HISTORY), so the caller's own nstat history is not touched.
-Exit 0 if the goal is met, 1 if not.
+Exit 0 if the goal is met, 1 if not, 2 if a command cannot run or fails.
 """
 import os
 import statistics
@@ -31,7 +31,8 @@ def cpu_ms(args, env=None):
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode:
-        sys.exit(f"{args[0]} failed with {p.returncode}")
+        print(f"bench: {args[0]} failed with {p.returncode}", file=sys.stderr)
+        sys.exit(2)
     return (ru.ru_utime + ru.ru_stime) * 1000.0
 
 
@@ -44,7 +45,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cmproto-bench-") as tmp:
         env = dict(os.environ, NSTAT_HISTORY=os.path.join(tmp, "hist"))
         for _ in range(rounds):
-            cm.append(cpu_ms([connmon, "proto", "--interval", "1"]))
+            cm.append(cpu_ms([connmon, "proto", "-s", "1"]))
             a = cpu_ms(["nstat", "-n"], env)
             time.sleep(1)
             ns.append(a + cpu_ms(["nstat"], env))
@@ -59,4 +60,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except OSError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -48,6 +48,7 @@ struct flow_table {
 	struct ring totals;
 	uint64_t nr_refused;
 	uint64_t first_ns, last_ns;
+	uint64_t start_ns; /* windows count from here; 0: from the first packet */
 	/* avoids a division per packet: second sec starts at sec_start_ns (0 at 0) */
 	uint64_t sec_start_ns;
 	uint32_t sec;
@@ -127,39 +128,60 @@ static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
 	return m > c ? m : c;
 }
 
+/*
+ * Bytes of the seconds that overlap the window [win_ns, now_ns), for one
+ * direction each: whole seconds count whole; the oldest counts for the part
+ * of it inside the window, its bytes taken as spread evenly over the part of
+ * that second after start_ns.
+ */
+static void ring_window_sum(const struct ring *r, uint64_t now_ns, uint64_t win_ns,
+			    uint64_t start_ns, double sum[2])
+{
+	uint32_t now_sec = (uint32_t)(now_ns / NS_PER_SEC), first = (uint32_t)(win_ns / NS_PER_SEC);
+
+	sum[0] = sum[1] = 0;
+	if (first > now_sec)
+		return;
+	for (uint32_t back = 0; back <= now_sec - first; back++) {
+		uint32_t s = now_sec - back, age = r->last_sec - s, slot;
+		uint64_t s_ns = (uint64_t)s * NS_PER_SEC, from = s_ns > start_ns ? s_ns : start_ns;
+		double w = 1;
+
+		if (s > r->last_sec)
+			continue;
+		if (age >= FLOW_RING_SECS)
+			break;
+		slot = (r->cur + FLOW_RING_SECS - age) % FLOW_RING_SECS;
+		if (s == first && win_ns > from && s_ns + NS_PER_SEC > from)
+			w = (double)(s_ns + NS_PER_SEC - win_ns) /
+			    (double)(s_ns + NS_PER_SEC - from);
+		sum[0] += w * (double)r->bytes[slot][0];
+		sum[1] += w * (double)r->bytes[slot][1];
+	}
+}
+
+/*
+ * A window of secs seconds ending at now_ns averages over its length, or over
+ * the time since start_ns when that is shorter: a flow that began late in a
+ * capture is not credited with a window the capture had not lived yet.
+ */
 static void ring_stats(const struct ring *r, uint64_t now_ns, uint64_t start_ns,
 		       struct flow_stats *st)
 {
-	uint32_t now_sec = (uint32_t)(now_ns / NS_PER_SEC);
-	double frac = (double)(now_ns % NS_PER_SEC) / 1e9;
-	double since_start = now_ns > start_ns ? (double)(now_ns - start_ns) / 1e9 : 0;
-
 	memset(st, 0, sizeof(*st));
 	for (int w = 0; w < FLOW_NR_WINDOWS; w++) {
-		uint32_t secs = flow_window_secs[w];
-		uint64_t sum[2] = { 0, 0 };
-		double span = (double)(secs - 1) + frac;
+		uint64_t len_ns = (uint64_t)flow_window_secs[w] * NS_PER_SEC;
+		uint64_t win_ns = now_ns > len_ns ? now_ns - len_ns : 0;
+		double sum[2], span;
 
-		/* seconds now_sec-secs+1 .. now_sec that the ring still holds */
-		for (uint32_t back = 0; back < secs; back++) {
-			uint32_t s = now_sec - back;
-			uint32_t age = r->last_sec - s;
-
-			if (s > r->last_sec)
-				continue;
-			if (age >= FLOW_RING_SECS)
-				break;
-			uint32_t slot = (r->cur + FLOW_RING_SECS - age) % FLOW_RING_SECS;
-
-			sum[0] += r->bytes[slot][0];
-			sum[1] += r->bytes[slot][1];
-		}
-		if (since_start < span)
-			span = since_start;
+		if (win_ns < start_ns)
+			win_ns = start_ns;
+		span = now_ns > win_ns ? (double)(now_ns - win_ns) / 1e9 : 0;
 		if (span < 0.01)
 			span = 0.01;
-		st->sent_Bps[w] = (double)sum[0] / span;
-		st->recv_Bps[w] = (double)sum[1] / span;
+		ring_window_sum(r, now_ns, win_ns, start_ns, sum);
+		st->sent_Bps[w] = sum[0] / span;
+		st->recv_Bps[w] = sum[1] / span;
 	}
 	st->sent_bytes = r->total[0];
 	st->recv_bytes = r->total[1];
@@ -405,6 +427,16 @@ size_t flow_table_expire(struct flow_table *t, uint64_t now_ns, unsigned idle_se
 	return dropped;
 }
 
+void flow_table_set_start(struct flow_table *t, uint64_t start_ns)
+{
+	t->start_ns = start_ns;
+}
+
+static uint64_t start_of(const struct flow_table *t)
+{
+	return t->start_ns ? t->start_ns : t->first_ns;
+}
+
 size_t flow_table_nr_flows(const struct flow_table *t)
 {
 	return t->nr_flows;
@@ -485,7 +517,7 @@ const struct flow_view *flow_table_views(struct flow_table *t, uint64_t now_ns, 
 
 		orient(f, &v->key);
 		v->a_is_local = f->a_known;
-		ring_stats(&f->r, now_ns, t->first_ns, &v->st);
+		ring_stats(&f->r, now_ns, start_of(t), &v->st);
 		v->first_ns = f->first_ns;
 		v->last_ns = f->last_ns;
 	}
@@ -497,5 +529,5 @@ const struct flow_view *flow_table_views(struct flow_table *t, uint64_t now_ns, 
 
 void flow_table_totals(const struct flow_table *t, uint64_t now_ns, struct flow_stats *st)
 {
-	ring_stats(&t->totals, now_ns, t->first_ns, st);
+	ring_stats(&t->totals, now_ns, start_of(t), st);
 }

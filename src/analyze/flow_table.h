@@ -10,7 +10,14 @@
  *
  * Each flow keeps a ring of per-second byte counts (FLOW_RING_SECS) from
  * which the 2 s, 10 s and 40 s averages are computed at a given time, its
- * cumulative totals and its peak (the most bytes in one second).  The same
+ * cumulative totals and its peak (the most bytes in one second).
+ *
+ * An average over a window of W seconds ending at now is the bytes of that
+ * window divided by min(W, now - start): start is the capture's start, set
+ * by the caller (flow_table_set_start), or the first packet when it is not
+ * set (a file).  The ring's oldest second, partly inside the window, counts
+ * pro rata (its bytes spread evenly over it), so the window is W seconds
+ * long, not W - 1 and a fraction.  The same
  * is kept for the whole table (totals), which also counts the traffic of
  * expired flows and of flows refused when the table was full.
  *
@@ -103,6 +110,9 @@ void flow_table_account(struct flow_table *t, const struct pkt_info *p);
  * (their bytes stay in the totals).  Returns the number dropped.
  */
 size_t flow_table_expire(struct flow_table *t, uint64_t now_ns, unsigned idle_secs);
+
+/* Where the windows start (CLOCK_REALTIME ns, as packet timestamps); 0: the first packet. */
+void flow_table_set_start(struct flow_table *t, uint64_t start_ns);
 
 size_t flow_table_nr_flows(const struct flow_table *t);
 /* Flows refused because the table was full (their bytes are in totals). */

@@ -229,17 +229,25 @@ static int emit(struct flows_run *r, uint64_t now, enum out_form form)
 
 static int run_file(struct flows_run *r)
 {
-	int rc;
+	int rc, erc;
 
 	r->cutoff_ns = UINT64_MAX;
 	while ((rc = capture_dispatch(r->cap, 0, on_packet, r)) >= 0)
 		;
-	if (rc != -ENODATA) {
+	if (rc != -ENODATA && rc != -EBADMSG) {
 		fprintf(stderr, "connmon flows: cannot read '%s': %s\n", r->o.file, strerror(-rc));
 		return rc;
 	}
 	r->start_ns = flow_table_first_ns(r->t);
-	return emit(r, flow_table_last_ns(r->t), r->o.json ? FORM_JSON : FORM_TEXT);
+	erc = emit(r, flow_table_last_ns(r->t), r->o.json ? FORM_JSON : FORM_TEXT);
+	/* As tcpdump: the intact packets first, then the warning, and a failure. */
+	if (rc == -EBADMSG) {
+		fprintf(stderr,
+			"connmon flows: '%s' is cut short or damaged: %s; the figures above cover the packets before that point\n",
+			r->o.file, capture_error(r->cap));
+		return rc;
+	}
+	return erc;
 }
 
 static void tty_enter(struct flows_run *r, bool screen)
@@ -340,7 +348,9 @@ static int flows_sample(void *src, struct tick *t, struct snapshot *snap)
 
 	(void)t;
 	if (snap->baseline) {
+		/* the windows count from here, not from the first packet */
 		r->start_ns = (uint64_t)snap->wall_ns;
+		flow_table_set_start(r->t, r->start_ns);
 		return 0;
 	}
 	if (snap->final && r->o.seconds > 0) {
@@ -399,11 +409,19 @@ static void flows_redraw(void *c)
 		emit(r, (uint64_t)loop_wall_ns(), r->form);
 }
 
+static void flows_sizes(void *c, struct table_sizes *ts)
+{
+	struct flows_run *r = c;
+
+	table_sizes_add(ts, "flows", flow_table_nr_flows(r->t));
+}
+
 static const struct consumer_ops flows_consumer = {
 	.name = "flows",
 	.consume = flows_consume,
 	.finish = flows_finish,
 	.redraw = flows_redraw,
+	.sizes = flows_sizes,
 };
 
 static int run_live(struct flows_run *r)

@@ -202,10 +202,19 @@ static int ifaces_finish(void *c, const struct snapshot *last, enum tick_end why
 	return outbuf_flush(&r->out);
 }
 
+static void ifaces_sizes(void *c, struct table_sizes *ts)
+{
+	struct ifaces_run *r = c;
+
+	table_sizes_add(ts, "iface_rates", r->rates.nr);
+	table_sizes_add(ts, "iface_averages", iface_avg_size(&r->avg));
+}
+
 static const struct consumer_ops ifaces_consumer = {
 	.name = "ifaces",
 	.consume = ifaces_consume,
 	.finish = ifaces_finish,
+	.sizes = ifaces_sizes,
 };
 
 static int run(struct ifaces_run *r)

@@ -211,10 +211,8 @@ static int run(struct sock_walk *w, const struct sock_opts *o, struct kill_list 
 {
 	int ret = sock_walk_run(w, visit_collect, l);
 
-	if (ret < 0) {
-		fprintf(stderr, "connmon: socket dump failed: %s\n", strerror(-ret));
+	if (ret < 0) /* reported by sock_walk */
 		return 1;
-	}
 	if (!l->nr) {
 		fprintf(stderr, "connmon kill: no TCP socket matches '%s'\n",
 			o->filter_text ? o->filter_text : "");

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -50,6 +51,7 @@
 
 #define FULL_RESCAN_S	10
 #define REDUMP_S	10    /* capture: dump at least this often */
+#define EARLY_DUMP_MS	150   /* capture: new connections are dumped this soon */
 #define SWEEP_S		5     /* tcpinfo, many sockets: full dump at least this often */
 #define HOT_MIN_SOCKETS 20000 /* below this a full dump per refresh is cheap enough */
 #define HOT_TICKS	10    /* a socket is hot this many refreshes after its last byte */
@@ -104,9 +106,10 @@ struct procs_opts {
 };
 
 struct ns_source {
-	uint64_t ino;
+	struct netns_id id;
 	struct sockdiag *sd;
-	bool swept; /* a full dump of it has been read */
+	uint32_t seen; /* the last discovery that reported it */
+	bool swept;    /* a full dump of it has been read */
 };
 
 struct procs_run {
@@ -121,6 +124,7 @@ struct procs_run {
 	/* sources */
 	struct ns_source *ns;
 	size_t nr_ns, alloc_ns;
+	uint32_t ns_gen; /* discoveries so far */
 	struct capture *cap;
 	const char *engine_why;
 	/* output */
@@ -132,15 +136,17 @@ struct procs_run {
 	struct loop loop;
 	struct tick tick;
 	int poll_timer;	 /* a capture without a descriptor is polled on a timer */
+	int early_timer; /* the next early dump, -1 none */
 	uint64_t now_ns; /* the current tick's time: collectors read no clock */
 	int64_t wall_ns;
 	uint64_t start_ns, last_ns, last_dump_ns;
 	long nr_reports;
 	unsigned nr_sweeps; /* full dumps so far */
 	bool hot_off;
-	bool cap_lost;	      /* the capture interface vanished or went down mid-run */
-	int cap_err;	      /* the capture's -errno once it failed */
-	uint64_t interval_ns; /* of the last tick */
+	bool cap_lost;		/* the capture interface vanished or went down mid-run */
+	int cap_err;		/* the capture's -errno once it failed */
+	uint64_t interval_ns;	/* of the last tick */
+	unsigned early_backoff; /* early dumps that matched nothing in a row, at most 4 */
 };
 
 /* ---- options ---- */
@@ -205,10 +211,9 @@ static int parse_opts(struct procs_opts *o, int argc, char **argv)
 
 /* ---- socket owners ---- */
 
-static void owner_found(void *arg, uint64_t inode, int32_t pid, uint32_t uid, const char *comm,
-			const char *cmdline)
+static void owner_found(void *arg, uint64_t inode, const struct proc_scan_owner *o)
 {
-	proc_traffic_set_owner(arg, inode, pid, uid, comm, cmdline);
+	proc_traffic_set_owner(arg, inode, o->pid, o->start_ticks, o->uid, o->comm, o->cmdline);
 }
 
 static bool owners_wanted(void *arg)
@@ -218,10 +223,9 @@ static bool owners_wanted(void *arg)
 
 static const struct proc_scan_ops owner_ops = { .sock = owner_found, .want_more = owners_wanted };
 
-static void find_owners(struct procs_run *r)
+/* Some socket that moved bytes has no known owner: read /proc for it. */
+static void walk_owners(struct procs_run *r)
 {
-	if (!proc_traffic_settle(&r->pt))
-		return;
 	if (r->scan.full_done)
 		proc_scanner_walk(&r->scan, false, &owner_ops, &r->pt);
 	if (proc_traffic_nr_unowned(&r->pt) &&
@@ -232,15 +236,22 @@ static void find_owners(struct procs_run *r)
 	}
 }
 
+static void find_owners(struct procs_run *r)
+{
+	if (proc_traffic_settle(&r->pt))
+		walk_owners(r);
+}
+
+static bool proc_gone(void *arg, int32_t pid, uint64_t start_ticks)
+{
+	(void)arg;
+	return proc_has_exited("/proc", pid, start_ticks);
+}
+
 /* A process that holds no socket any more may have exited: its totals stay. */
 static void check_exited(struct procs_run *r)
 {
-	for (size_t i = 1; i < r->pt.nr_procs; i++) {
-		struct pt_proc *p = &r->pt.procs[i];
-
-		if (!p->exited && !p->nr_sockets && proc_has_exited("/proc", p->pid))
-			p->exited = true;
-	}
+	proc_traffic_check_exited(&r->pt, proc_gone, NULL);
 }
 
 /* ---- namespaces and sockets ---- */
@@ -251,33 +262,59 @@ static int open_sockdiag(void *arg)
 }
 
 /* A sock_diag socket inside the namespace fd, once per namespace. */
-static int add_ns(struct procs_run *r, int fd, uint64_t ino)
+static int add_ns(struct procs_run *r, int fd, const struct netns_id *id)
 {
 	struct sockdiag *sd;
 	int ret;
 
-	for (size_t i = 0; i < r->nr_ns; i++)
-		if (r->ns[i].ino == ino)
-			return 0;
 	if (r->nr_ns >= MAX_NETNS)
 		return -E2BIG;
 	ret = netns_call_in(fd, open_sockdiag, &sd);
 	if (ret < 0)
 		return ret;
 	ALLOC_GROW(r->ns, r->nr_ns + 1, r->alloc_ns);
-	r->ns[r->nr_ns++] = (struct ns_source){ .ino = ino, .sd = sd };
+	r->ns[r->nr_ns++] = (struct ns_source){ .id = *id, .sd = sd, .seen = r->ns_gen };
 	return 0;
 }
 
-static void add_found_ns(void *arg, int fd, uint64_t ino)
+static bool ns_known(void *arg, const struct netns_id *id)
 {
-	add_ns(arg, fd, ino);
+	struct procs_run *r = arg;
+
+	for (size_t i = 0; i < r->nr_ns; i++) {
+		if (r->ns[i].id.ino == id->ino && r->ns[i].id.dev == id->dev) {
+			r->ns[i].seen = r->ns_gen;
+			return true;
+		}
+	}
+	return false;
 }
 
-/* --all-netns: the named namespaces and those of every process, each once. */
+static void ns_found(void *arg, int fd, const struct netns_id *id)
+{
+	add_ns(arg, fd, id);
+}
+
+/*
+ * --all-netns: the named namespaces and those of every process, each once.
+ * A namespace no longer found has no name and no process left: its socket
+ * would be all that keeps it alive, so it is closed (collect/netns.h).
+ */
 static void discover_netns(struct procs_run *r)
 {
-	netns_for_each("/proc", add_found_ns, r);
+	static const struct netns_visit_ops ops = { .known = ns_known, .found = ns_found };
+	size_t kept = 0;
+
+	r->ns_gen++;
+	netns_discover("/proc", &ops, r);
+	for (size_t i = 0; i < r->nr_ns; i++) {
+		if (r->ns[i].seen != r->ns_gen) {
+			sockdiag_close(r->ns[i].sd);
+			continue;
+		}
+		r->ns[kept++] = r->ns[i];
+	}
+	r->nr_ns = kept;
 }
 
 struct visit_ctx {
@@ -394,6 +431,11 @@ static int open_engine(struct procs_run *r)
 	char err[256] = "";
 	int ret;
 
+	/* An interface that does not exist is a mistake to say, whatever the engine. */
+	if (r->o.ifname && strcmp(r->o.ifname, "any") && !if_nametoindex(r->o.ifname)) {
+		fprintf(stderr, "connmon procs: no interface '%s' (see 'ip link')\n", r->o.ifname);
+		return -ENODEV;
+	}
 	if (r->o.engine == ENGINE_TCPINFO || r->o.all_netns) {
 		r->engine_why = "tcp_info byte counters per socket: TCP payload bytes, no capture";
 		return 0;
@@ -401,6 +443,11 @@ static int open_engine(struct procs_run *r)
 	ret = capture_open(&r->cap, &co, err, sizeof(err));
 	if (ret < 0) {
 		r->cap = NULL;
+		if (ret == -ENODEV && r->o.ifname) { /* vanished since the check above */
+			fprintf(stderr, "connmon procs: no interface '%s' (see 'ip link')\n",
+				r->o.ifname);
+			return ret;
+		}
 		if (r->o.engine == ENGINE_CAPTURE) {
 			fprintf(stderr, "connmon procs: cannot capture on '%s': %s%s\n", co.ifname,
 				err[0] ? err : strerror(-ret),
@@ -409,11 +456,46 @@ static int open_engine(struct procs_run *r)
 		}
 		r->engine_why =
 			"capture unavailable, so tcp_info counters: TCP only, payload bytes";
+		/* Asked for an interface: say why its capture is not used. */
+		if (r->o.ifname)
+			fprintf(stderr,
+				"connmon procs: cannot capture on '%s' (%s%s); tcp_info counters instead\n",
+				co.ifname, err[0] ? err : strerror(-ret),
+				ret == -EPERM ? ", needs CAP_NET_RAW" : "");
 		return 0;
 	}
 	r->pt.loopback = is_loopback(co.ifname);
 	r->engine_why = "packets matched to sockets: TCP and UDP, wire bytes";
 	return 0;
+}
+
+/*
+ * Capture: packets of a new connection arrived; dump now, while its socket
+ * and its process exist, rather than at the end of the refresh.
+ */
+static void early_dump(struct procs_run *r)
+{
+	size_t held = proc_traffic_nr_pending(&r->pt);
+
+	proc_traffic_begin_dump(&r->pt);
+	r->last_dump_ns = loop_now_ns();
+	if (dump_all(r, NULL, 0) == 0 && proc_traffic_end_dump(&r->pt))
+		walk_owners(r);
+	/* Packets no dump explains (a scan of closed ports): back off, up to 16 times. */
+	if (proc_traffic_nr_pending(&r->pt) < held)
+		r->early_backoff = 0;
+	else if (r->early_backoff < 4)
+		r->early_backoff++;
+}
+
+/* Milliseconds until an early dump is due, or -1 when none is wanted. */
+static int early_dump_ms(struct procs_run *r, uint64_t now)
+{
+	uint64_t due = r->last_dump_ns + (EARLY_DUMP_MS * 1000000ull << r->early_backoff);
+
+	if (!r->cap || !proc_traffic_wants_dump(&r->pt))
+		return -1;
+	return now >= due ? 0 : (int)((due - now + 999999) / 1000000);
 }
 
 /* Ends the run on a capture that failed (the interface vanished or went down). */
@@ -430,6 +512,29 @@ static void capture_failed(struct procs_run *r, int rc)
 	loop_stop(&r->loop);
 }
 
+static void on_early_timer(struct loop *l, void *arg)
+{
+	struct procs_run *r = arg;
+
+	(void)l;
+	r->early_timer = -1;
+	if (early_dump_ms(r, loop_now_ns()) == 0)
+		early_dump(r);
+}
+
+/* After packets: a new connection's socket is dumped within EARLY_DUMP_MS, while it lives. */
+static void schedule_early_dump(struct procs_run *r)
+{
+	uint64_t now = loop_now_ns();
+	int ms = early_dump_ms(r, now);
+
+	if (ms == 0)
+		early_dump(r);
+	else if (ms > 0 && r->early_timer < 0)
+		r->early_timer = loop_add_timer(&r->loop, now + (uint64_t)ms * 1000000ull,
+						on_early_timer, r);
+}
+
 static void on_capture(struct loop *l, int fd, short revents, void *arg)
 {
 	struct procs_run *r = arg;
@@ -440,6 +545,8 @@ static void on_capture(struct loop *l, int fd, short revents, void *arg)
 	(void)revents;
 	if (rc < 0)
 		capture_failed(r, rc);
+	else
+		schedule_early_dump(r);
 }
 
 static void on_poll_timer(struct loop *l, void *arg)
@@ -516,7 +623,7 @@ static size_t screen_fit(const struct procs_run *r, unsigned *width)
 
 static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 {
-	struct proc_row unatt;
+	struct proc_row unatt, exited;
 	struct capture_stats cs = { 0 };
 	struct proc_view v = {
 		.engine = r->cap ? "capture" : "tcpinfo",
@@ -530,6 +637,8 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 		.nr_procs_denied = r->scan.nr_denied,
 		.rows = r->rows,
 		.unattributed = &unatt,
+		.exited = &exited,
+		.nr_exited = proc_traffic_nr_folded(&r->pt),
 	};
 
 	if (r->cap && capture_get_stats(r->cap, &cs) == 0)
@@ -540,7 +649,8 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 	v.nr_rows = proc_traffic_sorted(&r->pt, r->order);
 	for (size_t i = 0; i < v.nr_rows; i++)
 		fill_row(r, &r->rows[i], &r->pt.procs[r->order[i]]);
-	fill_row(r, &unatt, &r->pt.procs[0]);
+	fill_row(r, &unatt, &r->pt.procs[PT_UNATTRIBUTED]);
+	fill_row(r, &exited, proc_traffic_exited_row(&r->pt));
 	if (r->o.json)
 		proc_render_json(&r->out, &v);
 	else if (r->o.csv)
@@ -633,7 +743,27 @@ static int procs_sample(void *src, struct tick *t, struct snapshot *snap)
 	return 0;
 }
 
-static const struct source_ops procs_source = { .name = "procs", .sample = procs_sample };
+static void procs_sizes(void *src, struct table_sizes *ts)
+{
+	struct procs_run *r = src;
+
+	table_sizes_add(ts, "processes", r->pt.nr_procs);
+	table_sizes_add(ts, "sockets", r->pt.nr_socks);
+	table_sizes_add(ts, "tuples", r->pt.nr_tuples);
+	table_sizes_add(ts, "pending", r->pt.nr_pending);
+	table_sizes_add(ts, "owners", r->pt.owners.nr);
+	table_sizes_add(ts, "cookies", r->pt.by_cookie.nr);
+	table_sizes_add(ts, "scanned_pids", r->scan.nr_pids);
+	table_sizes_add(ts, "netns", r->nr_ns);
+	table_sizes_add(ts, "users", r->nr_users);
+	table_sizes_add(ts, "rows_alloc", r->alloc_rows);
+}
+
+static const struct source_ops procs_source = {
+	.name = "procs",
+	.sample = procs_sample,
+	.sizes = procs_sizes,
+};
 
 static int procs_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)
 {
@@ -698,7 +828,10 @@ static int open_sources(struct procs_run *r)
 		return open_engine(r);
 	}
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ret = self < 0 ? -errno : fstat(self, &st) < 0 ? -errno : add_ns(r, self, st.st_ino);
+	ret = self < 0 ? -errno :
+	      fstat(self, &st) < 0 ?
+			 -errno :
+			 add_ns(r, self, &(struct netns_id){ .dev = st.st_dev, .ino = st.st_ino });
 	if (self >= 0)
 		close(self);
 	if (ret < 0) {
@@ -737,6 +870,7 @@ int cmd_procs(const struct app_ctx *ctx, int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.loop.sig_fd = r.loop.timer_fd = -1;
+	r.early_timer = -1;
 	if (parse_opts(&r.o, argc, argv) < 0) {
 		free(r.o.ifname);
 		return 2;

@@ -152,10 +152,18 @@ static int proto_finish(void *c, const struct snapshot *last, enum tick_end why)
 	return emit(r, &r->first, &last->counters, last->wall_ns, "average", r->nr_intervals);
 }
 
+static void proto_sizes(void *c, struct table_sizes *ts)
+{
+	struct proto_run *r = c;
+
+	table_sizes_add(ts, "counters", r->first.nr);
+}
+
 static const struct consumer_ops proto_consumer = {
 	.name = "proto",
 	.consume = proto_consume,
 	.finish = proto_finish,
+	.sizes = proto_sizes,
 };
 
 static int run(struct proto_run *r)

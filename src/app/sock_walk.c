@@ -7,9 +7,37 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "collect/limits.h"
 #include "collect/procmap.h"
 #include "collect/procnet.h"
 #include "collect/sockdiag_filter.h"
+
+static bool has_net_admin(void)
+{
+	uint64_t eff;
+
+	return limits_read_cap_eff("/proc", &eff) == 0 &&
+	       limits_has_cap(eff, 12 /* CAP_NET_ADMIN */);
+}
+
+/* The kernel shows socket marks to CAP_NET_ADMIN only: a fwmark filter would match nothing. */
+static int check_mark_filter(const struct sock_opts *o)
+{
+	struct sockdiag_bytecode bc = { 0 };
+	bool needs;
+
+	if (o->filter.root < 0 || sockdiag_filter_compile(&o->filter, AF_INET, &bc) < 0)
+		return 0;
+	needs = bc.needs_net_admin;
+	sockdiag_bytecode_release(&bc);
+	if (!needs || has_net_admin())
+		return 0;
+	fprintf(stderr,
+		"connmon: fwmark filters need CAP_NET_ADMIN (the kernel shows socket "
+		"marks only to it): %s\n",
+		strerror(EPERM));
+	return -EPERM;
+}
 
 int sock_walk_open(struct sock_walk *w, const struct sock_opts *o)
 {
@@ -18,6 +46,9 @@ int sock_walk_open(struct sock_walk *w, const struct sock_opts *o)
 	memset(w, 0, sizeof(*w));
 	w->opts = o;
 	proc_table_init(&w->procs);
+	ret = check_mark_filter(o);
+	if (ret < 0)
+		return ret;
 	if (o->procfs) /* asked for: no warning */
 		return 0;
 	ret = sockdiag_open(&w->sd);
@@ -73,7 +104,7 @@ static void scan_procs(struct sock_walk *w)
 	}
 	if (w->procs.nr_procs_denied && !w->procs_warned) {
 		fprintf(stderr,
-			"connmon: %zu processes of other users are hidden; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (or root) would show them\n",
+			"connmon: %zu processes are hidden (their descriptors may not be read); CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH would show them (root has both unless they were dropped)\n",
 			w->procs.nr_procs_denied);
 		w->procs_warned = true;
 	}
@@ -130,13 +161,16 @@ int sock_walk_run(struct sock_walk *w, sock_visit_fn visit, void *arg)
 	if (o->processes || w->want_procs)
 		scan_procs(w);
 	memset(&w->stats, 0, sizeof(w->stats));
-	if (!w->sd)
-		return procnet_dump("/proc", &q, filtered_visit, &c, &w->stats);
+	if (!w->sd) {
+		ret = procnet_dump("/proc", &q, filtered_visit, &c, &w->stats);
+		if (ret < 0 && ret != -EPIPE)
+			fprintf(stderr, "connmon: cannot read /proc/net: %s\n", strerror(-ret));
+		return ret;
+	}
 	/* One program per family: a host condition of the other family is simply false. */
 	/* sockdiag reuses bytecode for v6 when bytecode6 is NULL, so pass both or none. */
 	if (o->filter.root >= 0 && !sockdiag_filter_compile(&o->filter, AF_INET, &bc) &&
-	    !sockdiag_filter_compile(&o->filter, AF_INET6, &bc6) && bc.code && bc6.code &&
-	    !((bc.needs_net_admin || bc6.needs_net_admin) && geteuid())) {
+	    !sockdiag_filter_compile(&o->filter, AF_INET6, &bc6) && bc.code && bc6.code) {
 		q.bytecode = bc.code;
 		q.bytecode_len = bc.len;
 		q.bytecode6 = bc6.code;
@@ -147,6 +181,8 @@ int sock_walk_run(struct sock_walk *w, sock_visit_fn visit, void *arg)
 	if (!ret)
 		ret = fallback_protos(w, &q, &c);
 	warn_dump(w);
+	if (ret < 0 && ret != -EPIPE)
+		fprintf(stderr, "connmon: socket dump failed: %s\n", strerror(-ret));
 	sockdiag_bytecode_release(&bc);
 	sockdiag_bytecode_release(&bc6);
 	return ret;

@@ -5,8 +5,9 @@
  * stderr), applies the kernel bytecode and then the exact user-space filter,
  * and maps processes when asked.  Visitors see only sockets that match.
  *
- * Reports its own errors (stderr, git grammar) and returns 0, the visitor's
- * non-zero value, or -errno.
+ * Reports its own errors (stderr, git grammar: a failed dump, a fwmark
+ * filter without CAP_NET_ADMIN) and returns 0, the visitor's non-zero
+ * value, or -errno.
  */
 #ifndef CONNMON_APP_SOCK_WALK_H
 #define CONNMON_APP_SOCK_WALK_H

@@ -23,6 +23,7 @@
 #include "base/outbuf.h"
 #include "base/services.h"
 #include "base/xalloc.h"
+#include "collect/resolve.h"
 #include "ui/sock_render.h"
 #include "ui/term.h"
 
@@ -33,7 +34,8 @@ struct sockets_run {
 	struct sock_walk walk;
 	struct outbuf out;
 	struct sock_render render;
-	struct host_cache *hosts;
+	struct resolver *hosts; /* -r */
+	uint64_t now_ns;	/* the current pass's time, for the name cache */
 	struct group_spec group;
 	struct sock_group g; /* --group-by: this pass's counts */
 	bool g_open;
@@ -62,54 +64,16 @@ static bool popcount_gt1(uint32_t v)
 	return v & (v - 1);
 }
 
-/* Host names for -r, cached: resolving the same peer for every socket would take minutes. */
-struct host_cache {
-	struct {
-		uint8_t family;
-		uint8_t addr[16];
-		char name[NI_MAXHOST];
-	} e[512];
-
-	size_t nr, next;
-};
-
-static size_t host_cache_slot(struct host_cache *c, int family, const uint8_t *addr)
-{
-	const size_t cap = sizeof(c->e) / sizeof(c->e[0]);
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl = sizeof(struct sockaddr_in6);
-	size_t n;
-
-	for (n = 0; n < c->nr; n++)
-		if (c->e[n].family == family && !memcmp(c->e[n].addr, addr, 16))
-			return n;
-	n = c->next;
-	c->next = (c->next + 1) % cap;
-	if (c->nr < cap)
-		c->nr++;
-	c->e[n].family = (uint8_t)family;
-	memcpy(c->e[n].addr, addr, 16);
-	ss.ss_family = (sa_family_t)family;
-	if (family == AF_INET) {
-		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, addr, 4);
-		sl = sizeof(struct sockaddr_in);
-	} else {
-		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, addr, 16);
-	}
-	if (getnameinfo((struct sockaddr *)&ss, sl, c->e[n].name, sizeof(c->e[n].name), NULL, 0,
-			NI_NAMEREQD))
-		c->e[n].name[0] = '\0';
-	return n;
-}
-
+/*
+ * Host names for -r, from collect/resolve: cached, and in -w mode looked up
+ * by a worker thread so a slow DNS never stalls a pass (names appear on a
+ * later pass; the address is shown meanwhile).
+ */
 static size_t host_name(void *ctx, int family, const uint8_t *addr, char *buf, size_t len)
 {
-	struct host_cache *c = ctx;
-	size_t i = host_cache_slot(c, family, addr);
-	size_t n = strnlen(c->e[i].name, len - 1);
+	struct sockets_run *r = ctx;
 
-	memcpy(buf, c->e[i].name, n);
-	return n;
+	return resolver_get(r->hosts, family, addr, r->now_ns, buf, len);
 }
 
 static int sock_render_visit(struct sockets_run *r, const struct sock_entry *s)
@@ -159,10 +123,9 @@ static void init_render(struct sockets_run *r)
 
 	if (!o->numeric)
 		ro.svc = sock_opts_services(r->o);
-	if (o->resolve) {
-		r->hosts = xcalloc(1, sizeof(*r->hosts));
+	if (o->resolve && resolver_new(&r->hosts, o->watch_sec > 0, NULL) == 0) {
 		ro.host_name = host_name;
-		ro.host_ctx = r->hosts;
+		ro.host_ctx = r;
 	}
 	sock_render_init(&r->render, &r->out, &ro);
 }
@@ -326,6 +289,7 @@ static int sockets_begin(void *c, const struct snapshot *cur)
 	struct sockets_run *r = c;
 
 	r->nr = 0;
+	r->now_ns = cur->mono_ns;
 	stamp(r, cur->wall_ns, true);
 	if (r->o->group_by) {
 		sock_group_init(&r->g, &r->group, &r->walk.procs);
@@ -375,6 +339,18 @@ static int sockets_consume(void *c, const struct snapshot *prev, const struct sn
 	return outbuf_flush(&r->out);
 }
 
+static void sockets_sizes(void *c, struct table_sizes *ts)
+{
+	struct sockets_run *r = c;
+	struct resolver_stats st = { 0 };
+
+	if (r->hosts)
+		resolver_get_stats(r->hosts, &st);
+	table_sizes_add(ts, "names_cached", st.nr_cached);
+	table_sizes_add(ts, "names_queued", st.nr_queued);
+	table_sizes_add(ts, "sorted_alloc", r->alloc_held);
+}
+
 /* A pass that failed half-way leaves its group counts behind. */
 static int sockets_finish(void *c, const struct snapshot *last, enum tick_end why)
 {
@@ -394,6 +370,7 @@ static const struct consumer_ops sockets_consumer = {
 	.sock = sockets_sock,
 	.consume = sockets_consume,
 	.finish = sockets_finish,
+	.sizes = sockets_sizes,
 };
 
 static int run(struct sockets_run *r)
@@ -415,9 +392,7 @@ static int run(struct sockets_run *r)
 	tick_init(&t, to.count == 1 ? NULL : &loop, &to);
 	tick_add_source(&t, &walk_source_ops, &ws);
 	tick_add_consumer(&t, &sockets_consumer, r);
-	tick_run(&t);
-	if (t.err && t.err != -EPIPE && !r->out.err)
-		fprintf(stderr, "connmon sockets: socket dump failed: %s\n", strerror(-t.err));
+	tick_run(&t); /* sock_walk reports its failures */
 	ret = tick_exit_code(&t);
 	tick_release(&t);
 	if (to.count != 1)
@@ -494,7 +469,7 @@ int cmd_sockets(const struct app_ctx *ctx, int argc, char **argv)
 	outbuf_release(&r.out);
 	free(r.held);
 	free(r.held_paths);
-	free(r.hosts);
+	resolver_free(r.hosts);
 	sock_walk_close(&r.walk);
 	sock_opts_release(&o);
 	return ret;

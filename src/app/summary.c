@@ -22,6 +22,7 @@
 #include "app/sock_walk.h"
 #include "cli/cmdline.h"
 #include "collect/procmap.h"
+#include "collect/snmp.h"
 #include "ui/term.h"
 #include "ui/text_wrap.h"
 
@@ -174,6 +175,26 @@ static void merge_limits(struct net_limits *l, const struct net_limits *outside)
 		l->tcp_max_syn_backlog = outside->tcp_max_syn_backlog;
 }
 
+/*
+ * The MIB's TcpCurrEstab, which `ss -s` prints as "estab": ESTABLISHED and,
+ * since Linux 6.10 (RFC 1213's definition), CLOSE-WAIT.  -1 when unreadable.
+ */
+static int64_t read_curr_estab(void)
+{
+	struct counter_snap snap;
+	struct strbuf scratch = STRBUF_INIT;
+	uint64_t v;
+	int64_t ret = -1;
+
+	counter_snap_init(&snap);
+	if (!snmp_read(&snap, "/proc", 0, &scratch) &&
+	    counter_snap_value(&snap, "TcpCurrEstab", &v))
+		ret = (int64_t)v;
+	counter_snap_release(&snap);
+	strbuf_release(&scratch);
+	return ret;
+}
+
 static int walk_and_read(struct summary_data *d)
 {
 	struct sock_walk w;
@@ -189,12 +210,12 @@ static int walk_and_read(struct summary_data *d)
 		fprintf(stderr,
 			"connmon: cannot read '/proc/net/sockstat'; kernel totals omitted\n");
 	net_limits_read(&d->lim, "/proc");
+	d->curr_estab = read_curr_estab();
 	merge_limits(&d->lim, &d->ctx->outside);
 	sock_summary_init(&d->sum, d->lim.port_hi > 0 ? (uint16_t)d->lim.port_lo : 0,
 			  d->lim.port_hi > 0 ? (uint16_t)d->lim.port_hi : 0);
 	ret = sock_walk_run(&w, visit_summary, &d->sum);
-	if (ret < 0) {
-		fprintf(stderr, "connmon: socket dump failed: %s\n", strerror(-ret));
+	if (ret < 0) { /* reported by sock_walk */
 		sock_walk_close(&w);
 		return 1;
 	}
@@ -357,7 +378,9 @@ void summary_json_states(struct outbuf *ob, const struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
 
-	outbuf_addf(ob, "\"tcp_total\":%llu,\"tcp_states\":{", (unsigned long long)s->nr_tcp);
+	outbuf_addf(ob, "\"tcp_total\":%llu,\"tcp_curr_estab\":", (unsigned long long)s->nr_tcp);
+	json_i64(ob, d->curr_estab);
+	outbuf_addstr(ob, ",\"tcp_states\":{");
 	for (size_t i = 0; i < sizeof(state_order); i++) {
 		uint64_t n = s->tcp_states[state_order[i]];
 
@@ -537,8 +560,11 @@ static void text_totals(struct outbuf *ob, const struct summary_data *d)
 	text_i64(ob, v[SOCKSTAT_SOCKETS_USED]);
 	outbuf_addstr(ob, "\nTCP:   ");
 	text_i64(ob, alloc < 0 ? -1 : alloc + (tw > 0 ? tw : 0));
-	outbuf_addf(ob, " (estab %llu, closed ",
-		    (unsigned long long)d->sum.tcp_states[SOCK_ST_ESTABLISHED]);
+	/* ss's line: its "estab" is the MIB's CurrEstab (the states table has ESTABLISHED alone).
+	 */
+	outbuf_addstr(ob, " (estab ");
+	text_i64(ob, d->curr_estab);
+	outbuf_addstr(ob, ", closed ");
 	/* ss: allocated minus hashed (in use, time-wait excluded) is "closed". */
 	text_i64(ob, alloc < 0 || hashed < 0 ? -1 : alloc - (hashed - (tw > 0 ? tw : 0)));
 	outbuf_addstr(ob, ", orphaned ");
@@ -811,9 +837,19 @@ static int summary_sample(void *src, struct tick *t, struct snapshot *snap)
 	return ret ? -EIO : 0; /* reported by summary_collect */
 }
 
+static void summary_sizes(void *src, struct table_sizes *ts)
+{
+	struct summary_run *r = src;
+
+	table_sizes_add(ts, "remotes", r->d.sum.remotes.nr);
+	table_sizes_add(ts, "listeners", r->d.sum.nr_listeners);
+	table_sizes_add(ts, "close_wait_procs", r->d.procs.nr_procs_seen);
+}
+
 static const struct source_ops summary_source = {
 	.name = "summary",
 	.sample = summary_sample,
+	.sizes = summary_sizes,
 };
 
 static int summary_consume(void *c, const struct snapshot *prev, const struct snapshot *cur)

@@ -29,6 +29,7 @@ struct summary_data {
 	struct sock_summary sum;
 	struct sockstat st; /* all -1 when sockstat could not be read */
 	struct net_limits lim;
+	int64_t curr_estab;	 /* TcpCurrEstab (ss -s's "estab"), -1 unreadable */
 	struct proc_table procs; /* filled only when there are CLOSE_WAIT sockets */
 	bool procs_scanned;
 	struct sock_proc_count *cw_procs; /* comm borrowed from procs */

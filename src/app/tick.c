@@ -2,8 +2,14 @@
 #include "app/tick.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "base/strbuf.h"
 
 static void snapshot_init(struct snapshot *s)
 {
@@ -20,10 +26,14 @@ static void snapshot_release(struct snapshot *s)
 
 void tick_init(struct tick *t, struct loop *loop, const struct tick_opts *o)
 {
+	const char *path = getenv("CONNMON_SELFSTATS");
+
 	memset(t, 0, sizeof(*t));
 	t->o = *o;
 	t->loop = loop;
 	t->timer_id = -1;
+	t->selfstats_fd =
+		path && *path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
 	snapshot_init(&t->snaps[0]);
 	snapshot_init(&t->snaps[1]);
 }
@@ -36,6 +46,56 @@ void tick_release(struct tick *t)
 	snapshot_release(&t->snaps[0]);
 	snapshot_release(&t->snaps[1]);
 	t->nr_sources = t->nr_consumers = 0;
+	if (t->selfstats_fd >= 0)
+		close(t->selfstats_fd);
+	t->selfstats_fd = -1;
+}
+
+void tick_table_sizes(struct tick *t, struct table_sizes *ts)
+{
+	for (size_t i = 0; i < t->nr_sources; i++)
+		if (t->sources[i].ops->sizes)
+			t->sources[i].ops->sizes(t->sources[i].src, ts);
+	for (size_t i = 0; i < t->nr_consumers; i++)
+		if (t->consumers[i].ops->sizes)
+			t->consumers[i].ops->sizes(t->consumers[i].c, ts);
+}
+
+/* Resident memory in KiB from /proc/self/statm (pages), 0 when unreadable. */
+static uint64_t rss_kib(void)
+{
+	char buf[128];
+	unsigned long long size, resident;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return resident * ((uint64_t)sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void write_selfstats(struct tick *t, const struct snapshot *s)
+{
+	struct table_sizes ts = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+
+	tick_table_sizes(t, &ts);
+	strbuf_addf(&sb, "{\"seq\":%llu,\"rss_kib\":%llu,\"late\":%llu,\"tables\":{",
+		    (unsigned long long)s->seq, (unsigned long long)rss_kib(),
+		    (unsigned long long)t->nr_late);
+	for (size_t i = 0; i < ts.len; i++)
+		strbuf_addf(&sb, "%s\"%s\":%llu", i ? "," : "", ts.name[i],
+			    (unsigned long long)ts.nr[i]);
+	strbuf_addstr(&sb, "}}\n");
+	if (write(t->selfstats_fd, sb.buf, sb.len) < 0) {
+		/* a self-observation aid: its failure must not end the run */
+	}
+	strbuf_release(&sb);
 }
 
 void tick_add_source(struct tick *t, const struct source_ops *ops, void *src)
@@ -127,6 +187,8 @@ static int take(struct tick *t, bool final)
 		ret = consume_all(t, t->prev, s);
 	if (ret < 0)
 		return ret;
+	if (t->selfstats_fd >= 0)
+		write_selfstats(t, s);
 	t->prev = s;
 	if (!s->baseline)
 		t->nr_reported++;

@@ -69,12 +69,37 @@ struct snapshot {
 
 struct tick;
 
+/*
+ * Self-observation for long runs: every source and consumer may report the
+ * sizes of the tables it keeps (processes, sockets, flows, cached names...),
+ * so a soak test, and later the agent's own metrics, can see that nothing
+ * grows with time.  With CONNMON_SELFSTATS=PATH in the environment the tick
+ * appends one JSON line per tick to PATH: {"seq":N,"rss_kib":N,"tables":{...}}.
+ */
+#define TICK_MAX_TABLES 24
+
+struct table_sizes {
+	const char *name[TICK_MAX_TABLES];
+	uint64_t nr[TICK_MAX_TABLES];
+	size_t len;
+};
+
+static inline void table_sizes_add(struct table_sizes *ts, const char *name, uint64_t nr)
+{
+	if (ts->len < TICK_MAX_TABLES) {
+		ts->name[ts->len] = name;
+		ts->nr[ts->len++] = nr;
+	}
+}
+
 struct source_ops {
 	const char *name;
 	/* Fills its part of snap (snap->mono_ns is the time to use).  0 or -errno: an error ends
 	 * the run. */
 	int (*sample)(void *src, struct tick *t, struct snapshot *snap);
 	void (*close)(void *src);
+	/* The sizes of the tables it keeps.  Optional. */
+	void (*sizes)(void *src, struct table_sizes *ts);
 };
 
 enum tick_end {
@@ -101,6 +126,8 @@ struct consumer_ops {
 	int (*finish)(void *c, const struct snapshot *last, enum tick_end why);
 	/* SIGWINCH: the terminal changed size.  Optional. */
 	void (*redraw)(void *c);
+	/* The sizes of the tables it keeps.  Optional. */
+	void (*sizes)(void *c, struct table_sizes *ts);
 };
 
 #define TICK_QUIT 1
@@ -138,7 +165,11 @@ struct tick {
 	int err; /* the -errno that ended the run */
 	enum tick_end end;
 	bool finished;
+	int selfstats_fd; /* CONNMON_SELFSTATS, -1 without */
 };
+
+/* Every table size of the registered sources and consumers. */
+void tick_table_sizes(struct tick *t, struct table_sizes *ts);
 
 void tick_init(struct tick *t, struct loop *loop, const struct tick_opts *o);
 void tick_release(struct tick *t);

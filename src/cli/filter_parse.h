@@ -32,9 +32,9 @@
 #include "model/filter.h"
 
 struct filter_error {
-	int pos; /* byte offset of the offending token in the text */
-	int len; /* its length (0 at end of input) */
-	char msg[192];
+	int pos;       /* byte offset of the offending token in the text */
+	int len;       /* its length (0 at end of input) */
+	char msg[512]; /* the longest message (unknown state: every state word) fits */
 };
 
 struct filter_resolver {

@@ -33,9 +33,10 @@ struct capture {
 	int linktype;
 	bool ts_nano;
 	bool all_frames;
-	uint64_t nr_seen;   /* frames handed to us by libpcap */
-	uint64_t nr_not_ip; /* of which not IP */
-	uint64_t nr_bad;    /* of which malformed */
+	uint64_t nr_seen;	    /* frames handed to us by libpcap */
+	uint64_t nr_not_ip;	    /* of which not IP */
+	uint64_t nr_bad;	    /* of which malformed */
+	char err[PCAP_ERRBUF_SIZE]; /* libpcap's words for the last failure, "" before any */
 	/* valid during capture_dispatch() only */
 	capture_fn fn;
 	void *arg;
@@ -186,6 +187,14 @@ static int dispatch_error(struct capture *c, int rc)
 {
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
+	snprintf(c->err, sizeof(c->err), "%s", pcap_geterr(c->pcap));
+	/*
+	 * A file: libpcap delivered every record before the bad one, then said
+	 * "truncated dump file; tried to read N ..." (cut short) or named the
+	 * bad record; only a failing read(2) is "error reading dump file".
+	 */
+	if (c->offline)
+		return strstr(c->err, "error reading dump file") != NULL ? -EIO : -EBADMSG;
 	if (rc == PCAP_ERROR_IFACE_NOT_UP || strstr(pcap_geterr(c->pcap), "went down") != NULL)
 		return -ENETDOWN;
 	/* libpcap's words when the device is deleted under a live capture */
@@ -244,6 +253,11 @@ int capture_get_stats(struct capture *c, struct capture_stats *st)
 	st->dropped = ps.ps_drop;
 	st->if_dropped = ps.ps_ifdrop;
 	return 0;
+}
+
+const char *capture_error(const struct capture *c)
+{
+	return c->err;
 }
 
 int capture_fd(const struct capture *c)

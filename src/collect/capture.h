@@ -58,8 +58,14 @@ int capture_open(struct capture **out, const struct capture_opts *o, char *err, 
  * processed (IP or not), 0 on timeout or EINTR, -ENODATA at the end of a
  * file (files are read in batches of 8192 frames per call), or -errno
  * (-ENETDOWN: the interface vanished, -EIO: other libpcap failures).
+ * A file cut short (or with a damaged record) gives -EBADMSG after every
+ * intact packet before the bad record has been delivered, as tcpdump shows
+ * them before its warning: a caller reports what it has, then the error.
+ * After an error, capture_error() has libpcap's words for it.
  */
 int capture_dispatch(struct capture *c, int timeout_ms, capture_fn fn, void *arg);
+/* libpcap's message for the last failed capture_dispatch(), "" before any; owned by c. */
+const char *capture_error(const struct capture *c);
 /* Cumulative since capture_open().  0, or -EIO when the kernel cannot say. */
 int capture_get_stats(struct capture *c, struct capture_stats *st);
 /* A descriptor to poll(2) for readability (live), or -1. */

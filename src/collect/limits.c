@@ -237,3 +237,52 @@ int net_limits_read(struct net_limits *l, const char *proc_root)
 	strbuf_release(&sb);
 	return 0;
 }
+
+int limits_parse_cap_eff(const char *text, size_t len, uint64_t *mask)
+{
+	static const char key[] = "CapEff:";
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		uint64_t v = 0;
+		size_t n = 0;
+
+		if ((size_t)(eol - p) > sizeof(key) - 1 && !memcmp(p, key, sizeof(key) - 1)) {
+			const char *q = p + sizeof(key) - 1;
+
+			while (q < eol && is_blank(*q))
+				q++;
+			for (; q < eol && n < 17; q++, n++) {
+				int d = *q >= '0' && *q <= '9' ? *q - '0' :
+					*q >= 'a' && *q <= 'f' ? *q - 'a' + 10 :
+					*q >= 'A' && *q <= 'F' ? *q - 'A' + 10 :
+								 -1;
+
+				if (d < 0)
+					break;
+				v = v << 4 | (uint64_t)d;
+			}
+			while (q < eol && is_blank(*q))
+				q++;
+			if (!n || n > 16 || q != eol)
+				return -EINVAL;
+			*mask = v;
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -EINVAL;
+}
+
+int limits_read_cap_eff(const char *proc_root, uint64_t *mask)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = read_small(&sb, proc_root, "self/status");
+
+	if (!ret)
+		ret = limits_parse_cap_eff(sb.buf, sb.len, mask);
+	strbuf_release(&sb);
+	return ret;
+}

@@ -20,6 +20,7 @@
 #ifndef CONNMON_COLLECT_LIMITS_H
 #define CONNMON_COLLECT_LIMITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,21 @@ int limits_parse_value(const char *text, size_t len, int64_t *out);
  * unless two ports with 0 < lo <= hi <= 65535.
  */
 int limits_parse_port_range(const char *text, size_t len, int64_t *lo, int64_t *hi);
+
+/*
+ * The effective capability set from the text of /proc/PID/status (its
+ * "CapEff:\t000001ffffffffff" line, hexadecimal).  Returns 0, or -EINVAL
+ * when the line is missing or malformed.
+ */
+int limits_parse_cap_eff(const char *text, size_t len, uint64_t *mask);
+/* Reads <proc_root>/self/status; 0 or -errno / -EINVAL. */
+int limits_read_cap_eff(const char *proc_root, uint64_t *mask);
+
+/* Whether mask holds capability cap (CAP_NET_ADMIN is 12, linux/capability.h). */
+static inline bool limits_has_cap(uint64_t mask, unsigned cap)
+{
+	return cap < 64 && (mask >> cap) & 1;
+}
 
 /*
  * Reads every limit under proc_root; a file that is missing or unreadable

@@ -40,13 +40,37 @@ int netns_enter(const char *name)
 	return ret;
 }
 
+/* The calling thread's namespace (thread-self: setns() acts on threads), opened. */
+static int open_own(void)
+{
+	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	/* Before Linux 3.17 there is no thread-self; the process's will do for one thread. */
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 int netns_call_in(int ns_fd, int (*fn)(void *arg), void *arg)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int self = open_own();
 	int ret;
 
 	if (self < 0)
-		return -errno;
+		return self;
+	/* setns() needs CAP_SYS_ADMIN even into our own namespace: skip it there. */
+	if (same_file(self, ns_fd)) {
+		close(self);
+		return fn(arg);
+	}
 	if (setns(ns_fd, CLONE_NEWNET) < 0) {
 		ret = -errno;
 		close(self);
@@ -60,48 +84,78 @@ int netns_call_in(int ns_fd, int (*fn)(void *arg), void *arg)
 	return ret;
 }
 
-static void visit_path(int dir, const char *path, struct u64map *seen, netns_visit_fn fn, void *arg)
-{
-	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	bool is_new;
+struct discovery {
+	const struct netns_visit_ops *ops;
+	void *arg;
+	struct u64map seen; /* inode -> device + 1, namespaces reported in this discovery */
+};
 
+/* True the first time (dev, ino) comes up in this discovery. */
+static bool first_sight(struct discovery *d, const struct netns_id *id)
+{
+	bool is_new;
+	uint64_t *dev = u64map_upsert(&d->seen, id->ino, &is_new);
+
+	if (is_new) {
+		*dev = id->dev + 1;
+		return true;
+	}
+	/* The same inode on another device (never seen in practice): report it too. */
+	return *dev != id->dev + 1;
+}
+
+static void visit_path(struct discovery *d, int dir, const char *path)
+{
+	struct netns_id id;
+	struct stat st;
+	int fd;
+
+	if (fstatat(dir, path, &st, 0) < 0)
+		return;
+	id = (struct netns_id){ .dev = st.st_dev, .ino = st.st_ino };
+	if (!first_sight(d, &id) || d->ops->known(d->arg, &id))
+		return;
+	fd = openat(dir, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	/* The pid may have been reused between stat and open: trust the descriptor. */
 	if (fstat(fd, &st) == 0) {
-		u64map_upsert(seen, (uint64_t)st.st_ino, &is_new);
-		if (is_new)
-			fn(arg, fd, (uint64_t)st.st_ino);
+		struct netns_id now = { .dev = st.st_dev, .ino = st.st_ino };
+
+		if (now.dev == id.dev && now.ino == id.ino)
+			d->ops->found(d->arg, fd, &id);
+		else if (first_sight(d, &now) && !d->ops->known(d->arg, &now))
+			d->ops->found(d->arg, fd, &now);
 	}
 	close(fd);
 }
 
-void netns_for_each(const char *proc_root, netns_visit_fn fn, void *arg)
+void netns_discover(const char *proc_root, const struct netns_visit_ops *ops, void *arg)
 {
-	struct u64map seen;
+	struct discovery d = { .ops = ops, .arg = arg };
 	struct dirent *de;
-	DIR *d;
+	DIR *dir;
 
-	u64map_init(&seen);
-	d = opendir("/run/netns");
-	if (d) {
-		while ((de = readdir(d)) != NULL)
+	u64map_init(&d.seen);
+	dir = opendir("/run/netns");
+	if (dir) {
+		while ((de = readdir(dir)) != NULL)
 			if (de->d_name[0] != '.')
-				visit_path(dirfd(d), de->d_name, &seen, fn, arg);
-		closedir(d);
+				visit_path(&d, dirfd(dir), de->d_name);
+		closedir(dir);
 	}
-	d = opendir(proc_root);
-	if (d) {
-		while ((de = readdir(d)) != NULL) {
+	dir = opendir(proc_root);
+	if (dir) {
+		while ((de = readdir(dir)) != NULL) {
 			char path[300];
 			uint64_t pid;
 
 			if (!procmap_parse_pid(de->d_name, &pid))
 				continue;
 			snprintf(path, sizeof(path), "%s/ns/net", de->d_name);
-			visit_path(dirfd(d), path, &seen, fn, arg);
+			visit_path(&d, dirfd(dir), path);
 		}
-		closedir(d);
+		closedir(dir);
 	}
-	u64map_release(&seen);
+	u64map_release(&d.seen);
 }

@@ -34,6 +34,18 @@ enum {
 	MAX_IP_DEPTH = 4,
 	/* at most this many VLAN tags (a frame can hold no more in 256 bytes anyway) */
 	MAX_VLAN_TAGS = 8,
+	/* cooked headers, and the link header an Ethernet device carries instead */
+	SLL_HDR_LEN = 16,
+	SLL2_HDR_LEN = 20,
+	ETH_HDR_LEN = 14,
+	/* linux/if_arp.h: devices that carry IP with no link header at all */
+	ARPHRD_TUNNEL = 768,
+	ARPHRD_TUNNEL6 = 769,
+	ARPHRD_SIT = 776,
+	ARPHRD_IPGRE = 778,
+	ARPHRD_IP6GRE = 823,
+	ARPHRD_RAWIP = 519,
+	ARPHRD_NONE = 0xfffe,
 };
 
 static inline uint16_t rd16(const uint8_t *p)
@@ -228,6 +240,49 @@ static int decode_ipv6(const uint8_t *ip, size_t len, struct pkt_info *out, cons
 }
 
 /*
+ * A cooked capture ("any") replaces the device's link header by its own 16
+ * (SLL) or 20 (SLL2) bytes, and wire_len counts those.  Give back the length
+ * the device itself carries, so that wire bytes mean the same on "any" as on
+ * the interface: the frame with a 14-byte Ethernet header (Ethernet, veth,
+ * loopback, and any device we know nothing of), or the bare IP packet for
+ * devices that have no link header (tun, WireGuard, IP tunnels).
+ */
+static uint32_t device_wire_len(const uint8_t *f, size_t caplen, uint32_t wire_len, int linktype)
+{
+	size_t cooked, hatype_at;
+	unsigned hatype = 1; /* ARPHRD_ETHER when the header is cut before it */
+	uint32_t link;
+
+	if (linktype == LT_LINUX_SLL) {
+		cooked = SLL_HDR_LEN;
+		hatype_at = 2;
+	} else if (linktype == LT_LINUX_SLL2) {
+		cooked = SLL2_HDR_LEN;
+		hatype_at = 8;
+	} else {
+		return wire_len;
+	}
+	if (wire_len < cooked)
+		return wire_len;
+	if (caplen >= hatype_at + 2)
+		hatype = rd16(f + hatype_at);
+	switch (hatype) {
+	case ARPHRD_TUNNEL:
+	case ARPHRD_TUNNEL6:
+	case ARPHRD_SIT:
+	case ARPHRD_IPGRE:
+	case ARPHRD_IP6GRE:
+	case ARPHRD_RAWIP:
+	case ARPHRD_NONE:
+		link = 0;
+		break;
+	default:
+		link = ETH_HDR_LEN;
+	}
+	return wire_len - (uint32_t)cooked + link;
+}
+
+/*
  * What iftop counts: the outer IP header's own length field, so that the
  * padding of short Ethernet frames is not counted; the frame's length when
  * the field is 0 (TSO super-packets, IPv6 jumbograms).
@@ -255,7 +310,7 @@ int pkt_decode(const uint8_t *frame, size_t caplen, uint32_t wire_len, int linkt
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->wire_len = wire_len;
+	out->wire_len = device_wire_len(frame, caplen, wire_len, linktype);
 	out->direction = -1;
 	rc = decode_link(frame, caplen, linktype, &off, &et, out);
 	if (rc < 0)

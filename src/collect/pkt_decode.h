@@ -16,6 +16,13 @@
  * cut short by caplen, or a non-first fragment, is not an error: the
  * addresses are set, has_ports is false.  direction is known for the
  * cooked link types (SLL, SLL2) only.
+ *
+ * wire_len is the frame as the device carries it, whatever the capture's link
+ * type: for cooked captures ("any") the 16-byte SLL or 20-byte SLL2 header
+ * counts as the device's own link header instead, 14 bytes (Ethernet, veth,
+ * loopback, unknown devices) or none (tun, WireGuard, IP tunnels: ARPHRD_NONE,
+ * RAWIP, TUNNEL, TUNNEL6, SIT, IPGRE, IP6GRE).  So a 52-byte Ethernet frame
+ * is 52 bytes on "any" too.
  */
 #ifndef CONNMON_COLLECT_PKT_DECODE_H
 #define CONNMON_COLLECT_PKT_DECODE_H

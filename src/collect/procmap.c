@@ -68,10 +68,14 @@ bool procmap_parse_pid(const char *name, uint64_t *pid)
 	return parse_uint(name, pid) && *pid > 0 && *pid <= INT32_MAX;
 }
 
-static void walk_fds(int pid_dir, DIR *fds, struct procmap_owner *o, bool want_cmdline,
-		     procmap_sock_fn fn, void *arg)
+/*
+ * Returns -EACCES when the links could not be read: root without
+ * CAP_SYS_PTRACE may list another user's fd directory but not read its links.
+ */
+static int walk_fds(int pid_dir, DIR *fds, struct procmap_owner *o, bool want_cmdline,
+		    procmap_sock_fn fn, void *arg)
 {
-	bool have_names = false;
+	bool have_names = false, denied = false;
 	struct dirent *de;
 	unsigned n = 0;
 
@@ -83,6 +87,8 @@ static void walk_fds(int pid_dir, DIR *fds, struct procmap_owner *o, bool want_c
 		if (!parse_uint(de->d_name, &fd) || fd > INT32_MAX)
 			continue;
 		len = readlinkat(dirfd(fds), de->d_name, link, sizeof(link));
+		if (len < 0 && (errno == EACCES || errno == EPERM))
+			denied = true;
 		if (len <= 0 || (size_t)len >= sizeof(link) ||
 		    !procmap_socket_inode(link, (size_t)len, &inode))
 			continue;
@@ -95,6 +101,7 @@ static void walk_fds(int pid_dir, DIR *fds, struct procmap_owner *o, bool want_c
 		}
 		fn(arg, o, inode, (int32_t)fd);
 	}
+	return denied ? -EACCES : 0;
 }
 
 int procmap_walk_pid(int proc_fd, const char *name, int32_t pid, bool want_cmdline,
@@ -117,10 +124,10 @@ int procmap_walk_pid(int proc_fd, const char *name, int32_t pid, bool want_cmdli
 		return ret;
 	}
 	o.uid = st.st_uid;
-	walk_fds(pid_dir, fds, &o, want_cmdline, fn, arg);
+	ret = walk_fds(pid_dir, fds, &o, want_cmdline, fn, arg);
 	closedir(fds);
 	close(pid_dir);
-	return 0;
+	return ret;
 }
 
 struct table_ctx {

@@ -14,7 +14,7 @@
 
 struct pkt_info {
 	uint64_t ts_ns;		  /* capture timestamp, CLOCK_REALTIME nanoseconds */
-	uint32_t wire_len;	  /* bytes on the wire (the frame's original length) */
+	uint32_t wire_len;	  /* bytes on the wire, as the device carries the frame */
 	uint32_t ip_len;	  /* bytes from the IP header on (what iftop counts) */
 	uint8_t family;		  /* AF_INET or AF_INET6; 0 for non-IP frames */
 	uint8_t l4proto;	  /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP ... */

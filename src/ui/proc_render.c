@@ -83,21 +83,24 @@ static const char *fit_command(const char *name, size_t width)
 	return slash + 1;
 }
 
+/* name: what the PROGRAM column says, NULL for the row's own command or comm */
 static void table_row(struct outbuf *ob, const struct layout *l, const struct proc_row *r,
-		      const char *dev)
+		      const char *dev, const char *name)
 {
 	static const char exited[] = "[exited] ";
-	const char *name = r->command && r->command[0] ? r->command : r->comm;
+	bool own_name = !name;
 	char uid[16];
 	size_t cols = 0;
 
+	if (own_name)
+		name = r->command && r->command[0] ? r->command : r->comm;
 	if (r->pid < 0)
 		outbuf_addf(ob, "%*s ", PID_W, "-");
 	else
 		outbuf_addf(ob, "%*d ", PID_W, r->pid);
 	snprintf(uid, sizeof(uid), "%u", r->uid);
 	cell(ob, r->pid < 0 ? "-" : r->user ? r->user : uid, USER_W);
-	if (r->exited && l->prog_w > sizeof(exited)) {
+	if (r->exited && own_name && l->prog_w > sizeof(exited)) {
 		outbuf_addstr(ob, exited);
 		cols = sizeof(exited) - 1;
 	}
@@ -182,13 +185,21 @@ void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, 
 		shown = max_rows;
 	for (size_t i = 0; i < v->nr_rows; i++) {
 		if (i < shown)
-			table_row(ob, &l, &v->rows[i], v->dev);
+			table_row(ob, &l, &v->rows[i], v->dev, NULL);
 		add_total(&total, &v->rows[i]);
 	}
 	if (shown < v->nr_rows)
 		outbuf_addf(ob, "%*s (%zu more processes)\n", PID_W, "", v->nr_rows - shown);
+	if (v->exited && v->nr_exited) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "%llu exited processes",
+			 (unsigned long long)v->nr_exited);
+		table_row(ob, &l, v->exited, v->dev, name);
+		add_total(&total, v->exited);
+	}
 	if (v->unattributed) {
-		table_row(ob, &l, v->unattributed, v->dev);
+		table_row(ob, &l, v->unattributed, v->dev, NULL);
 		add_total(&total, v->unattributed);
 	}
 	outbuf_addf(ob, "%*s %-*s %-*s ", PID_W, "", USER_W, "", (int)l.prog_w, "TOTAL");
@@ -245,6 +256,8 @@ void proc_render_csv(struct outbuf *ob, const struct proc_view *v, bool header)
 			"tx_bytes,rx_bytes,tcp_tx_bytes,tcp_rx_bytes,udp_tx_bytes,udp_rx_bytes\n");
 	for (size_t i = 0; i < v->nr_rows; i++)
 		csv_row(ob, v, &v->rows[i]);
+	if (v->exited && v->nr_exited)
+		csv_row(ob, v, v->exited);
 	if (v->unattributed)
 		csv_row(ob, v, v->unattributed);
 }
@@ -321,7 +334,11 @@ void proc_render_json(struct outbuf *ob, const struct proc_view *v)
 			outbuf_addch(ob, ',');
 		json_proc(ob, &v->rows[i]);
 	}
-	outbuf_addstr(ob, "],\"unattributed\":{");
+	outbuf_addstr(ob, "],\"exited_processes\":{\"processes\":");
+	outbuf_addu64(ob, v->exited ? v->nr_exited : 0);
+	outbuf_addch(ob, ',');
+	json_counts(ob, v->exited ? v->exited : &none);
+	outbuf_addstr(ob, "},\"unattributed\":{");
 	json_counts(ob, v->unattributed ? v->unattributed : &none);
 	outbuf_addstr(ob, "}}\n");
 }

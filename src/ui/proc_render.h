@@ -50,6 +50,9 @@ struct proc_view {
 	const struct proc_row *rows; /* busiest first */
 	size_t nr_rows;
 	const struct proc_row *unattributed;
+	/* exited processes folded into one row (their totals), and how many; NULL: none */
+	const struct proc_row *exited;
+	uint64_t nr_exited;
 };
 
 /*

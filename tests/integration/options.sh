@@ -112,6 +112,15 @@ has "-N twice named" "given twice \('a', then 'b'\)"
 expect_rc "-N before the command is the namespace, not a filter word" 1 -N cmopts-none-$$ sockets -t
 has "-N before the command: the namespace is looked up" "no network namespace 'cmopts-none-$$'"
 
+# ---- what needs a privilege says so instead of matching nothing ----
+if [ ${#AS[@]} -gt 0 ] || ! grep -qE '^CapEff:\s*0*[13579bdf]?[0-9a-f]{0,2}$' /proc/self/status; then
+	expect_rc "a fwmark filter without CAP_NET_ADMIN fails" 1 sockets -t 'fwmark = 0x1'
+	has "... and names the capability" "fwmark filters need CAP_NET_ADMIN"
+fi
+
+expect_rc "procs -i with an interface that does not exist" 1 procs -i cmnosuch0 -s 0.2
+has "... names it" "no interface 'cmnosuch0'"
+
 # ---- real runs of every command without privileges ----
 expect_rc "sockets -tan" 0 sockets -tan
 expect_rc "sockets -ta --json" 0 sockets -ta --json
@@ -209,6 +218,8 @@ sig_run "SIGINT ends an open-ended -w normally: exit 0" 0 INT proto -w 0.2
 has "... with the Average frame" "^Average over"
 sig_run "SIGINT cuts a -w with --iterations: exit 130" 130 INT ifaces -w 0.2 --iterations 50
 has "... with the Average block" "^Average:"
+# the name resolver's worker thread must not take the signal (the process died of it)
+sig_run "SIGINT ends sockets -r -w (a worker thread) normally" 0 INT sockets -tar -w 0.2
 
 # ---- a full disk is reported, exit 1 ----
 for args in "sockets -ta" "summary" "ifaces -s 0.1" "proto -s 0.1" "overview"; do

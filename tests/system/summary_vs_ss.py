@@ -157,6 +157,10 @@ class Checker:
                 self.ok("ss -s estab %d matches ESTABLISHED%s" % (ss["estab"], "" if ss["estab"] == est
                                                                    else "+CLOSE_WAIT (kernel >= 6.10)"))
             self.eq("TIME_WAIT vs ss -s timewait", got.get("TIME-WAIT", 0), ss["timewait"])
+            # the ss-compatible figure is ss's own (the MIB), whatever the kernel counts in it
+            self.eq("tcp_curr_estab vs ss -s estab", doc.get("tcp_curr_estab"), ss["estab"])
+            text = self.env.in_ns([self.connmon, "summary"]).stdout
+            self.eq("summary's TCP: line vs ss -s", parse_ss_s(text).get("estab"), ss["estab"])
         else:
             self.fail("cannot parse the TCP line of ss -s: %r" % r.stdout[:200])
 
@@ -194,6 +198,8 @@ def main():
             ck.check_kernel_totals(doc)
             ck.check_close_wait_procs(doc)
             doc_n = ck.summary(via_N=True)
+            # global sysctls are read before entering -N's namespace
+            ck.eq("orphans known via -N", isinstance(doc_n.get("orphans"), dict), True)
             try:
                 ck.eq("TCP states via -N", tcp_states(doc_n), tcp_states(doc))
             except ValueError as e:

@@ -304,6 +304,8 @@ static void test_parse_errors(void **state)
 {
 	(void)state;
 	expect_error("state establised", 6, 10, "unknown state 'establised'");
+	/* the whole list of state words, not cut at a buffer's size */
+	expect_error("state bogus", 6, 5, "synchronized, bucket, big");
 	expect_error("state", 5, 0, "expected a state name after 'state'");
 	expect_error("dport =", 7, 0, "expected a port such as :22, 22, :ssh or * after 'dport ='");
 	expect_error("dport = and", 8, 3, "after 'dport =', not 'and'");

@@ -72,7 +72,7 @@ static void test_steady(void **state)
 	v = flow_table_views(t, T0 + 60 * SEC, FLOW_SORT_2S, &nr);
 	assert_int_equal(nr, 1);
 	for (int w = 0; w < FLOW_NR_WINDOWS; w++) {
-		/* the window covers w-1 whole seconds and the current, empty one */
+		/* the window is exactly the last w seconds */
 		assert_near(v[0].st.sent_Bps[w], 10000.0);
 		assert_near(v[0].st.recv_Bps[w], 5000.0);
 	}
@@ -82,10 +82,13 @@ static void test_steady(void **state)
 	assert_int_equal(v[0].st.peak_sent_Bps, 10000);
 	assert_int_equal(v[0].st.peak_recv_Bps, 5000);
 	assert_int_equal(v[0].st.peak_total_Bps, 15000);
-	/* half a second later: the last second still counts, over 1.5 s for 2 s */
+	/*
+	 * Half a second later the 2 s window is [58.5, 60.5): half of second 58
+	 * (pro rata), all of 59, the silent half second since; 40 s: 39.5 s of traffic.
+	 */
 	v = flow_table_views(t, T0 + 60 * SEC + SEC / 2, FLOW_SORT_2S, &nr);
-	assert_near(v[0].st.sent_Bps[0], 10000.0 / 1.5);
-	assert_near(v[0].st.sent_Bps[2], 390000.0 / 39.5);
+	assert_near(v[0].st.sent_Bps[0], 15000.0 / 2);
+	assert_near(v[0].st.sent_Bps[2], 395000.0 / 40);
 	flow_table_totals(t, T0 + 60 * SEC, &tot);
 	assert_near(tot.sent_Bps[1], 10000.0);
 	assert_int_equal(tot.sent_bytes + tot.recv_bytes, 900000);
@@ -111,13 +114,13 @@ static void test_burst_then_idle(void **state)
 	assert_int_equal(nr, 2);
 	assert_true(v[0].key.b_addr[3] == 2);
 	assert_near(v[0].st.sent_Bps[0], 0);
-	assert_near(v[0].st.sent_Bps[1], 4000.0 * 4 / 9); /* seconds 56..64 + 0 */
-	assert_near(v[0].st.sent_Bps[2], 40000.0 / 39);
-	/* at 98 s only the 40 s window still holds second 59; at 99 s none */
-	v = flow_table_views(t, T0 + 98 * SEC, FLOW_SORT_40S, &nr);
+	assert_near(v[0].st.sent_Bps[1], 4000.0 * 5 / 10); /* [55, 65): seconds 55..59 */
+	assert_near(v[0].st.sent_Bps[2], 40000.0 / 40);
+	/* at 99 s only the 40 s window [59, 99) still holds second 59; at 100 s none */
+	v = flow_table_views(t, T0 + 99 * SEC, FLOW_SORT_40S, &nr);
 	assert_near(v[0].st.sent_Bps[1], 0);
-	assert_near(v[0].st.sent_Bps[2], 4000.0 / 39);
-	v = flow_table_views(t, T0 + 99 * SEC, FLOW_SORT_10S, &nr);
+	assert_near(v[0].st.sent_Bps[2], 4000.0 / 40);
+	v = flow_table_views(t, T0 + 100 * SEC, FLOW_SORT_10S, &nr);
 	for (size_t i = 0; i < nr; i++)
 		assert_near(v[i].st.sent_Bps[2], 0);
 	/* totals and peak survive */
@@ -139,6 +142,66 @@ static void test_start_clipped(void **state)
 	v = flow_table_views(t, T0 + SEC / 2 + SEC, FLOW_SORT_2S, &nr);
 	for (int w = 0; w < FLOW_NR_WINDOWS; w++)
 		assert_near(v[0].st.sent_Bps[w], 3000.0);
+	flow_table_free(t);
+}
+
+/*
+ * issue 6: 3,800 B sent in 0.1 s at t = 3.5 s of a 4 s capture showed 10,098 B/s
+ * in every window: they divided by the time since the first packet.  From the
+ * capture's start they are 1,900 (2 s), 950 (10 s: 4 s so far), 950 (40 s).
+ */
+static void test_capture_start(void **state)
+{
+	struct flow_table *t = flow_table_new(&(struct flow_table_opts){ 0 });
+	const uint64_t start = T0 + SEC / 4; /* not on a second: the windows still hold */
+	const struct flow_view *v;
+	struct flow_stats tot;
+	size_t nr;
+
+	(void)state;
+	flow_table_set_start(t, start);
+	for (int i = 0; i < 38; i++)
+		account(t, pkt4("10.0.0.1", 1, "10.0.0.2", 2, 100,
+				start + 3500 * SEC / 1000 + (uint64_t)i * SEC / 380));
+	v = flow_table_views(t, start + 4 * SEC, FLOW_SORT_2S, &nr);
+	assert_int_equal(nr, 1);
+	assert_near(v[0].st.sent_Bps[0], 1900.0);
+	assert_near(v[0].st.sent_Bps[1], 950.0);
+	assert_near(v[0].st.sent_Bps[2], 950.0);
+	flow_table_totals(t, start + 4 * SEC, &tot);
+	assert_near(tot.sent_Bps[0], 1900.0);
+	assert_near(tot.sent_Bps[2], 950.0);
+	/* 30 s later: the 40 s window spans the 34 s since the start */
+	v = flow_table_views(t, start + 34 * SEC, FLOW_SORT_2S, &nr);
+	assert_near(v[0].st.sent_Bps[0], 0);
+	assert_near(v[0].st.sent_Bps[2], 3800.0 / 34);
+	flow_table_free(t);
+}
+
+/* The oldest second of a window counts for the part of it inside the window. */
+static void test_window_pro_rata(void **state)
+{
+	struct flow_table *t = flow_table_new(&(struct flow_table_opts){ 0 });
+	const struct flow_view *v;
+	size_t nr;
+
+	(void)state;
+	flow_table_set_start(t, T0);
+	account(t, pkt4("10.0.0.1", 1, "10.0.0.2", 2, 1000, T0 + 1 * SEC + SEC / 2));
+	account(t, pkt4("10.0.0.1", 1, "10.0.0.2", 2, 600, T0 + 2 * SEC + SEC / 10));
+	/* [1.25, 3.25): three quarters of second 1, all of second 2 */
+	v = flow_table_views(t, T0 + 3 * SEC + SEC / 4, FLOW_SORT_2S, &nr);
+	assert_near(v[0].st.sent_Bps[0], (750.0 + 600.0) / 2);
+	assert_near(v[0].st.sent_Bps[1], 1600.0 / 3.25);
+	/* a start inside the oldest second: its bytes all count (none came before the start) */
+	flow_table_set_start(t, T0 + 1 * SEC + SEC / 4);
+	v = flow_table_views(t, T0 + 3 * SEC + SEC / 4, FLOW_SORT_2S, &nr);
+	assert_near(v[0].st.sent_Bps[0], 1600.0 / 2);
+	/* without a start, the first packet is the start (a file) */
+	flow_table_set_start(t, 0);
+	v = flow_table_views(t, T0 + 3 * SEC + SEC / 2, FLOW_SORT_2S, &nr);
+	assert_near(v[0].st.sent_Bps[0], 1600.0 / 2);
+	assert_near(v[0].st.sent_Bps[1], 1600.0 / 2);
 	flow_table_free(t);
 }
 
@@ -266,7 +329,7 @@ static void test_out_of_order(void **state)
 	account(t, pkt4("10.0.0.1", 1, "10.0.0.2", 2, 100, T0 + 20 * SEC));
 	account(t, pkt4("10.0.0.1", 1, "10.0.0.2", 2, 100, T0 + 5 * SEC));
 	v = flow_table_views(t, T0 + 21 * SEC, FLOW_SORT_2S, &nr);
-	assert_near(v[0].st.sent_Bps[0], 100.0);
+	assert_near(v[0].st.sent_Bps[0], 100.0 / 2);
 	assert_near(v[0].st.sent_Bps[2], 300.0 / 21);
 	assert_int_equal(v[0].st.sent_bytes, 300);
 	flow_table_free(t);
@@ -279,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_start_clipped), cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_ports),	      cmocka_unit_test(test_many_expire_cap),
 		cmocka_unit_test(test_sort_parse),    cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_capture_start), cmocka_unit_test(test_window_pro_rata),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

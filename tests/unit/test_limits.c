@@ -192,6 +192,33 @@ static void tree_init(struct tree *t)
 	assert_non_null(mkdtemp(t->root));
 }
 
+static void test_cap_eff(void **state)
+{
+	static const char status[] = "Name:\tbash\nUmask:\t0022\nCapInh:\t0000000000000000\n"
+				     "CapPrm:\t000001ffffffffff\nCapEff:\t000001fffeffefff\n"
+				     "CapBnd:\t000001ffffffffff\n";
+	uint64_t m = 0;
+
+	(void)state;
+	assert_int_equal(limits_parse_cap_eff(status, strlen(status), &m), 0);
+	assert_true(m == 0x1fffeffefffull);
+	assert_false(limits_has_cap(m, 12)); /* CAP_NET_ADMIN cleared above */
+	assert_true(limits_has_cap(m, 19));  /* CAP_SYS_PTRACE */
+	assert_false(limits_has_cap(m, 64));
+	/* unprivileged: all zero */
+	assert_int_equal(limits_parse_cap_eff("CapEff:\t0000000000000000\n", 25, &m), 0);
+	assert_true(m == 0);
+	/* missing, empty, junk, too long, no newline at the end */
+	assert_int_equal(limits_parse_cap_eff("Name:\tx\n", 8, &m), -EINVAL);
+	assert_int_equal(limits_parse_cap_eff("CapEff:\t\n", 9, &m), -EINVAL);
+	assert_int_equal(limits_parse_cap_eff("CapEff:\t00zz\n", 13, &m), -EINVAL);
+	assert_int_equal(limits_parse_cap_eff("CapEff:\t10000000000000000\n", 26, &m), -EINVAL);
+	assert_int_equal(limits_parse_cap_eff("CapEff:\tff", 10, &m), 0);
+	assert_true(m == 0xff);
+	/* a prefix of the key is not the key */
+	assert_int_equal(limits_parse_cap_eff("CapEffX:\t1\n", 11, &m), -EINVAL);
+}
+
 static void test_read_tree(void **state)
 {
 	struct net_limits l;
@@ -244,7 +271,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sockstat_new), cmocka_unit_test(test_sockstat_old),
 		cmocka_unit_test(test_sockstat_bad), cmocka_unit_test(test_values),
-		cmocka_unit_test(test_read_tree),
+		cmocka_unit_test(test_read_tree),    cmocka_unit_test(test_cap_eff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -247,6 +248,9 @@ static void test_sll2(void **state)
 		assert_int_equal(p.direction, 4); /* PACKET_OUTGOING */
 		assert_int_equal(p.dport, 5002);
 		assert_int_equal(p.ip_len, 128);
+		/* 148 bytes with SLL2's 20-byte header: 142 as the veth carries it */
+		assert_int_equal(f->wire_len[i], 148);
+		assert_int_equal(p.wire_len, 142);
 		nr++;
 	}
 	assert_int_equal(nr, 3);
@@ -346,6 +350,84 @@ static void test_synthetic(void **state)
 	assert_true(p.has_ports);
 }
 
+/* A cooked frame: SLL (v1) or SLL2 header for hatype, then an IPv4 UDP datagram of payload bytes.
+ */
+static size_t cooked_udp(uint8_t *b, int linktype, uint16_t hatype, uint16_t ethertype,
+			 size_t payload)
+{
+	size_t hdr = linktype == 113 ? 16 : 20;
+
+	memset(b, 0, hdr + 28 + payload);
+	if (linktype == 113) {
+		b[1] = 4; /* PACKET_OUTGOING */
+		b[2] = (uint8_t)(hatype >> 8);
+		b[3] = (uint8_t)hatype;
+		b[5] = 6;
+		b[14] = (uint8_t)(ethertype >> 8);
+		b[15] = (uint8_t)ethertype;
+	} else {
+		b[0] = (uint8_t)(ethertype >> 8);
+		b[1] = (uint8_t)ethertype;
+		b[8] = (uint8_t)(hatype >> 8);
+		b[9] = (uint8_t)hatype;
+		b[10] = 4;
+		b[11] = 6;
+	}
+	put_ipv4(b + hdr, IPPROTO_UDP, (uint16_t)(28 + payload), 0);
+	b[hdr + 20] = 0x9c;
+	b[hdr + 22] = 0x13;
+	b[hdr + 25] = (uint8_t)(8 + payload);
+	return hdr + 28 + payload;
+}
+
+/*
+ * issue 6: "any" counted 2 bytes too many per packet.  A 52-byte Ethernet
+ * frame (10 bytes of UDP payload) must be 52 bytes whatever the link type,
+ * and a tun device's packet its IP length, as the device's counters say.
+ */
+static void test_cooked_wire_len(void **state)
+{
+	static const int types[] = { 113, 276 };
+	uint8_t b[128], eth[128];
+	struct pkt_info p;
+	size_t n;
+
+	(void)state;
+	/* the same datagram on an Ethernet interface */
+	memset(eth, 0, sizeof(eth));
+	eth[12] = 0x08;
+	put_ipv4(eth + 14, IPPROTO_UDP, 38, 0);
+	assert_int_equal(pkt_decode(eth, 52, 52, 1, &p), 0);
+	assert_int_equal(p.wire_len, 52);
+	for (size_t i = 0; i < 2; i++) {
+		n = cooked_udp(b, types[i], 1 /* ARPHRD_ETHER */, 0x0800, 10);
+		assert_int_equal(n, types[i] == 113 ? 54 : 58);
+		assert_int_equal(pkt_decode(b, n, (uint32_t)n, types[i], &p), 0);
+		assert_int_equal(p.wire_len, 52);
+		assert_int_equal(p.ip_len, 38);
+		assert_int_equal(p.direction, 4);
+		assert_int_equal(p.dport, 0x1300);
+		/* loopback carries a 14-byte header too */
+		n = cooked_udp(b, types[i], 772, 0x0800, 10);
+		assert_int_equal(pkt_decode(b, n, (uint32_t)n, types[i], &p), 0);
+		assert_int_equal(p.wire_len, 52);
+		/* tun, WireGuard (ARPHRD_NONE): no link header at all */
+		n = cooked_udp(b, types[i], 0xfffe, 0x0800, 10);
+		assert_int_equal(pkt_decode(b, n, (uint32_t)n, types[i], &p), 0);
+		assert_int_equal(p.wire_len, 38);
+		/* not IP (ARP): still the device's size, for totals that add up */
+		n = cooked_udp(b, types[i], 1, 0x0806, 10);
+		assert_int_equal(pkt_decode(b, n, (uint32_t)n, types[i], &p), -EPROTONOSUPPORT);
+		assert_int_equal(p.wire_len, 52);
+		/* a snapshot cut inside the cooked header: Ethernet assumed */
+		assert_int_equal(pkt_decode(b, 1, (uint32_t)n, types[i], &p), -EBADMSG);
+		assert_int_equal(p.wire_len, 52);
+		/* a wire length shorter than the cooked header is left alone */
+		assert_int_equal(pkt_decode(b, 4, 4, types[i], &p), -EBADMSG);
+		assert_int_equal(p.wire_len, 4);
+	}
+}
+
 struct tally {
 	uint64_t bytes;
 	size_t nr;
@@ -423,6 +505,81 @@ static void test_capture_file(void **state)
 	assert_int_equal(capture_open(&c, &o, err, sizeof(err)), -EINVAL);
 }
 
+/* Writes the first len bytes of src to a new temporary file; returns its path (caller frees). */
+static char *cut_copy(const uint8_t *src, size_t len)
+{
+	char *path = xstrdup("/tmp/cm-cut-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, src, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* Delivers what a file cut at len holds; returns the last capture_dispatch() value. */
+static int replay_cut(const uint8_t *src, size_t len, struct tally *t, char *err, size_t err_len)
+{
+	struct capture_opts o = { .file = NULL, .all_frames = true };
+	struct capture *c;
+	char *path = cut_copy(src, len);
+	int rc;
+
+	o.file = path;
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(capture_open(&c, &o, err, err_len), 0);
+	while ((rc = capture_dispatch(c, 0, count_cb, t)) > 0)
+		;
+	snprintf(err, err_len, "%s", capture_error(c));
+	capture_close(c);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+/*
+ * issue 6: `flows -r` on a truncated pcap showed nothing.  Every intact packet
+ * must arrive, then a distinct error (-EBADMSG) with libpcap's words, as
+ * tcpdump shows the packets and then warns.
+ */
+static void test_capture_truncated(void **state)
+{
+	FILE *f = fopen(FIX "v4_udp.pcap", "rb");
+	uint8_t buf[4096];
+	size_t len, off = 24, last = 0, nr = 0;
+	struct tally t;
+	char err[256];
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	/* the records: 16-byte headers (caplen at +8, little-endian here) and their data */
+	while (off + 16 <= len) {
+		uint32_t caplen;
+
+		memcpy(&caplen, buf + off + 8, 4);
+		last = off;
+		off += 16 + caplen;
+		nr++;
+	}
+	assert_int_equal(off, len);
+	assert_true(nr >= 2);
+	/* whole: every frame, then the end */
+	assert_int_equal(replay_cut(buf, len, &t, err, sizeof(err)), -ENODATA);
+	assert_int_equal(t.nr + t.nr_not_ip, nr);
+	/* cut at a record boundary: a shorter file, nothing wrong with it */
+	assert_int_equal(replay_cut(buf, last, &t, err, sizeof(err)), -ENODATA);
+	assert_int_equal(t.nr + t.nr_not_ip, nr - 1);
+	/* cut inside the last record's data, then inside its header */
+	assert_int_equal(replay_cut(buf, len - 50, &t, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(t.nr + t.nr_not_ip, nr - 1);
+	assert_non_null(strstr(err, "truncated"));
+	assert_int_equal(replay_cut(buf, last + 8, &t, err, sizeof(err)), -EBADMSG);
+	assert_int_equal(t.nr + t.nr_not_ip, nr - 1);
+	assert_true(err[0] != '\0');
+}
+
 static void test_default_route(void **state)
 {
 	static const char route4[] =
@@ -459,11 +616,12 @@ static void test_default_route(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v4_tcp),	     cmocka_unit_test(test_v4_udp_frag),
-		cmocka_unit_test(test_v6_ext),	     cmocka_unit_test(test_vlan),
-		cmocka_unit_test(test_icmp_arp),     cmocka_unit_test(test_sll2),
-		cmocka_unit_test(test_truncations),  cmocka_unit_test(test_synthetic),
-		cmocka_unit_test(test_capture_file), cmocka_unit_test(test_default_route),
+		cmocka_unit_test(test_v4_tcp),		cmocka_unit_test(test_v4_udp_frag),
+		cmocka_unit_test(test_v6_ext),		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_icmp_arp),	cmocka_unit_test(test_sll2),
+		cmocka_unit_test(test_truncations),	cmocka_unit_test(test_synthetic),
+		cmocka_unit_test(test_cooked_wire_len), cmocka_unit_test(test_capture_truncated),
+		cmocka_unit_test(test_capture_file),	cmocka_unit_test(test_default_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
