@@ -22,8 +22,9 @@ lint="clang-format git"
 # procps (ps, sysctl, pgrep); util-linux (setpriv, setsid); tcpdump (flows'
 # oracle); ethtool (offloads off on test veths); netbase (/etc/services, for
 # service names in sockets and its tests); iperf3 (known TCP transfers, as in
-# the procs repros of docs and issues).
-test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3"
+# the procs repros of docs and issues); tmux (the live flows screen at a known
+# terminal size).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).

@@ -2,6 +2,7 @@
 #include "analyze/rates.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,7 @@ int iface_rates_compute(const struct iface_table *prev, const struct iface_table
 		int cmp = !p ? 1 : !c ? -1 : iface_sample_cmp(p, c);
 
 		if (cmp < 0) {
-			add_row(out, p, IFACE_NORATE_GONE);
+			add_row(out, p, IFACE_NORATE_GONE)->gone = true;
 			i++;
 		} else if (cmp > 0) {
 			add_row(out, c, IFACE_NORATE_NEW);
@@ -135,52 +136,143 @@ void iface_rates_retain(struct iface_rates *r, bool (*keep)(const struct iface_r
 void iface_avg_init(struct iface_avg *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->max_gone = IFACE_AVG_MAX_GONE;
 }
 
 void iface_avg_release(struct iface_avg *a)
 {
 	free(a->v);
+	free(a->next);
 	iface_avg_init(a);
 }
 
-static struct iface_avg_entry *avg_find(struct iface_avg *a, const struct iface_sample *s)
+size_t iface_avg_size(const struct iface_avg *a)
 {
-	struct iface_avg_entry *e;
+	return a->nr;
+}
 
+static void entry_account(struct iface_avg_entry *e, const struct iface_rate *row, unsigned now)
+{
+	e->s = row->s;
+	e->nr_intervals++;
+	e->last = row->state;
+	e->gone_at = row->state == IFACE_NORATE_GONE ? (e->gone_at ? e->gone_at : now) : 0;
+	if (row->state != IFACE_RATE_OK) {
+		e->nr_norate++;
+		return;
+	}
+	for (unsigned k = 0; k < IFC_NR; k++)
+		e->delta[k] += row->delta[k];
+	e->valid_ns += row->interval_ns;
+}
+
+static int row_ptr_cmp(const void *a, const void *b)
+{
+	const struct iface_rate *x = *(const struct iface_rate *const *)a;
+	const struct iface_rate *y = *(const struct iface_rate *const *)b;
+
+	return iface_sample_cmp(&x->s, &y->s);
+}
+
+/* The rows in (ifindex, name) order: as given when they already are (the usual case). */
+static const struct iface_rate **ordered_rows(const struct iface_rates *r)
+{
+	const struct iface_rate **v = xcalloc(r->nr + 1, sizeof(*v));
+	bool sorted = true;
+
+	for (size_t i = 0; i < r->nr; i++) {
+		v[i] = &r->v[i];
+		if (i && iface_sample_cmp(&r->v[i - 1].s, &r->v[i].s) > 0)
+			sorted = false;
+	}
+	if (!sorted)
+		qsort(v, r->nr, sizeof(*v), row_ptr_cmp);
+	return v;
+}
+
+struct gone_ref {
+	unsigned gone_at;
+	size_t idx;
+};
+
+static int gone_ref_cmp(const void *a, const void *b)
+{
+	const struct gone_ref *x = a, *y = b;
+
+	if (x->gone_at != y->gone_at)
+		return x->gone_at < y->gone_at ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Drops the entries that vanished longest ago until at most max_gone are left. */
+static void evict_gone(struct iface_avg *a)
+{
+	struct gone_ref *refs;
+	size_t n = 0, excess, w = 0;
+
+	if (a->nr_gone <= a->max_gone)
+		return;
+	excess = a->nr_gone - a->max_gone;
+	refs = xcalloc(a->nr_gone, sizeof(*refs));
 	for (size_t i = 0; i < a->nr; i++)
-		if (iface_same(&a->v[i].s, s))
-			return &a->v[i];
-	ALLOC_GROW(a->v, a->nr + 1, a->alloc);
-	e = &a->v[a->nr++];
-	memset(e, 0, sizeof(*e));
-	return e;
+		if (a->v[i].gone_at)
+			refs[n++] = (struct gone_ref){ a->v[i].gone_at, i };
+	qsort(refs, n, sizeof(*refs), gone_ref_cmp);
+	for (size_t k = 0; k < excess; k++)
+		a->v[refs[k].idx].gone_at = UINT_MAX; /* marks it for the compaction below */
+	free(refs);
+	for (size_t i = 0; i < a->nr; i++)
+		if (a->v[i].gone_at != UINT_MAX)
+			a->v[w++] = a->v[i];
+	a->nr = w;
+	a->nr_gone -= excess;
+	a->nr_dropped += excess;
+}
+
+static void swap_tables(struct iface_avg *a)
+{
+	struct iface_avg_entry *v = a->v;
+	size_t alloc = a->alloc;
+
+	a->v = a->next;
+	a->alloc = a->next_alloc;
+	a->next = v;
+	a->next_alloc = alloc;
 }
 
 void iface_avg_add(struct iface_avg *a, const struct iface_rates *r)
 {
-	a->nr_intervals++;
-	for (size_t i = 0; i < r->nr; i++) {
-		const struct iface_rate *row = &r->v[i];
-		struct iface_avg_entry *e = avg_find(a, &row->s);
+	const struct iface_rate **rows = ordered_rows(r);
+	unsigned now = ++a->nr_intervals;
+	size_t i = 0, j = 0, n = 0;
 
-		e->s = row->s;
-		e->nr_intervals++;
-		e->last = row->state;
-		if (row->state != IFACE_RATE_OK) {
-			e->nr_norate++;
-			continue;
+	ALLOC_GROW(a->next, a->nr + r->nr, a->next_alloc);
+	a->nr_gone = 0;
+	/* Merge join of the entries and the rows, both in (ifindex, name) order. */
+	while (i < a->nr || j < r->nr) {
+		struct iface_avg_entry *e = &a->next[n++];
+		int cmp = i == a->nr ? 1 :
+			  j == r->nr ? -1 :
+				       iface_sample_cmp(&a->v[i].s, &rows[j]->s);
+
+		if (cmp < 0) {
+			/* not in these rows: it vanished (normally seen as a gone row first) */
+			*e = a->v[i++];
+			if (!e->gone_at)
+				e->gone_at = now;
+		} else {
+			if (cmp > 0)
+				memset(e, 0, sizeof(*e));
+			else
+				*e = a->v[i++];
+			entry_account(e, rows[j++], now);
 		}
-		for (unsigned k = 0; k < IFC_NR; k++)
-			e->delta[k] += row->delta[k];
-		e->valid_ns += row->interval_ns;
+		a->nr_gone += e->gone_at != 0;
 	}
-}
-
-static int rate_row_cmp(const void *a, const void *b)
-{
-	const struct iface_rate *x = a, *y = b;
-
-	return iface_sample_cmp(&x->s, &y->s);
+	free(rows);
+	swap_tables(a);
+	a->nr = n;
+	evict_gone(a);
 }
 
 void iface_avg_result(const struct iface_avg *a, struct iface_rates *out)
@@ -192,10 +284,13 @@ void iface_avg_result(const struct iface_avg *a, struct iface_rates *out)
 		struct iface_rate *row;
 
 		if (!e->valid_ns) {
-			add_row(out, &e->s, e->last == IFACE_RATE_OK ? IFACE_NORATE_NEW : e->last);
+			row = add_row(out, &e->s,
+				      e->last == IFACE_RATE_OK ? IFACE_NORATE_NEW : e->last);
+			row->gone = e->gone_at != 0;
 			continue;
 		}
 		row = add_row(out, &e->s, IFACE_RATE_OK);
+		row->gone = e->gone_at != 0;
 		row->interval_ns = e->valid_ns;
 		memcpy(row->delta, e->delta, sizeof(row->delta));
 		for (unsigned k = 0; k < IFC_NR; k++)
@@ -205,6 +300,4 @@ void iface_avg_result(const struct iface_avg *a, struct iface_rates *out)
 		if (e->valid_ns > out->interval_ns)
 			out->interval_ns = e->valid_ns;
 	}
-	if (out->nr > 1)
-		qsort(out->v, out->nr, sizeof(out->v[0]), rate_row_cmp);
 }

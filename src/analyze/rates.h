@@ -59,7 +59,20 @@ void iface_rates_retain(struct iface_rates *r, bool (*keep)(const struct iface_r
 /*
  * The Average block of `-w SEC COUNT`: totals per interface over the
  * intervals that had a rate, divided by the time those intervals covered.
+ *
+ * Bounded, whatever comes and goes: one entry per interface of the latest
+ * rows, plus at most max_gone entries of interfaces that vanished during the
+ * run (kept so that the Average still shows them, marked gone).  When more
+ * have vanished, the entries of those that vanished longest ago are dropped
+ * and counted in nr_dropped.  An interface is its (ifindex, name), as for
+ * rates: a re-created interface is a new entry beside its gone predecessor.
+ *
+ * Entries are kept ordered by (ifindex, name), so adding an interval is one
+ * merge pass over its rows (iface_rates_compute() emits them in that order;
+ * other orders are sorted first): O(entries + rows), no per-row lookup.
  */
+#define IFACE_AVG_MAX_GONE 64
+
 struct iface_avg_entry {
 	struct iface_sample s; /* the latest sample */
 	uint64_t delta[IFC_NR];
@@ -67,22 +80,30 @@ struct iface_avg_entry {
 	unsigned nr_intervals;	    /* rows seen */
 	unsigned nr_norate;	    /* of which without a rate */
 	enum iface_rate_state last; /* state of the latest row */
+	unsigned gone_at; /* 0: in the latest rows; else the interval (1-based) it vanished in */
 };
 
 struct iface_avg {
-	struct iface_avg_entry *v;
+	struct iface_avg_entry *v; /* ordered by (ifindex, name) */
 	size_t nr, alloc;
+	struct iface_avg_entry *next; /* the merge's output, then swapped with v */
+	size_t next_alloc;
 	unsigned nr_intervals;
+	size_t max_gone;     /* IFACE_AVG_MAX_GONE; a caller may lower it after init */
+	size_t nr_gone;	     /* entries of vanished interfaces (<= max_gone) */
+	uint64_t nr_dropped; /* vanished entries dropped to stay within max_gone */
 };
 
 void iface_avg_init(struct iface_avg *a);
 void iface_avg_release(struct iface_avg *a);
 void iface_avg_add(struct iface_avg *a, const struct iface_rates *r);
 /*
- * Averages as rows (out is cleared first): state OK with per-second values
- * when an interface had at least one interval with a rate, else the state
- * of its latest row.
+ * Averages as rows ordered by (ifindex, name) (out is cleared first): state
+ * OK with per-second values when an interface had at least one interval
+ * with a rate, else the state of its latest row; gone set for vanished ones.
  */
 void iface_avg_result(const struct iface_avg *a, struct iface_rates *out);
+/* Entries held (live and vanished): the table's size, for soak tests. */
+size_t iface_avg_size(const struct iface_avg *a);
 
 #endif

@@ -33,6 +33,7 @@
 #include "cli/cmdline.h"
 #include "collect/capture.h"
 #include "ui/flow_render.h"
+#include "ui/term.h"
 
 #define OUT_BUF_LEN	(64 * 1024)
 #define NS_PER_SEC	1000000000ull
@@ -45,7 +46,7 @@
 
 static const char usage[] =
 	"usage: connmon flows [-i IFACE] [-f FILTER] [-P] [-s SEC | -r FILE] [--json]\n"
-	"                     [--sort COLUMN] [--top N] [-n] [-N NETNS]\n"
+	"                     [--sort COLUMN] [--top N] [-n] [-W] [-N NETNS]\n"
 	"  Traffic per host pair (per port pair with -P), as iftop: rates over the last\n"
 	"  2 s, 10 s and 40 s sent (=>) and received (<=) by the local side, peak and\n"
 	"  cumulative bytes, totals, and the kernel's drop count.  Needs CAP_NET_RAW.\n"
@@ -54,17 +55,21 @@ static const char usage[] =
 	"  -P, --ports        per port pair (and protocol) instead of per host pair\n"
 	"  -s, --seconds SEC  capture SEC seconds, print once and exit (for scripts)\n"
 	"  -r, --read FILE    read a pcap file instead; the windows use its timestamps\n"
-	"  --sort COLUMN      2s, 10s, 40s, total, peak, sent, recv (default 10s; -r: total)\n"
+	"  --sort COLUMN      2s, 10s, 40s, total, peak, sent, recv\n"
+	"                     (default 10s; -r: total)\n"
 	"  --top N            show the first N flows only\n"
 	"  --json             JSON instead of the table\n"
+	"  -W, --wide         every column in the text table (the live screen fits the\n"
+	"                     terminal)\n"
 	"  -n, --numeric      numeric addresses (the default: names are never looked up)\n"
-	"  Without -s/-r: a live screen on a terminal ('q' quits), else a block every 2 s.\n"
+	"  Without -s/-r: a live screen on a terminal ('q' quits), else a block every\n"
+	"  2 s.\n"
 	"  See docs/COMMANDS-flows.md.\n";
 
 static const struct cli_cmd flows_cmd = {
 	.name = "flows",
 	.accepts = CLI_SECONDS | CLI_IFACE | CLI_BPF | CLI_PORTS | CLI_READ | CLI_TOP | CLI_SORT |
-		   CLI_NUMERIC,
+		   CLI_NUMERIC | CLI_WIDE,
 };
 
 struct flows_opts {
@@ -197,18 +202,6 @@ static void make_report(struct flows_run *r, uint64_t now, struct flow_report *r
 	*rows_out = rows;
 }
 
-static void term_size(unsigned *rows, unsigned *cols)
-{
-	struct winsize ws;
-
-	*rows = 24;
-	*cols = 80;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
-		*rows = ws.ws_row;
-		*cols = ws.ws_col;
-	}
-}
-
 enum out_form {
 	FORM_TEXT,
 	FORM_JSON,
@@ -225,10 +218,10 @@ static int emit(struct flows_run *r, uint64_t now, enum out_form form)
 	if (form == FORM_JSON) {
 		flow_render_json(&r->out, &rep);
 	} else if (form == FORM_SCREEN) {
-		term_size(&rows_n, &cols);
+		term_size(STDOUT_FILENO, &rows_n, &cols);
 		flow_render_screen(&r->out, &rep, rows_n, cols);
 	} else {
-		flow_render_text(&r->out, &rep);
+		flow_render_text(&r->out, &rep, term_width(STDOUT_FILENO, r->o.c.wide));
 	}
 	free(rows);
 	return outbuf_flush(&r->out);

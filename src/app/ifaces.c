@@ -28,29 +28,35 @@
 #include "cli/cmdline.h"
 #include "collect/link.h"
 #include "ui/iface_render.h"
+#include "ui/term.h"
 
 #define OUT_BUF_LEN	 (64 * 1024)
 #define MAX_INTERVAL_SEC 86400.0
 #define MAX_COUNT	 1000000000L
 
 static const char usage[] =
-	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [--json|--csv]\n"
+	"usage: connmon ifaces [-N NETNS] [-i IFACE[,IFACE...]]... [-e] [-W]\n"
+	"                      [--json|--csv]\n"
 	"                      [-s SEC | -w SEC [COUNT] [--iterations N]] [--sysfs DIR]\n"
-	"  Per-interface rates (packets, bytes, errors, drops, fifo, multicast per second),\n"
+	"  Per-interface rates (packets, bytes, errors, drops, fifo, multicast per\n"
+	"  second),\n"
 	"  utilisation of the link speed, speed/duplex and operational state.\n"
 	"  -s, --seconds SEC  one measurement over SEC seconds (default 1)\n"
 	"  -w, --watch SEC [COUNT]  a block every SEC seconds, COUNT (or --iterations N)\n"
-	"                     times, default until interrupted, then an Average: block as sar\n"
+	"                     times, default until interrupted, then an Average: block\n"
+	"                     as sar\n"
 	"  -i, --iface IFACE  only these interfaces (repeatable, or a comma list)\n"
 	"  -e, --edev         the error columns of sar -n EDEV in the text table\n"
 	"                     (JSON and CSV always carry every counter)\n"
+	"  -W, --wide         every column (default: what fits 80 columns, or the\n"
+	"                     terminal)\n"
 	"  --sysfs DIR        where sysfs is mounted (default /sys), for speed and duplex\n"
 	"  See docs/COMMANDS-ifaces.md.\n";
 
 static const struct cli_cmd ifaces_cmd = {
 	.name = "ifaces",
 	.accepts = CLI_CSV | CLI_WATCH | CLI_SECONDS | CLI_IFACES | CLI_EDEV | CLI_SYSFS |
-		   CLI_SAR_COUNT,
+		   CLI_SAR_COUNT | CLI_WIDE,
 };
 
 struct ifaces_opts {
@@ -171,6 +177,9 @@ static int ifaces_consume(void *c, const struct snapshot *prev, const struct sna
 	ret = iface_rates_compute(&prev->ifaces, &cur->ifaces, &r->rates);
 	if (ret < 0)
 		return ret;
+	/* the Average holds the selected interfaces only (and counts only their vanishing) */
+	if (r->o->c.nr_ifaces)
+		iface_rates_retain(&r->rates, keep_named, r->o);
 	iface_avg_add(&r->avg, &r->rates);
 	emit(r, &b, &r->rates, cur->wall_ns);
 	return outbuf_flush(&r->out);
@@ -186,6 +195,8 @@ static int ifaces_finish(void *c, const struct snapshot *last, enum tick_end why
 	if (!r->o->watch || !r->avg.nr_intervals || !last)
 		return 0;
 	b.nr_intervals = r->avg.nr_intervals;
+	b.nr_dropped = r->avg.nr_dropped;
+	b.max_gone = (unsigned)r->avg.max_gone;
 	iface_avg_result(&r->avg, &r->rates);
 	emit(r, &b, &r->rates, last->wall_ns);
 	return outbuf_flush(&r->out);
@@ -196,7 +207,7 @@ static void ifaces_sizes(void *c, struct table_sizes *ts)
 	struct ifaces_run *r = c;
 
 	table_sizes_add(ts, "iface_rates", r->rates.nr);
-	table_sizes_add(ts, "iface_averages", r->avg.nr);
+	table_sizes_add(ts, "iface_averages", iface_avg_size(&r->avg));
 }
 
 static const struct consumer_ops ifaces_consumer = {
@@ -285,6 +296,7 @@ int cmd_ifaces(const struct app_ctx *ctx, int argc, char **argv)
 	outbuf_init(&r.out, STDOUT_FILENO, OUT_BUF_LEN);
 	iface_render_init(&r.render, &r.out, o.fmt);
 	r.render.edev = o.c.edev;
+	r.render.width = term_width(STDOUT_FILENO, o.c.wide);
 	ret = run(&r);
 	outbuf_flush(&r.out);
 	if (r.out.err && r.out.err != -EPIPE) {

@@ -167,8 +167,9 @@ static bool has_filter(const struct sock_opts *o)
 
 static const char usage[] =
 	"usage: connmon kill [-46p] [-N NETNS] [-y|--yes] [-F FILE] FILTER\n"
-	"  Destroys the TCP sockets FILTER matches (SOCK_DESTROY, as ss -K), after listing\n"
-	"  them and asking on the terminal; --yes kills without asking.  Needs CAP_NET_ADMIN.\n"
+	"  Destroys the TCP sockets FILTER matches (SOCK_DESTROY, as ss -K), after\n"
+	"  listing them and asking on the terminal; --yes kills without asking.\n"
+	"  Needs CAP_NET_ADMIN.\n"
 	"  FILTER: ss's filter grammar (docs/FILTERS.md); a filter is required.\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
@@ -186,9 +187,10 @@ static int parse(struct sock_opts *o, int argc, char **argv)
 		fputs(usage, stdout);
 		return -1;
 	}
-	if (o->format != OUT_TABLE || o->watch_sec > 0 || o->group_by || o->sort_key || o->count) {
-		cli_usage_error("kill", "--json, --csv, -w, --group-by, --sort and --count do not "
-					"apply to kill");
+	if (o->format != OUT_TABLE || o->watch_sec > 0 || o->group_by || o->sort_key || o->count ||
+	    o->wide) {
+		cli_usage_error("kill", "--json, --csv, -w, --group-by, --sort, --count and --wide "
+					"do not apply to kill");
 		return 2;
 	}
 	if (!has_filter(o)) {

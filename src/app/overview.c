@@ -14,95 +14,152 @@
 #include "app/commands.h"
 #include "app/overview_traffic.h"
 #include "app/summary.h"
+#include "ui/term.h"
+#include "ui/text_wrap.h"
 
 #define OVERVIEW_PEERS	  8
 #define OVERVIEW_WARNINGS 4
 
-static void line_sockets(struct outbuf *ob, const struct summary_data *d)
+/* Lines wrap under their first item, after the 11-column label. */
+#define INDENT 11
+
+static void line_title(struct outbuf *ob, unsigned width, const struct summary_data *d, time_t now)
+{
+	char host[256] = "?", when[32] = "";
+	struct text_wrap w;
+	struct tm tm;
+
+	gethostname(host, sizeof(host) - 1);
+	if (localtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	text_wrap_begin(&w, ob, width, "connmon  ", INDENT);
+	/* the host and the namespace are names from outside: text_wrap escapes them */
+	text_wrap_addf(&w, "  ", "%s", host);
+	text_wrap_addf(&w, "  ", "%s", when);
+	if (d->opts.netns)
+		text_wrap_addf(&w, "  ", "netns %s", d->opts.netns);
+	text_wrap_end(&w);
+}
+
+static void line_sockets(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
 	int64_t used = d->st.v[SOCKSTAT_SOCKETS_USED];
+	struct text_wrap w;
 
-	outbuf_addstr(ob, "Sockets    ");
+	text_wrap_begin(&w, ob, width, "Sockets    ", INDENT);
 	if (used >= 0)
-		outbuf_addf(ob, "%lld in use, ", (long long)used);
-	outbuf_addf(ob, "TCP %llu (v4 %llu / v6 %llu), UDP %llu, RAW %llu\n",
-		    (unsigned long long)s->nr_tcp, (unsigned long long)s->by_proto[PROTO_TCP][0],
-		    (unsigned long long)s->by_proto[PROTO_TCP][1],
-		    (unsigned long long)(s->by_proto[PROTO_UDP][0] + s->by_proto[PROTO_UDP][1]),
-		    (unsigned long long)(s->by_proto[PROTO_RAW][0] + s->by_proto[PROTO_RAW][1]));
+		text_wrap_addf(&w, ", ", "%lld in use", (long long)used);
+	text_wrap_addf(&w, ", ", "TCP %llu (v4 %llu / v6 %llu)", (unsigned long long)s->nr_tcp,
+		       (unsigned long long)s->by_proto[PROTO_TCP][0],
+		       (unsigned long long)s->by_proto[PROTO_TCP][1]);
+	text_wrap_addf(&w, ", ", "UDP %llu",
+		       (unsigned long long)(s->by_proto[PROTO_UDP][0] + s->by_proto[PROTO_UDP][1]));
+	text_wrap_addf(&w, ", ", "RAW %llu",
+		       (unsigned long long)(s->by_proto[PROTO_RAW][0] + s->by_proto[PROTO_RAW][1]));
+	text_wrap_end(&w);
 }
 
-static void line_states(struct outbuf *ob, const struct summary_data *d)
+static void line_close_wait(struct text_wrap *w, const struct summary_data *d)
+{
+	size_t n = d->nr_cw_procs < 3 ? d->nr_cw_procs : 3;
+
+	text_wrap_addf(w, "  ", "CLOSE-WAIT %llu",
+		       (unsigned long long)d->sum.tcp_states[SOCK_ST_CLOSE_WAIT]);
+	for (size_t i = 0; i < n; i++)
+		text_wrap_addf(w, i ? ", " : " ", "%s%s[%d] %llu%s", i ? "" : "(",
+			       d->cw_procs[i].comm, (int)d->cw_procs[i].pid,
+			       (unsigned long long)d->cw_procs[i].count,
+			       i + 1 < n	  ? "" :
+			       d->nr_cw_procs > n ? "," :
+						    ")");
+	if (d->nr_cw_procs > n)
+		text_wrap_addf(w, " ", "...)");
+}
+
+static void line_states(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
 	const uint64_t *st = s->tcp_states;
 	uint64_t other = s->nr_tcp - st[SOCK_ST_ESTABLISHED] - st[SOCK_ST_LISTEN] -
 			 st[SOCK_ST_TIME_WAIT] - st[SOCK_ST_CLOSE_WAIT] - st[SOCK_ST_SYN_RECV];
 	double tw = summary_pct(st[SOCK_ST_TIME_WAIT], s->nr_tcp);
+	struct text_wrap w;
 
-	outbuf_addf(ob, "TCP        ESTAB %llu  LISTEN %llu  SYN-RECV %llu  other %llu\n",
-		    (unsigned long long)st[SOCK_ST_ESTABLISHED],
-		    (unsigned long long)st[SOCK_ST_LISTEN],
-		    (unsigned long long)st[SOCK_ST_SYN_RECV], (unsigned long long)other);
-	outbuf_addf(ob, "           TIME-WAIT %llu (%.1f%%)%s  CLOSE-WAIT %llu",
-		    (unsigned long long)st[SOCK_ST_TIME_WAIT], tw, summary_tw_warn(s) ? " !" : "",
-		    (unsigned long long)st[SOCK_ST_CLOSE_WAIT]);
-	for (size_t i = 0; i < d->nr_cw_procs && i < 3; i++) {
-		outbuf_addstr(ob, i ? ", " : " (");
-		outbuf_add_safe(ob, d->cw_procs[i].comm, strlen(d->cw_procs[i].comm));
-		outbuf_addf(ob, "[%d] %llu", (int)d->cw_procs[i].pid,
-			    (unsigned long long)d->cw_procs[i].count);
-	}
-	outbuf_addstr(ob, d->nr_cw_procs ? (d->nr_cw_procs > 3 ? ", ...)\n" : ")\n") : "\n");
+	text_wrap_begin(&w, ob, width, "TCP        ", INDENT);
+	text_wrap_addf(&w, "  ", "ESTAB %llu", (unsigned long long)st[SOCK_ST_ESTABLISHED]);
+	text_wrap_addf(&w, "  ", "LISTEN %llu", (unsigned long long)st[SOCK_ST_LISTEN]);
+	text_wrap_addf(&w, "  ", "SYN-RECV %llu", (unsigned long long)st[SOCK_ST_SYN_RECV]);
+	text_wrap_addf(&w, "  ", "other %llu", (unsigned long long)other);
+	text_wrap_end(&w);
+	text_wrap_begin(&w, ob, width, "           ", INDENT);
+	text_wrap_addf(&w, "  ", "TIME-WAIT %llu (%.1f%%)%s",
+		       (unsigned long long)st[SOCK_ST_TIME_WAIT], tw,
+		       summary_tw_warn(s) ? " !" : "");
+	line_close_wait(&w, d);
+	text_wrap_end(&w);
 }
 
-static void add_capacity(struct outbuf *ob, const char *label, int64_t count, int64_t max)
+static void add_capacity(struct text_wrap *w, const char *label, int64_t count, int64_t max)
 {
 	double pct;
 
 	if (count < 0 || max <= 0) {
-		outbuf_addf(ob, "  %s n/a", label);
+		text_wrap_addf(w, "  ", "%s n/a", label);
 		return;
 	}
 	pct = summary_pct((uint64_t)count, (uint64_t)max);
-	outbuf_addf(ob, "  %s %lld/%lld (%.0f%%)%s", label, (long long)count, (long long)max, pct,
-		    summary_cap_warn(pct) ? " !" : "");
+	text_wrap_addf(w, "  ", "%s %lld/%lld (%.0f%%)%s", label, (long long)count, (long long)max,
+		       pct, summary_cap_warn(pct) ? " !" : "");
 }
 
-static void line_capacity(struct outbuf *ob, const struct summary_data *d)
+static void line_listeners(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
+	struct text_wrap w;
 	char ep[80];
 
-	outbuf_addf(ob, "Listeners  %zu", s->nr_listeners);
+	text_wrap_begin(&w, ob, width, "Listeners  ", INDENT);
+	text_wrap_addf(&w, "", "%zu", s->nr_listeners);
 	if (s->nr_listeners && s->listeners[0].backlog) {
 		const struct sock_listener *l = &s->listeners[0];
 		double fill = sock_listener_fill_pct(l);
 
-		outbuf_addf(ob, ", fullest %s %u/%u (%.0f%%)%s",
-			    summary_endpoint(ep, sizeof(ep), l->family, l->addr, l->port),
-			    l->queue_len, l->backlog, fill, summary_cap_warn(fill) ? " !" : "");
+		text_wrap_addf(&w, ", ", "fullest %s",
+			       summary_endpoint(ep, sizeof(ep), l->family, l->addr, l->port));
+		text_wrap_addf(&w, " ", "%u/%u (%.0f%%)%s", l->queue_len, l->backlog, fill,
+			       summary_cap_warn(fill) ? " !" : "");
 	}
-	outbuf_addstr(ob, "\nCapacity ");
-	add_capacity(ob, "orphans", d->st.v[SOCKSTAT_TCP_ORPHAN], d->lim.tcp_max_orphans);
-	add_capacity(ob, "conntrack", d->lim.conntrack_count, d->lim.conntrack_max);
+	text_wrap_end(&w);
+}
+
+static void line_capacity(struct outbuf *ob, unsigned width, const struct summary_data *d)
+{
+	const struct sock_summary *s = &d->sum;
+	struct text_wrap w;
+	char ep[80];
+
+	text_wrap_begin(&w, ob, width, "Capacity   ", INDENT);
+	add_capacity(&w, "orphans", d->st.v[SOCKSTAT_TCP_ORPHAN], d->lim.tcp_max_orphans);
+	add_capacity(&w, "conntrack", d->lim.conntrack_count, d->lim.conntrack_max);
+	text_wrap_end(&w);
 	if (d->nr_top_eph) {
 		const struct sock_peer_count *p = &d->top_eph[0];
 
-		outbuf_addstr(ob, "\n         ");
-		add_capacity(ob, "ephemeral ports to busiest destination", (int64_t)p->count,
+		text_wrap_begin(&w, ob, width, "           ", INDENT);
+		add_capacity(&w, "ephemeral ports to busiest destination", (int64_t)p->count,
 			     sock_summary_eph_ports(s));
-		outbuf_addf(ob, " %s",
-			    summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port));
+		text_wrap_addf(&w, " ", "%s",
+			       summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port));
+		text_wrap_end(&w);
 	}
-	outbuf_addch(ob, '\n');
 }
 
-static void section_warnings(struct outbuf *ob, const struct summary_data *d)
+static void section_warnings(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	const char *p = d->warnings.buf;
 	size_t shown = 0;
+	struct text_wrap w;
 
 	if (!d->nr_warnings) {
 		outbuf_addstr(ob, "Warnings   none\n");
@@ -112,8 +169,9 @@ static void section_warnings(struct outbuf *ob, const struct summary_data *d)
 	while (*p && shown < OVERVIEW_WARNINGS) {
 		const char *nl = strchr(p, '\n');
 
-		outbuf_addstr(ob, "  ! ");
-		outbuf_add(ob, p, (size_t)(nl - p) + 1);
+		text_wrap_begin(&w, ob, width, "  ! ", 4);
+		text_wrap_words(&w, p, (size_t)(nl - p));
+		text_wrap_end(&w);
 		p = nl + 1;
 		shown++;
 	}
@@ -137,24 +195,20 @@ static void section_peers(struct outbuf *ob, const struct summary_data *d)
 			    (unsigned long long)d->top_remotes[i].count);
 }
 
+/* Every line fits 80 columns (or a wider terminal): lists wrap under their first item. */
 static void print_text(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
 		       const struct snapshot *cur, void *ctx)
 {
-	char host[256] = "?", when[32] = "";
-	time_t now = (time_t)(cur->wall_ns / 1000000000LL);
-	struct tm tm;
+	unsigned width = term_width(ob->fd, false);
 
 	overview_traffic_compute(ctx, prev, cur);
-	gethostname(host, sizeof(host) - 1);
-	if (localtime_r(&now, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	outbuf_addf(ob, "connmon  %s  %s%s%s\n", host, when, d->opts.netns ? "  netns " : "",
-		    d->opts.netns ? d->opts.netns : "");
-	line_sockets(ob, d);
-	line_states(ob, d);
-	line_capacity(ob, d);
-	overview_traffic_text(ob, ctx);
-	section_warnings(ob, d);
+	line_title(ob, width, d, (time_t)(cur->wall_ns / 1000000000LL));
+	line_sockets(ob, width, d);
+	line_states(ob, width, d);
+	line_listeners(ob, width, d);
+	line_capacity(ob, width, d);
+	overview_traffic_text(ob, width, ctx);
+	section_warnings(ob, width, d);
 	section_peers(ob, d);
 }
 
@@ -189,11 +243,13 @@ static void add_sources(struct tick *tick, void *ctx)
 }
 
 static const char usage[] =
-	"usage: connmon [overview] [-tuwx46] [-N NETNS] [--json] [--top N] [-w SEC [--iterations N]]\n"
-	"               [FILTER]\n"
-	"  One screen: socket totals, TCP states, TIME-WAIT and CLOSE-WAIT, listen queues and\n"
-	"  limits, interface rates and protocol health over one second, warnings, top peers.\n"
-	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N times\n"
+	"usage: connmon [overview] [-tuwx46] [-N NETNS] [--json] [--top N]\n"
+	"               [-w SEC [--iterations N]] [FILTER]\n"
+	"  One screen: socket totals, TCP states, TIME-WAIT and CLOSE-WAIT, listen\n"
+	"  queues and limits, interface rates and protocol health over one second,\n"
+	"  warnings, top peers.\n"
+	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N\n"
+	"           times\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_overview(const struct app_ctx *ctx, int argc, char **argv)

@@ -14,6 +14,7 @@
 #include "base/xalloc.h"
 #include "collect/link.h"
 #include "collect/snmp.h"
+#include "ui/text_wrap.h"
 
 /* Interfaces shown by name; the rest are summed into one "others" figure. */
 #define OVERVIEW_IFACES 4
@@ -102,26 +103,51 @@ static size_t busiest(const struct overview_traffic *t, const struct iface_rate 
 	return n;
 }
 
-/* "1.23 MB/s" style, SI prefixes, into buf (>= 16 bytes). */
-static const char *human_rate(char *buf, size_t len, double bytes_per_s)
-{
-	static const char *const units[] = { "B/s", "kB/s", "MB/s", "GB/s", "TB/s" };
-	size_t u = units_scale(&bytes_per_s, 1000, UNITS_NR(units));
-
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes_per_s, units[u]);
-	return buf;
-}
-
 static bool iface_warn(const struct iface_rate *r)
 {
 	return health_iface_warn(&health_default, r);
 }
 
-static void text_ifaces(struct outbuf *ob, const struct overview_traffic *t)
+/* Errors and drops per second, shown when not 0: "0.4/s", "12/s". */
+static void add_per_s(struct text_wrap *w, const char *label, double v)
+{
+	if (v > 0)
+		text_wrap_addf(w, "  ", "%s %.*f/s", label, v < 10 ? 1 : 0, v);
+}
+
+#define NAME_W	15 /* IFNAMSIZ - 1 */
+#define LABEL_W 11 /* "Interfaces " */
+
+/* One interface: name, rates in IEC units, then what is not zero; wraps under the rates. */
+static void text_iface(struct outbuf *ob, unsigned width, const struct iface_rate *r, bool first)
+{
+	char rx[UNITS_BUF_LEN], tx[UNITS_BUF_LEN];
+	struct text_wrap w;
+	size_t cols;
+
+	outbuf_addf(ob, "%-*s", LABEL_W, first ? "Interfaces" : "");
+	/* interface names come from whoever created them: escaped, never cut */
+	cols = outbuf_add_safe(ob, r->s.name, strnlen(r->s.name, sizeof(r->s.name)));
+	outbuf_pad(ob, cols, NAME_W);
+	text_wrap_resume(&w, ob, width, LABEL_W + (cols > NAME_W ? cols : NAME_W),
+			 LABEL_W + NAME_W + 1);
+	text_wrap_addf(&w, " ", "rx %10s",
+		       units_fmt(rx, sizeof(rx), r->per_s[IFC_RX_BYTES], UNITS_BYTES_PER_S));
+	text_wrap_addf(&w, "  ", "tx %10s",
+		       units_fmt(tx, sizeof(tx), r->per_s[IFC_TX_BYTES], UNITS_BYTES_PER_S));
+	if (r->util_pct >= 0)
+		text_wrap_addf(&w, "  ", "util %.0f%%", r->util_pct);
+	add_per_s(&w, "errs", r->per_s[IFC_RX_ERRORS] + r->per_s[IFC_TX_ERRORS]);
+	add_per_s(&w, "drops", r->per_s[IFC_RX_DROPPED] + r->per_s[IFC_TX_DROPPED]);
+	if (iface_warn(r))
+		text_wrap_addf(&w, " ", "!");
+	text_wrap_end(&w);
+}
+
+static void text_ifaces(struct outbuf *ob, unsigned width, const struct overview_traffic *t)
 {
 	const struct iface_rate **v;
 	size_t n, i;
-	char rx[24], tx[24];
 
 	if (t->if_err) {
 		outbuf_addf(ob, "Interfaces n/a (rtnetlink: %s)\n", strerror(-t->if_err));
@@ -130,60 +156,58 @@ static void text_ifaces(struct outbuf *ob, const struct overview_traffic *t)
 	n = busiest(t, &v);
 	if (!n)
 		outbuf_addstr(ob, "Interfaces none up (loopback not shown)\n");
-	for (i = 0; i < n && i < OVERVIEW_IFACES; i++) {
-		const struct iface_rate *r = v[i];
-
-		outbuf_addf(ob, "%-10s ", i ? "" : "Interfaces");
-		/* interface names come from whoever created them: escaped, never cut */
-		outbuf_pad(ob,
-			   outbuf_add_safe(ob, r->s.name, strnlen(r->s.name, sizeof(r->s.name))),
-			   12);
-		outbuf_addf(ob, " rx %11s  tx %11s",
-			    human_rate(rx, sizeof(rx), r->per_s[IFC_RX_BYTES]),
-			    human_rate(tx, sizeof(tx), r->per_s[IFC_TX_BYTES]));
-		if (r->util_pct >= 0)
-			outbuf_addf(ob, "  util %.0f%%", r->util_pct);
-		outbuf_addf(ob, "  errs %.0f/s  drops %.0f/s%s\n",
-			    r->per_s[IFC_RX_ERRORS] + r->per_s[IFC_TX_ERRORS],
-			    r->per_s[IFC_RX_DROPPED] + r->per_s[IFC_TX_DROPPED],
-			    iface_warn(r) ? " !" : "");
-	}
+	for (i = 0; i < n && i < OVERVIEW_IFACES; i++)
+		text_iface(ob, width, v[i], i == 0);
 	if (n > OVERVIEW_IFACES)
-		outbuf_addf(ob, "%-10s (%zu more: connmon ifaces)\n", "", n - OVERVIEW_IFACES);
+		outbuf_addf(ob, "%-*s(%zu more: connmon ifaces)\n", LABEL_W, "",
+			    n - OVERVIEW_IFACES);
 	free(v);
 }
 
-static void text_proto(struct outbuf *ob, const struct overview_traffic *t)
+/* The KPIs' short names, so the four fit one line (`connmon proto` has the long ones). */
+static const char *const kpi_short[] = {
+	[PROTO_KPI_RETRANS] = "retransmit",
+	[PROTO_KPI_LOSS] = "loss",
+	[PROTO_KPI_ERROR] = "errors",
+	[PROTO_KPI_DROP] = "drops",
+};
+_Static_assert(sizeof(kpi_short) / sizeof(kpi_short[0]) == PROTO_KPI_NR, "a name per KPI");
+
+static void text_proto(struct outbuf *ob, unsigned width, const struct overview_traffic *t)
 {
 	const struct proto_health *h = &t->health;
+	struct text_wrap w;
 
 	if (t->snmp_err) {
 		outbuf_addf(ob, "Protocol   n/a (/proc/net/snmp: %s)\n", strerror(-t->snmp_err));
 		return;
 	}
-	outbuf_addstr(ob, "Protocol  ");
+	text_wrap_begin(&w, ob, width, "Protocol   ", LABEL_W);
 	for (int k = 0; k < PROTO_KPI_NR; k++) {
 		const struct proto_ratio *r = &h->kpi[k];
 
-		outbuf_addf(ob, " %s ", proto_kpi_label(k));
 		if (r->known)
-			outbuf_addf(ob, "%.2f%%%s", r->pct, r->warn ? " !" : "");
+			text_wrap_addf(&w, ", ", "%s %.2f%%%s", kpi_short[k], r->pct,
+				       r->warn ? " !" : "");
 		else
-			outbuf_addstr(ob, "n/a");
-		outbuf_addch(ob, k + 1 < PROTO_KPI_NR ? ',' : '\n');
+			text_wrap_addf(&w, ", ", "%s n/a", kpi_short[k]);
 	}
-	if (h->listen_overflows || h->listen_drops || h->syncookies_sent)
-		outbuf_addf(ob,
-			    "           listen overflows %llu, drops %llu, SYN cookies %llu !\n",
-			    (unsigned long long)h->listen_overflows,
-			    (unsigned long long)h->listen_drops,
-			    (unsigned long long)h->syncookies_sent);
+	text_wrap_end(&w);
+	if (h->listen_overflows || h->listen_drops || h->syncookies_sent) {
+		text_wrap_begin(&w, ob, width, "           ", LABEL_W);
+		text_wrap_addf(&w, ", ", "listen overflows %llu",
+			       (unsigned long long)h->listen_overflows);
+		text_wrap_addf(&w, ", ", "drops %llu", (unsigned long long)h->listen_drops);
+		text_wrap_addf(&w, ", ", "SYN cookies %llu !",
+			       (unsigned long long)h->syncookies_sent);
+		text_wrap_end(&w);
+	}
 }
 
-void overview_traffic_text(struct outbuf *ob, const struct overview_traffic *t)
+void overview_traffic_text(struct outbuf *ob, unsigned width, const struct overview_traffic *t)
 {
-	text_ifaces(ob, t);
-	text_proto(ob, t);
+	text_ifaces(ob, width, t);
+	text_proto(ob, width, t);
 }
 
 static void json_iface(struct outbuf *ob, const struct iface_rate *r)

@@ -39,8 +39,11 @@ void overview_traffic_add_sources(struct overview_traffic *t, struct tick *tick)
 void overview_traffic_compute(struct overview_traffic *t, const struct snapshot *prev,
 			      const struct snapshot *cur);
 void overview_traffic_release(struct overview_traffic *t);
-/* "Traffic" and "Protocol" lines; flags with " !" like the other lines. */
-void overview_traffic_text(struct outbuf *ob, const struct overview_traffic *t);
+/*
+ * "Interfaces" and "Protocol" lines, wrapped at width (ui/term.h); byte rates
+ * in IEC units (base/units.h); flags with " !" like the other lines.
+ */
+void overview_traffic_text(struct outbuf *ob, unsigned width, const struct overview_traffic *t);
 /* `"interfaces":[...],"protocol":{...}` members, without braces. */
 void overview_traffic_json(struct outbuf *ob, const struct overview_traffic *t);
 

@@ -47,6 +47,7 @@
 #include "collect/procscan.h"
 #include "collect/sockdiag.h"
 #include "ui/proc_render.h"
+#include "ui/term.h"
 
 #define FULL_RESCAN_S	10
 #define REDUMP_S	10    /* capture: dump at least this often */
@@ -59,28 +60,33 @@
 #define OUT_BUF_LEN	(64 * 1024)
 
 static const char usage[] =
-	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--iterations N]] [--json|--csv]\n"
-	"                     [--engine auto|tcpinfo|capture] [-N NETNS | --all-netns]\n"
+	"usage: connmon procs [-i IFACE] [-s SEC | -w SEC [--iterations N]] [-W]\n"
+	"                     [--json|--csv] [--engine auto|tcpinfo|capture]\n"
+	"                     [-N NETNS | --all-netns]\n"
 	"\n"
-	"Traffic per process (pid, user, command): sent and received rates and session totals.\n"
-	"  --engine tcpinfo  no capture: tcp_info byte counters per socket (TCP, payload bytes)\n"
-	"  --engine capture  packets on IFACE matched to sockets (TCP and UDP, wire bytes);\n"
-	"                    needs CAP_NET_RAW\n"
+	"Traffic per process (pid, user, command): sent and received rates and session\n"
+	"totals.\n"
+	"  --engine tcpinfo  no capture: tcp_info byte counters per socket (TCP, payload\n"
+	"                    bytes)\n"
+	"  --engine capture  packets on IFACE matched to sockets (TCP and UDP, wire\n"
+	"                    bytes); needs CAP_NET_RAW\n"
 	"  --engine auto     capture when it can be opened, else tcpinfo (the default)\n"
 	"  -i, --iface IFACE interface to capture on (default: any)\n"
 	"  -s, --seconds SEC one measurement over SEC seconds (default 1), print, exit\n"
 	"  -w, --watch SEC   refresh every SEC seconds (live screen on a terminal)\n"
 	"  --iterations N    stop after N refreshes\n"
 	"  --json, --csv     machine-readable output (one JSON object per refresh)\n"
+	"  -W, --wide        a wider PROGRAM column and nethogs' DEV column\n"
 	"  -N, --net NETNS   inside a named network namespace\n"
-	"  --all-netns       every network namespace; sockets attributed to their processes\n"
-	"                    (tcpinfo engine only)\n"
+	"  --all-netns       every network namespace; sockets attributed to their\n"
+	"                    processes (tcpinfo engine only)\n"
 	"Traffic no process can be found for is its own row, \"unattributed\".\n"
 	"See docs/COMMANDS-procs.md.\n";
 
 static const struct cli_cmd procs_cmd = {
 	.name = "procs",
-	.accepts = CLI_CSV | CLI_WATCH | CLI_SECONDS | CLI_IFACE | CLI_ENGINE | CLI_ALL_NETNS,
+	.accepts = CLI_CSV | CLI_WATCH | CLI_SECONDS | CLI_IFACE | CLI_ENGINE | CLI_ALL_NETNS |
+		   CLI_WIDE,
 };
 
 enum engine {
@@ -96,7 +102,7 @@ struct procs_opts {
 	double sample_s; /* -s */
 	double watch_s;	 /* -w */
 	long count;
-	bool json, csv, all_netns, help;
+	bool json, csv, all_netns, help, wide;
 };
 
 struct ns_source {
@@ -193,6 +199,7 @@ static int parse_opts(struct procs_opts *o, int argc, char **argv)
 	o->csv = c.csv;
 	o->all_netns = c.all_netns;
 	o->help = c.help;
+	o->wide = c.wide;
 	if (!ret && !o->help)
 		ret = check_opts(o, &err);
 	if (ret < 0)
@@ -602,13 +609,16 @@ static void fill_row(struct procs_run *r, struct proc_row *row, const struct pt_
 	};
 }
 
-static size_t screen_rows(void)
+/* The live screen: rows for processes and the columns (ui/term.h); a table: its width. */
+static size_t screen_fit(const struct procs_run *r, unsigned *width)
 {
-	struct winsize ws;
+	unsigned rows, cols;
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row < 12)
+	*width = term_width(STDOUT_FILENO, r->o.wide);
+	if (!r->live || !term_size(STDOUT_FILENO, &rows, &cols))
 		return 0;
-	return ws.ws_row - 11u;
+	*width = cols;
+	return rows < 12 ? 0 : rows - 11u;
 }
 
 static int render(struct procs_run *r, uint64_t interval_ns, long tick)
@@ -645,8 +655,12 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 		proc_render_json(&r->out, &v);
 	else if (r->o.csv)
 		proc_render_csv(&r->out, &v, tick == 0);
-	else
-		proc_render_table(&r->out, &v, r->live, r->live ? screen_rows() : 0);
+	else {
+		unsigned width;
+		size_t max_rows = screen_fit(r, &width);
+
+		proc_render_table(&r->out, &v, r->live, max_rows, width);
+	}
 	if (!r->o.json && !r->o.csv && !r->live && r->o.watch_s > 0)
 		outbuf_addch(&r->out, '\n');
 	return outbuf_flush(&r->out);

@@ -27,13 +27,16 @@
 #include "ui/proto_render.h"
 
 static const char usage[] =
-	"usage: connmon proto [-N NETNS] [-a] [--json] [-s SEC | -w SEC [COUNT] [--iterations N]]\n"
-	"  Protocol counters (/proc/net/snmp, netstat, snmp6) as deltas and rates per second,\n"
-	"  with retransmit, loss, error and drop ratios flagged at >= 0.1 % (over >= 100 packets).\n"
+	"usage: connmon proto [-N NETNS] [-a] [--json]\n"
+	"                     [-s SEC | -w SEC [COUNT] [--iterations N]]\n"
+	"  Protocol counters (/proc/net/snmp, netstat, snmp6) as deltas and rates per\n"
+	"  second, with retransmit, loss, error and drop ratios flagged at >= 0.1 %\n"
+	"  (over >= 100 packets).\n"
 	"  -s, --seconds SEC  one measurement over SEC seconds (default 1)\n"
-	"  -w, --watch SEC [COUNT]  repeat every SEC, COUNT (or --iterations N) times, default\n"
-	"                     until interrupted, then an Average frame\n"
-	"  -a, --all          every counter that changed, by nstat name, instead of the key list\n"
+	"  -w, --watch SEC [COUNT]  repeat every SEC, COUNT (or --iterations N) times,\n"
+	"                     default until interrupted, then an Average frame\n"
+	"  -a, --all          every counter that changed, by nstat name, instead of the\n"
+	"                     key list\n"
 	"  --json             one JSON object per interval\n"
 	"  See docs/COMMANDS-proto.md.\n";
 

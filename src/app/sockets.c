@@ -25,6 +25,7 @@
 #include "base/xalloc.h"
 #include "collect/resolve.h"
 #include "ui/sock_render.h"
+#include "ui/term.h"
 
 #define OUT_BUF_LEN (256 * 1024)
 
@@ -46,12 +47,16 @@ struct sockets_run {
 };
 
 static const char usage[] =
-	"usage: connmon sockets [-tuwxlanrpiemoH46] [-N NETNS] [-F FILE] [--json|--csv]\n"
-	"                       [--group-by KEY [--top N] | --count | --sort KEY [--top N]]\n"
+	"usage: connmon sockets [-tuwxlanrpiemoHW46] [-N NETNS] [-F FILE] [--json|--csv]\n"
+	"                       [--group-by KEY [--top N] | --count |\n"
+	"                        --sort KEY [--top N]]\n"
 	"                       [-w SEC [--iterations N]] [--procfs] [FILTER]\n"
-	"  KEY for --group-by: state proto raddr laddr rport lport pair uid proc, with /PREFIX for addresses\n"
+	"  KEY for --group-by: state proto raddr laddr rport lport pair uid proc,\n"
+	"                     with /PREFIX for addresses (raddr/24)\n"
 	"  KEY for --sort: state laddr raddr lport rport recv_q send_q uid inode\n"
-	"  --procfs reads /proc/net/* instead of sock_diag (no cookies, memory, TCP internals)\n"
+	"  --procfs reads /proc/net/* instead of sock_diag (no cookies, memory, TCP info)\n"
+	"  -W, --wide: IPv6-wide address columns (default: fit 80 columns, or the\n"
+	"  terminal)\n"
 	"  FILTER: ss's filter grammar, see docs/FILTERS.md\n";
 
 static bool popcount_gt1(uint32_t v)
@@ -105,6 +110,7 @@ static void init_render(struct sockets_run *r)
 		.show_netid = popcount_gt1(o->protos),
 		.show_state = popcount_gt1(o->states & ~SOCK_STATE_BIT(SOCK_ST_NEW_SYN_RECV)),
 		.wide_addrs = o->want_v6,
+		.width = term_width(STDOUT_FILENO, o->wide),
 		.numeric = o->numeric,
 		.processes = o->processes,
 		.info = o->info,

@@ -23,6 +23,8 @@
 #include "cli/cmdline.h"
 #include "collect/procmap.h"
 #include "collect/snmp.h"
+#include "ui/term.h"
+#include "ui/text_wrap.h"
 
 #define SUMMARY_TOP_DEFAULT 10
 
@@ -239,10 +241,10 @@ int summary_parse(struct summary_data *d, int argc, char **argv)
 	}
 	strbuf_release(&err);
 	if (d->opts.format == OUT_CSV || d->opts.group_by || d->opts.sort_key || d->opts.count ||
-	    d->opts.yes)
+	    d->opts.yes || d->opts.wide)
 		return cli_usage_error(argv[0],
-				       "--csv, --group-by, --sort, --count and --yes belong "
-				       "to other commands (see --help)");
+				       "--csv, --group-by, --sort, --count, --yes and --wide "
+				       "belong to other commands (see --help)");
 	summary_defaults(&d->opts);
 	d->top_n = d->opts.top > 0 ? (size_t)d->opts.top : SUMMARY_TOP_DEFAULT;
 	return 0;
@@ -595,20 +597,47 @@ static void text_states(struct outbuf *ob, const struct summary_data *d)
 	}
 }
 
-/* "  ! WARN >= 80%" after a flagged "% of a limit" figure, and the newline. */
-static void cap_flag(struct outbuf *ob, double pct)
+/* A table row's " !" after a flagged "% of a limit" figure, and the newline; true if flagged. */
+static bool cap_flag(struct outbuf *ob, double pct)
 {
-	if (summary_cap_warn(pct))
-		outbuf_addf(ob, "  ! WARN >= %.0f%%", health_default.capacity_pct);
-	outbuf_addch(ob, '\n');
+	bool warn = summary_cap_warn(pct);
+
+	outbuf_addstr(ob, warn ? " !\n" : "\n");
+	return warn;
 }
 
-static void text_capacity(struct outbuf *ob, const char *label, int64_t count, int64_t max,
-			  const char *max_name)
+/* Under a table with a flagged row: what the flag means. */
+static void cap_note(struct outbuf *ob, bool any)
 {
+	if (any)
+		outbuf_addf(ob, "  ! WARN >= %.0f%% of the limit\n", health_default.capacity_pct);
+}
+
+/* Text lines fit 80 columns (or a wider terminal): lists wrap, tables size their address column. */
+#define LABEL_W	   12 /* "CLOSE-WAIT  " */
+#define ADDR_MIN   21 /* "255.255.255.255:65535" */
+#define ADDR_FIXED 30 /* the table columns besides the address, with a " !" flag */
+
+/*
+ * The address column of a table: as wide as its widest address, within what
+ * the width leaves; a longer address (IPv6) widens its own row, never cut.
+ */
+static int addr_col(size_t widest, unsigned width)
+{
+	size_t most = width > ADDR_FIXED + ADDR_MIN ? width - ADDR_FIXED : ADDR_MIN;
+
+	if (widest < ADDR_MIN)
+		widest = ADDR_MIN;
+	return (int)(widest < most ? widest : most);
+}
+
+static void text_capacity(struct outbuf *ob, unsigned width, const char *label, int64_t count,
+			  int64_t max, const char *max_name)
+{
+	struct text_wrap w;
 	double pct;
 
-	outbuf_addf(ob, "%-12s ", label);
+	outbuf_addf(ob, "%-*s ", LABEL_W, label);
 	if (count < 0 && max < 0) {
 		outbuf_addstr(ob, "not present\n");
 		return;
@@ -619,12 +648,35 @@ static void text_capacity(struct outbuf *ob, const char *label, int64_t count, i
 		return;
 	}
 	pct = summary_pct((uint64_t)count, (uint64_t)max);
-	outbuf_addf(ob, "%lld of %s %lld (%.1f%%)", (long long)count, max_name, (long long)max,
-		    pct);
-	cap_flag(ob, pct);
+	text_wrap_resume(&w, ob, width, LABEL_W + 1, LABEL_W + 1);
+	text_wrap_addf(&w, "", "%lld of %s %lld (%.1f%%)", (long long)count, max_name,
+		       (long long)max, pct);
+	if (summary_cap_warn(pct))
+		text_wrap_addf(&w, "  ", "! WARN >= %.0f%%", health_default.capacity_pct);
+	text_wrap_end(&w);
 }
 
-static void text_health(struct outbuf *ob, const struct summary_data *d)
+/* "CLOSE-WAIT   3  held by nginx[12] 2, java[40] 1; 1 without a visible process", wrapped. */
+static void text_close_wait(struct outbuf *ob, unsigned width, const struct summary_data *d)
+{
+	struct text_wrap w;
+
+	text_wrap_begin(&w, ob, width, "", LABEL_W + 1);
+	text_wrap_addf(&w, "", "%-*s %llu", LABEL_W, "CLOSE-WAIT",
+		       (unsigned long long)d->sum.tcp_states[SOCK_ST_CLOSE_WAIT]);
+	for (size_t i = 0; i < d->nr_cw_procs && i < d->top_n; i++)
+		text_wrap_addf(&w, i ? ", " : "  ", "%s%s[%d] %llu", i ? "" : "held by ",
+			       d->cw_procs[i].comm, (int)d->cw_procs[i].pid,
+			       (unsigned long long)d->cw_procs[i].count);
+	if (d->nr_cw_procs > d->top_n)
+		text_wrap_addf(&w, ", ", "+%zu more", d->nr_cw_procs - d->top_n);
+	if (d->cw_unmapped)
+		text_wrap_addf(&w, d->nr_cw_procs ? "; " : "  ", "%llu without a visible process",
+			       (unsigned long long)d->cw_unmapped);
+	text_wrap_end(&w);
+}
+
+static void text_health(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
 	uint64_t tw = s->tcp_states[SOCK_ST_TIME_WAIT];
@@ -634,31 +686,22 @@ static void text_health(struct outbuf *ob, const struct summary_data *d)
 	if (summary_tw_warn(s))
 		outbuf_addf(ob, "  ! WARN >= %.0f%%", health_default.time_wait_pct);
 	outbuf_addch(ob, '\n');
-	outbuf_addf(ob, "%-12s %llu", "CLOSE-WAIT",
-		    (unsigned long long)s->tcp_states[SOCK_ST_CLOSE_WAIT]);
-	for (size_t i = 0; i < d->nr_cw_procs && i < d->top_n; i++) {
-		outbuf_addstr(ob, i ? ", " : "  held by ");
-		outbuf_add_safe(ob, d->cw_procs[i].comm, strlen(d->cw_procs[i].comm));
-		outbuf_addf(ob, "[%d] %llu", (int)d->cw_procs[i].pid,
-			    (unsigned long long)d->cw_procs[i].count);
-	}
-	if (d->nr_cw_procs > d->top_n)
-		outbuf_addf(ob, ", +%zu more", d->nr_cw_procs - d->top_n);
-	if (d->cw_unmapped)
-		outbuf_addf(ob, "%s%llu without a visible process", d->nr_cw_procs ? "; " : "  ",
-			    (unsigned long long)d->cw_unmapped);
-	outbuf_addf(ob, "\n%-12s %llu\n", "SYN-RECV",
+	text_close_wait(ob, width, d);
+	outbuf_addf(ob, "%-*s %llu\n", LABEL_W, "SYN-RECV",
 		    (unsigned long long)s->tcp_states[SOCK_ST_SYN_RECV]);
-	text_capacity(ob, "Orphans", d->st.v[SOCKSTAT_TCP_ORPHAN], d->lim.tcp_max_orphans,
+	text_capacity(ob, width, "Orphans", d->st.v[SOCKSTAT_TCP_ORPHAN], d->lim.tcp_max_orphans,
 		      "tcp_max_orphans");
-	text_capacity(ob, "Conntrack", d->lim.conntrack_count, d->lim.conntrack_max,
+	text_capacity(ob, width, "Conntrack", d->lim.conntrack_count, d->lim.conntrack_max,
 		      "nf_conntrack_max");
 }
 
-static void text_listeners(struct outbuf *ob, const struct summary_data *d)
+static void text_listeners(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	const struct sock_summary *s = &d->sum;
+	size_t shown = s->nr_listeners < d->top_n ? s->nr_listeners : d->top_n, widest = 0;
+	bool flagged = false;
 	char ep[80];
+	int col;
 
 	outbuf_addf(ob, "\nListening TCP sockets: %zu (somaxconn ", s->nr_listeners);
 	text_i64(ob, d->lim.somaxconn);
@@ -667,58 +710,90 @@ static void text_listeners(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addstr(ob, ")\n");
 	if (!s->nr_listeners)
 		return;
-	outbuf_addf(ob, "  %-46s %8s %8s %7s\n", "Local", "Queue", "Backlog", "Fill");
-	for (size_t i = 0; i < s->nr_listeners && i < d->top_n; i++) {
+	for (size_t i = 0; i < shown; i++) {
+		const struct sock_listener *l = &s->listeners[i];
+		size_t n = strlen(summary_endpoint(ep, sizeof(ep), l->family, l->addr, l->port));
+
+		widest = n > widest ? n : widest;
+	}
+	col = addr_col(widest, width);
+	outbuf_addf(ob, "  %-*s %8s %8s %7s\n", col, "Local", "Queue", "Backlog", "Fill");
+	for (size_t i = 0; i < shown; i++) {
 		const struct sock_listener *l = &s->listeners[i];
 		double fill = sock_listener_fill_pct(l);
 
-		outbuf_addf(ob, "  %-46s %8u ",
+		outbuf_addf(ob, "  %-*s %8u ", col,
 			    summary_endpoint(ep, sizeof(ep), l->family, l->addr, l->port),
 			    l->queue_len);
 		if (fill < 0)
 			outbuf_addf(ob, "%8s %7s\n", "?", "?");
 		else {
 			outbuf_addf(ob, "%8u %6.1f%%", l->backlog, fill);
-			cap_flag(ob, fill);
+			flagged |= cap_flag(ob, fill);
 		}
 	}
+	cap_note(ob, flagged);
 	if (s->nr_listeners > d->top_n)
 		outbuf_addf(ob, "  ... %zu more (--top N or --json shows them)\n",
 			    s->nr_listeners - d->top_n);
 }
 
-static void text_ephemeral(struct outbuf *ob, const struct summary_data *d)
+static void text_ephemeral(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
 	uint32_t ports = sock_summary_eph_ports(&d->sum);
+	size_t widest = 0;
+	bool flagged = false;
+	struct text_wrap w;
 	char ep[80];
+	int col;
 
 	if (!ports) {
 		outbuf_addstr(ob, "\nEphemeral ports: ip_local_port_range unknown\n");
 		return;
 	}
-	outbuf_addf(ob, "\nEphemeral ports %u-%u (%u per destination): %llu TCP sockets use one\n",
-		    d->sum.eph_lo, d->sum.eph_hi, ports, (unsigned long long)d->sum.nr_eph);
+	outbuf_addch(ob, '\n');
+	text_wrap_begin(&w, ob, width, "Ephemeral ports ", 2);
+	text_wrap_addf(&w, "", "%u-%u (%u per destination):", d->sum.eph_lo, d->sum.eph_hi, ports);
+	text_wrap_addf(&w, " ", "%llu TCP sockets use one", (unsigned long long)d->sum.nr_eph);
+	text_wrap_end(&w);
+	for (size_t i = 0; i < d->nr_top_eph; i++) {
+		const struct sock_peer_count *p = &d->top_eph[i];
+		size_t n = strlen(summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port));
+
+		widest = n > widest ? n : widest;
+	}
+	col = addr_col(widest, width);
 	if (d->nr_top_eph)
-		outbuf_addf(ob, "  %-46s %8s %7s\n", "Destination", "Ports", "Use");
+		outbuf_addf(ob, "  %-*s %8s %7s\n", col, "Destination", "Ports", "Use");
 	for (size_t i = 0; i < d->nr_top_eph; i++) {
 		const struct sock_peer_count *p = &d->top_eph[i];
 		double pct = summary_pct(p->count, ports);
 
-		outbuf_addf(ob, "  %-46s %8llu %6.1f%%",
+		outbuf_addf(ob, "  %-*s %8llu %6.1f%%", col,
 			    summary_endpoint(ep, sizeof(ep), p->family, p->addr, p->port),
 			    (unsigned long long)p->count, pct);
-		cap_flag(ob, pct);
+		flagged |= cap_flag(ob, pct);
 	}
+	cap_note(ob, flagged);
 }
 
-static void text_peers(struct outbuf *ob, const struct summary_data *d)
+static void text_peers(struct outbuf *ob, unsigned width, const struct summary_data *d)
 {
+	size_t widest = 0;
 	char a[64];
+	int col;
 
 	outbuf_addf(ob, "\nTop %zu remote addresses (of %zu):\n", d->nr_top_remotes,
 		    d->sum.remotes.nr);
+	for (size_t i = 0; i < d->nr_top_remotes; i++) {
+		const struct sock_peer_count *p = &d->top_remotes[i];
+		size_t n = strlen(summary_endpoint(a, sizeof(a), p->family, p->addr, -1));
+
+		widest = n > widest ? n : widest;
+	}
+	col = addr_col(widest, width);
 	for (size_t i = 0; i < d->nr_top_remotes; i++)
-		outbuf_addf(ob, "  %-46s %8llu\n",
+		outbuf_addf(ob, "  %-*s %8llu\n", col,
 			    summary_endpoint(a, sizeof(a), d->top_remotes[i].family,
 					     d->top_remotes[i].addr, -1),
 			    (unsigned long long)d->top_remotes[i].count);
@@ -727,15 +802,17 @@ static void text_peers(struct outbuf *ob, const struct summary_data *d)
 static void print_text(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
 		       const struct snapshot *cur, void *ctx)
 {
+	unsigned width = term_width(ob->fd, false);
+
 	(void)prev;
 	(void)cur;
 	(void)ctx;
 	text_totals(ob, d);
 	text_states(ob, d);
-	text_health(ob, d);
-	text_listeners(ob, d);
-	text_ephemeral(ob, d);
-	text_peers(ob, d);
+	text_health(ob, width, d);
+	text_listeners(ob, width, d);
+	text_ephemeral(ob, width, d);
+	text_peers(ob, width, d);
 }
 
 /* ---- the run: a source that collects, a consumer that prints ---- */
@@ -856,14 +933,15 @@ int summary_run(const struct app_ctx *app, int argc, char **argv, const struct s
 }
 
 static const char summary_usage[] =
-	"usage: connmon summary [-tuwx46] [-N NETNS] [--json] [--top N] [-w SEC [--iterations N]]\n"
-	"                       [-F FILE] [FILTER]\n"
+	"usage: connmon summary [-tuwx46] [-N NETNS] [--json] [--top N]\n"
+	"                       [-w SEC [--iterations N]] [-F FILE] [FILTER]\n"
 	"  Totals per protocol and family (ss -s), TCP states with shares, TIME-WAIT,\n"
 	"  CLOSE-WAIT and the processes holding them, listen queues, orphans, conntrack\n"
 	"  and ephemeral ports against their limits, and the top remote addresses.\n"
 	"  --top N        rows per table (default 10)\n"
 	"  -w SEC         repeat every SEC seconds (--iterations N times)\n"
-	"  FILTER         ss's filter grammar narrows the walked sockets (docs/FILTERS.md)\n"
+	"  FILTER         ss's filter grammar narrows the walked sockets\n"
+	"                 (docs/FILTERS.md)\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_summary(const struct app_ctx *ctx, int argc, char **argv)

@@ -129,6 +129,9 @@ static int short_flag(struct sock_opts *o, char c, bool last, int argc, char **a
 	case 'H':
 		o->no_header = true;
 		return 0;
+	case 'W':
+		o->wide = true;
+		return 0;
 	case 'y':
 		o->yes = true;
 		return 0;
@@ -170,7 +173,7 @@ static const struct long_opt long_opts[] = {
 	{ "filter", 'F', true },     { "json", 0, false },	  { "csv", 0, false },
 	{ "count", 0, false },	     { "group-by", 0, true },	  { "top", 0, true },
 	{ "sort", 0, true },	     { "watch", 0, true },	  { "iterations", 0, true },
-	{ "help", 'h', false },	     { "procfs", 0, false },
+	{ "help", 'h', false },	     { "procfs", 0, false },	  { "wide", 'W', false },
 };
 
 static int long_value_flag(struct sock_opts *o, const char *name, const char *val,

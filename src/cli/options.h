@@ -10,6 +10,7 @@
  *   -n -r         numeric ports / resolve host names
  *   -p -i -e -m -o   processes, tcp_info, extended, memory, timers
  *   -H            no header line
+ *   -W            the full table layout (default: fit 80 columns, or the terminal)
  *   -N NETNS      run inside a named network namespace
  *   -F FILE       read the filter from FILE ('-' for stdin)
  *   -w SEC is the only flag whose meaning depends on an argument: `-w` alone
@@ -46,6 +47,7 @@ struct sock_opts {
 	bool numeric, resolve;
 	bool processes, info, extended, memory, timers;
 	bool no_header;
+	bool wide; /* -W, --wide */
 	enum out_format format;
 	const char *netns;	 /* -N, borrowed from argv */
 	const char *filter_file; /* -F, borrowed from argv */

@@ -126,6 +126,7 @@ struct iface_rate {
 	uint64_t delta[IFC_NR]; /* counter increases; all 0 unless state is OK */
 	double per_s[IFC_NR];
 	double util_pct; /* 0..100, or -1 unknown */
+	bool gone;	 /* not in the latest sample (averages: vanished during the run) */
 };
 
 struct iface_rates {

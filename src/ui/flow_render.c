@@ -10,23 +10,40 @@
 #include <time.h>
 
 #include "base/units.h"
+#include "ui/term.h"
+#include "ui/text_wrap.h"
 
 enum {
 	LINE_CAP = 512,
-	COL_IDX = 4,
-	COL_HOST = 46,
-	COL_NUM = 11,
-	RULE_LEN = COL_IDX + 1 + COL_HOST + 3 + 5 * COL_NUM,
+	COL_IDX = 5,	 /* "#", a flow's number, or the protocol ("icmp6") with -P */
+	COL_NUM = 10,	 /* "1023 KiB/s" */
+	HOST_MIN = 16,	 /* the totals' labels fit under it (an IPv4 address is 15) */
+	TRIPLE_PAD = 34, /* "Cumulative (sent/received/total): " */
+	HOST_FULL = 27,	 /* the full layout's least host column: its header fits */
 	/* lines the screen needs besides the flows: title, header, rules, totals */
-	SCREEN_FIXED_LINES = 12,
+	SCREEN_FIXED_LINES = 13,
 };
 
 static const char *const window_names[FLOW_RENDER_WINDOWS] = { "2s", "10s", "40s" };
+static const char host_head[] = "Host (=> sent, <= received)";
+static const char host_head_ports[] = "Host:port (=> sent, <= received)";
 
 /* One output line, built then written (cut to a width on the live screen). */
 struct line {
 	char buf[LINE_CAP];
 	size_t len;
+};
+
+/*
+ * The table's columns for one report: the host column as wide as the widest
+ * host shown (cut only on the screen), the three windows always, then the
+ * cumulative bytes and the peak while they fit the width.
+ */
+struct layout {
+	size_t host_w;
+	bool cumulative, peak;
+	size_t line_w;	/* the rules' length */
+	bool cut_hosts; /* the screen: a host longer than host_w is cut */
 };
 
 __attribute__((format(printf, 2, 3))) static void line_addf(struct line *l, const char *fmt, ...)
@@ -57,39 +74,14 @@ static void line_emit(struct outbuf *ob, struct line *l, unsigned cols)
 	l->len = 0;
 }
 
-static void rule(struct outbuf *ob, char c, unsigned cols)
+static void rule(struct outbuf *ob, const struct layout *lay, char c, unsigned cols)
 {
 	struct line l = { .len = 0 };
+	size_t n = lay->line_w < LINE_CAP ? lay->line_w : LINE_CAP - 1;
 
-	memset(l.buf, c, RULE_LEN);
-	l.len = RULE_LEN;
+	memset(l.buf, c, n);
+	l.len = n;
 	line_emit(ob, &l, cols);
-}
-
-const char *flow_fmt_rate(char *buf, size_t len, double bytes_per_s)
-{
-	static const char *const unit[] = { "b", "Kb", "Mb", "Gb", "Tb" };
-	double v = bytes_per_s * 8;
-	size_t u = units_scale(&v, 1000, UNITS_NR(unit));
-
-	if (u == 0)
-		snprintf(buf, len, "%.0f%s", v, unit[u]);
-	else
-		snprintf(buf, len, "%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, unit[u]);
-	return buf;
-}
-
-const char *flow_fmt_bytes(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
-	double v = (double)bytes;
-	size_t u = units_scale(&v, 1024, UNITS_NR(unit));
-
-	if (u == 0)
-		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
-	else
-		snprintf(buf, len, "%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, unit[u]);
-	return buf;
 }
 
 static const char *proto_name(uint8_t p)
@@ -142,125 +134,219 @@ static void fmt_utc(char *buf, size_t len, uint64_t ns)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void add_rates(struct line *l, const double *Bps, uint64_t peak, uint64_t bytes)
+static size_t endpoint_len(const struct flow_row *f, bool side_a)
 {
-	char b[32];
+	char ep[INET6_ADDRSTRLEN + 8];
+
+	fmt_endpoint(ep, sizeof(ep), f, side_a);
+	return strlen(ep);
+}
+
+/* width: TERM_WIDTH_FULL or the columns a line may use; screen: hosts are cut to fit it. */
+static struct layout lay_out(const struct flow_report *r, size_t nr_rows, unsigned width,
+			     bool screen)
+{
+	struct layout lay = { .host_w = HOST_MIN, .cut_hosts = screen };
+	size_t fixed = COL_IDX + 1 + 3 + FLOW_RENDER_WINDOWS * (1 + COL_NUM);
+
+	for (size_t i = 0; i < nr_rows; i++) {
+		size_t a = endpoint_len(&r->rows[i], true), b = endpoint_len(&r->rows[i], false);
+
+		if (a > lay.host_w)
+			lay.host_w = a;
+		if (b > lay.host_w)
+			lay.host_w = b;
+	}
+	if (width == TERM_WIDTH_FULL) {
+		if (lay.host_w < HOST_FULL)
+			lay.host_w = HOST_FULL;
+		lay.cumulative = lay.peak = true;
+	} else {
+		if (screen && fixed + lay.host_w > width)
+			lay.host_w = width > fixed + HOST_MIN ? width - fixed : HOST_MIN;
+		lay.cumulative = fixed + lay.host_w + (1 + COL_NUM) <= width;
+		lay.peak = fixed + lay.host_w + 2 * (1 + COL_NUM) <= width;
+	}
+	lay.line_w = fixed + lay.host_w + (lay.cumulative + lay.peak) * (1 + COL_NUM);
+	return lay;
+}
+
+static void add_rates(struct line *l, const struct layout *lay, const double *Bps, uint64_t peak,
+		      uint64_t bytes)
+{
+	char b[UNITS_BUF_LEN];
 
 	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
-		line_addf(l, "%*s", COL_NUM, flow_fmt_rate(b, sizeof(b), Bps[w]));
-	line_addf(l, "%*s", COL_NUM, flow_fmt_rate(b, sizeof(b), (double)peak));
-	line_addf(l, "%*s", COL_NUM, flow_fmt_bytes(b, sizeof(b), bytes));
+		line_addf(l, " %*s", COL_NUM, units_fmt(b, sizeof(b), Bps[w], UNITS_BYTES_PER_S));
+	if (lay->peak)
+		line_addf(l, " %*s", COL_NUM,
+			  units_fmt(b, sizeof(b), (double)peak, UNITS_BYTES_PER_S));
+	if (lay->cumulative)
+		line_addf(l, " %*s", COL_NUM, units_fmt(b, sizeof(b), (double)bytes, UNITS_BYTES));
 }
 
-static void render_header(struct outbuf *ob, const struct flow_report *r, unsigned cols)
+static void render_header(struct outbuf *ob, const struct flow_report *r, const struct layout *lay,
+			  unsigned cols)
 {
 	struct line l = { .len = 0 };
+	const char *host = r->ports ? host_head_ports : host_head;
 
-	line_addf(&l, "%*s %-*s   %*s%*s%*s%*s%*s", COL_IDX, "#", COL_HOST,
-		  r->ports ? "Host:port (=> sent, <= received)" : "Host (=> sent, <= received)",
-		  COL_NUM, "last 2s", COL_NUM, "last 10s", COL_NUM, "last 40s", COL_NUM, "peak",
-		  COL_NUM, "cumulative");
+	if (strlen(host) > lay->host_w)
+		host = r->ports ? "Host:port" : "Host";
+	line_addf(&l, "%*s %-*s   ", COL_IDX, "#", (int)lay->host_w, host);
+	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
+		line_addf(&l, " %*s%s", COL_NUM - (int)strlen(window_names[w]), "last ",
+			  window_names[w]);
+	if (lay->peak)
+		line_addf(&l, " %*s", COL_NUM, "peak");
+	if (lay->cumulative)
+		line_addf(&l, " %*s", COL_NUM, "cumulative");
 	line_emit(ob, &l, cols);
-	rule(ob, '-', cols);
+	rule(ob, lay, '-', cols);
 }
 
-static void render_row(struct outbuf *ob, size_t idx, const struct flow_row *f, unsigned cols)
+/* A host left-aligned in its column, cut to it on the screen (addresses are ASCII). */
+static void add_host(struct line *l, const struct layout *lay, const char *ep)
+{
+	int n = (int)strlen(ep);
+
+	if (lay->cut_hosts && (size_t)n > lay->host_w)
+		n = (int)lay->host_w;
+	line_addf(l, "%-*.*s", (int)lay->host_w, n, ep);
+}
+
+static void render_row(struct outbuf *ob, const struct layout *lay, size_t idx,
+		       const struct flow_row *f, unsigned cols)
 {
 	struct line l = { .len = 0 };
 	char ep[INET6_ADDRSTRLEN + 8];
 	const char *proto = f->has_ports ? proto_name(f->l4proto) : NULL;
 
 	fmt_endpoint(ep, sizeof(ep), f, true);
-	line_addf(&l, "%*zu %-*s =>", COL_IDX, idx, COL_HOST, ep);
-	add_rates(&l, f->n.sent_Bps, f->n.peak_sent_Bps, f->n.sent_bytes);
+	line_addf(&l, "%*zu ", COL_IDX, idx);
+	add_host(&l, lay, ep);
+	line_addf(&l, " =>");
+	add_rates(&l, lay, f->n.sent_Bps, f->n.peak_sent_Bps, f->n.sent_bytes);
 	line_emit(ob, &l, cols);
 	fmt_endpoint(ep, sizeof(ep), f, false);
 	if (proto != NULL)
-		line_addf(&l, "%*s %-*s <=", COL_IDX, proto, COL_HOST, ep);
+		line_addf(&l, "%*s ", COL_IDX, proto);
 	else if (f->has_ports)
-		line_addf(&l, "%*u %-*s <=", COL_IDX, f->l4proto, COL_HOST, ep);
+		line_addf(&l, "%*u ", COL_IDX, f->l4proto);
 	else
-		line_addf(&l, "%*s %-*s <=", COL_IDX, "", COL_HOST, ep);
-	add_rates(&l, f->n.recv_Bps, f->n.peak_recv_Bps, f->n.recv_bytes);
+		line_addf(&l, "%*s ", COL_IDX, "");
+	add_host(&l, lay, ep);
+	line_addf(&l, " <=");
+	add_rates(&l, lay, f->n.recv_Bps, f->n.peak_recv_Bps, f->n.recv_bytes);
 	line_emit(ob, &l, cols);
 }
 
-static void render_capture_line(struct outbuf *ob, const struct flow_report *r, unsigned cols)
+/* Two lines: what was captured, then what was lost (wrapped in text, cut on the screen). */
+static void render_capture_lines(struct outbuf *ob, const struct flow_report *r, unsigned width,
+				 unsigned cols)
 {
-	struct line l = { .len = 0 };
+	struct line l = { .len = 0 }, parts[3] = { { .len = 0 } };
 	uint64_t seen = r->packets + r->kernel_dropped;
+	size_t n = 1;
+	struct text_wrap w;
 
-	line_addf(&l, "Capture: %s%s, %llu packets in %.1f s, ", r->file ? "file " : "",
-		  r->file   ? r->file :
-		  r->ifname ? r->ifname :
-			      "?",
-		  (unsigned long long)r->packets, r->duration_s);
+	/* the source: a path may be long, so text wraps before the packet count */
+	if (cols) {
+		line_addf(&l, "Capture: %s%s, %llu packets in %.1f s", r->file ? "file " : "",
+			  r->file   ? r->file :
+			  r->ifname ? r->ifname :
+				      "?",
+			  (unsigned long long)r->packets, r->duration_s);
+		line_emit(ob, &l, cols);
+	} else {
+		text_wrap_begin(&w, ob, width, "Capture: ", 2);
+		text_wrap_addf(&w, "", "%s%s,", r->file ? "file " : "",
+			       r->file	 ? r->file :
+			       r->ifname ? r->ifname :
+					   "?");
+		text_wrap_addf(&w, " ", "%llu packets in %.1f s", (unsigned long long)r->packets,
+			       r->duration_s);
+		text_wrap_end(&w);
+	}
 	if (r->drops_known)
-		line_addf(&l, "%llu dropped by the kernel (%.2f%%), %llu by the interface",
+		line_addf(&parts[0], "%llu dropped by the kernel (%.2f%%), %llu by the interface",
 			  (unsigned long long)r->kernel_dropped,
 			  seen ? 100.0 * (double)r->kernel_dropped / (double)seen : 0.0,
 			  (unsigned long long)r->if_dropped);
 	else
-		line_addf(&l, "kernel drops unknown");
+		line_addf(&parts[0], "kernel drops unknown");
 	if (r->not_ip || r->malformed)
-		line_addf(&l, "; %llu not IP, %llu malformed", (unsigned long long)r->not_ip,
+		line_addf(&parts[n++], "%llu not IP, %llu malformed", (unsigned long long)r->not_ip,
 			  (unsigned long long)r->malformed);
 	if (r->flows_refused)
-		line_addf(&l, "; %llu flows over the table limit (in totals only)",
+		line_addf(&parts[n++], "%llu flows over the table limit (in totals only)",
 			  (unsigned long long)r->flows_refused);
+	if (cols) {
+		for (size_t i = 0; i < n; i++)
+			line_addf(&l, "%s%s", i ? "; " : "  ", parts[i].buf);
+		line_emit(ob, &l, cols);
+		return;
+	}
+	text_wrap_begin(&w, ob, width, "  ", 2);
+	for (size_t i = 0; i < n; i++)
+		text_wrap_addf(&w, "; ", "%s", parts[i].buf);
+	text_wrap_end(&w);
+}
+
+/* A label padded to pad columns, then three figures. */
+static void totals_line(struct outbuf *ob, size_t pad, const char *label, const double *v,
+			enum units_kind kind, unsigned cols)
+{
+	struct line l = { .len = 0 };
+	char a[UNITS_BUF_LEN];
+
+	line_addf(&l, "%-*s", (int)pad, label);
+	for (int i = 0; i < 3; i++)
+		line_addf(&l, " %*s", COL_NUM, units_fmt(a, sizeof(a), v[i], kind));
 	line_emit(ob, &l, cols);
 }
 
-static void render_totals(struct outbuf *ob, const struct flow_report *r, unsigned cols)
+static void render_totals(struct outbuf *ob, const struct flow_report *r, const struct layout *lay,
+			  unsigned width, unsigned cols)
 {
 	const struct flow_numbers *t = &r->totals;
-	struct line l = { .len = 0 };
 	double sum[FLOW_RENDER_WINDOWS];
-	char a[32], b[32], c[32];
-	int pad = COL_IDX + 1 + COL_HOST + 3;
+	double peak[3] = { (double)t->peak_sent_Bps, (double)t->peak_recv_Bps,
+			   (double)t->peak_total_Bps };
+	double bytes[3] = { (double)t->sent_bytes, (double)t->recv_bytes,
+			    (double)(t->sent_bytes + t->recv_bytes) };
+	size_t pad = COL_IDX + 1 + lay->host_w + 3;
 
 	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
 		sum[w] = t->sent_Bps[w] + t->recv_Bps[w];
-	rule(ob, '-', cols);
-	line_addf(&l, "%-*s", pad, "Total send rate:");
-	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
-		line_addf(&l, "%*s", COL_NUM, flow_fmt_rate(a, sizeof(a), t->sent_Bps[w]));
-	line_emit(ob, &l, cols);
-	line_addf(&l, "%-*s", pad, "Total receive rate:");
-	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
-		line_addf(&l, "%*s", COL_NUM, flow_fmt_rate(a, sizeof(a), t->recv_Bps[w]));
-	line_emit(ob, &l, cols);
-	line_addf(&l, "%-*s", pad, "Total send and receive rate:");
-	for (int w = 0; w < FLOW_RENDER_WINDOWS; w++)
-		line_addf(&l, "%*s", COL_NUM, flow_fmt_rate(a, sizeof(a), sum[w]));
-	line_emit(ob, &l, cols);
-	rule(ob, '-', cols);
-	line_addf(&l, "%-*s%*s%*s%*s", pad, "Peak rate (sent/received/total):", COL_NUM,
-		  flow_fmt_rate(a, sizeof(a), (double)t->peak_sent_Bps), COL_NUM,
-		  flow_fmt_rate(b, sizeof(b), (double)t->peak_recv_Bps), COL_NUM,
-		  flow_fmt_rate(c, sizeof(c), (double)t->peak_total_Bps));
-	line_emit(ob, &l, cols);
-	line_addf(&l, "%-*s%*s%*s%*s", pad, "Cumulative (sent/received/total):", COL_NUM,
-		  flow_fmt_bytes(a, sizeof(a), t->sent_bytes), COL_NUM,
-		  flow_fmt_bytes(b, sizeof(b), t->recv_bytes), COL_NUM,
-		  flow_fmt_bytes(c, sizeof(c), t->sent_bytes + t->recv_bytes));
-	line_emit(ob, &l, cols);
-	render_capture_line(ob, r, cols);
-	rule(ob, '=', cols);
+	rule(ob, lay, '-', cols);
+	/* the rates under the window columns */
+	totals_line(ob, pad, "Total send rate:", t->sent_Bps, UNITS_BYTES_PER_S, cols);
+	totals_line(ob, pad, "Total receive rate:", t->recv_Bps, UNITS_BYTES_PER_S, cols);
+	totals_line(ob, pad, "Total send+receive rate:", sum, UNITS_BYTES_PER_S, cols);
+	rule(ob, lay, '-', cols);
+	/* sent/received/total: their own columns */
+	pad = pad < TRIPLE_PAD ? TRIPLE_PAD : pad;
+	totals_line(ob, pad, "Peak rate (sent/received/total):", peak, UNITS_BYTES_PER_S, cols);
+	totals_line(ob, pad, "Cumulative (sent/received/total):", bytes, UNITS_BYTES, cols);
+	render_capture_lines(ob, r, width, cols);
+	rule(ob, lay, '=', cols);
 }
 
-void flow_render_text(struct outbuf *ob, const struct flow_report *r)
+void flow_render_text(struct outbuf *ob, const struct flow_report *r, unsigned width)
 {
-	render_header(ob, r, 0);
+	struct layout lay = lay_out(r, r->nr_rows, width, false);
+
+	render_header(ob, r, &lay, 0);
 	for (size_t i = 0; i < r->nr_rows; i++)
-		render_row(ob, i + 1, &r->rows[i], 0);
+		render_row(ob, &lay, i + 1, &r->rows[i], 0);
 	if (r->nr_rows < r->nr_flows) {
 		struct line l = { .len = 0 };
 
 		line_addf(&l, "%*s (%zu more flows)", COL_IDX, "", r->nr_flows - r->nr_rows);
 		line_emit(ob, &l, 0);
 	}
-	render_totals(ob, r, 0);
+	render_totals(ob, r, &lay, width, 0);
 }
 
 void flow_render_screen(struct outbuf *ob, const struct flow_report *r, unsigned rows,
@@ -269,25 +355,27 @@ void flow_render_screen(struct outbuf *ob, const struct flow_report *r, unsigned
 	struct line l = { .len = 0 };
 	char when[32];
 	size_t fit = rows > SCREEN_FIXED_LINES ? (rows - SCREEN_FIXED_LINES) / 2 : 0;
+	struct layout lay;
 
 	if (cols == 0)
 		cols = 80;
+	if (fit > r->nr_rows)
+		fit = r->nr_rows;
+	lay = lay_out(r, fit, cols, true);
 	fmt_utc(when, sizeof(when), r->now_ns);
 	outbuf_addstr(ob, "\033[H");
 	line_addf(&l, "connmon flows on %s%s%s, sorted by %s, %s (q to quit)",
 		  r->ifname ? r->ifname : "?", r->filter ? ", filter: " : "",
 		  r->filter ? r->filter : "", r->sort, when);
 	line_emit(ob, &l, cols);
-	render_header(ob, r, cols);
-	if (fit > r->nr_rows)
-		fit = r->nr_rows;
+	render_header(ob, r, &lay, cols);
 	for (size_t i = 0; i < fit; i++)
-		render_row(ob, i + 1, &r->rows[i], cols);
+		render_row(ob, &lay, i + 1, &r->rows[i], cols);
 	if (fit < r->nr_flows) {
 		line_addf(&l, "%*s (%zu more flows)", COL_IDX, "", r->nr_flows - fit);
 		line_emit(ob, &l, cols);
 	}
-	render_totals(ob, r, cols);
+	render_totals(ob, r, &lay, cols, cols);
 	/* whatever the previous frame left below */
 	outbuf_addstr(ob, "\033[J");
 }

@@ -3,13 +3,19 @@
  * Output of `connmon flows`: iftop's text mode (two lines per flow, "=>" sent
  * by the local side, "<=" received, rates over the last 2 s, 10 s, 40 s, the
  * peak and the cumulative bytes, then the totals), one JSON object
- * (docs/JSON-flows.md), and the live screen (the same table after an ANSI
- * clear, fitted to the terminal).  Every form states the capture's kernel
- * drop count.  Renderers only format: the caller fills the rows.
+ * (docs/JSON.md), and the live screen (the same table after an ANSI clear,
+ * fitted to the terminal).  Every form states the capture's kernel drop
+ * count.  Renderers only format: the caller fills the rows.
  *
- * Units: bytes and bytes per second in the rows; the table prints rates in
- * bits per second with SI prefixes (Kb = 1000 b/s) and totals in bytes with
- * binary prefixes (KB = 1024 B), as iftop does.  Everything is borrowed.
+ * Width (ui/term.h): the host column is as wide as the widest host shown;
+ * the three windows always follow, then the cumulative bytes and the peak
+ * while the line fits the width (TERM_WIDTH_FULL: always).  Text never cuts
+ * a host (a long IPv6 address widens its line); the screen cuts hosts, then
+ * lines, at the terminal's width, and never drops a window column.
+ *
+ * Units: bytes and bytes per second in the rows and in JSON; the tables
+ * print bytes in IEC units (base/units.h: "12.3 KiB/s", "1.50 MiB"), where
+ * iftop prints bits: one convention across connmon.  Everything is borrowed.
  */
 #ifndef CONNMON_UI_FLOW_RENDER_H
 #define CONNMON_UI_FLOW_RENDER_H
@@ -62,18 +68,16 @@ struct flow_report {
 	struct flow_numbers totals;
 };
 
-void flow_render_text(struct outbuf *ob, const struct flow_report *r);
+/* The text table for a width (TERM_WIDTH_FULL or columns). */
+void flow_render_text(struct outbuf *ob, const struct flow_report *r, unsigned width);
 /* One JSON object and a newline. */
 void flow_render_json(struct outbuf *ob, const struct flow_report *r);
 /*
  * The live screen: clear and home, a title line, as many flows as fit in
- * rows x cols (lines cut at cols), the totals and the drop line at the bottom.
+ * rows x cols (hosts, then lines cut at cols), the totals and the capture
+ * lines at the bottom.
  */
 void flow_render_screen(struct outbuf *ob, const struct flow_report *r, unsigned rows,
 			unsigned cols);
-
-/* "1.23Mb" style rate (bits/s, SI) and size (bytes, binary) into buf (>= 16). */
-const char *flow_fmt_rate(char *buf, size_t len, double bytes_per_s);
-const char *flow_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "base/units.h"
+#include "ui/term.h"
+#include "ui/text_wrap.h"
 
 static uint64_t row_tx(const struct proc_row *r)
 {
@@ -16,26 +18,39 @@ static uint64_t row_rx(const struct proc_row *r)
 	return r->tcp_rx_bytes + r->udp_rx_bytes;
 }
 
-/* "1.2 MiB" */
-static const char *human(char *buf, size_t cap, uint64_t bytes)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	size_t u = units_scale(&v, 1024, UNITS_NR(unit));
-
-	if (u == 0)
-		snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
-	else
-		snprintf(buf, cap, "%.1f %s", v, unit[u]);
-	return buf;
-}
-
 static void time_str(char *buf, size_t cap, time_t when)
 {
 	struct tm tm;
 
 	gmtime_r(&when, &tm);
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Columns besides PROGRAM: "    PID USER     " and " SENT/s RECV/s SENT RECV". */
+#define PID_W	  7
+#define USER_W	  8
+#define DEV_W	  8
+#define RATE_W	  10 /* "1023 KiB/s" */
+#define TOTAL_W	  8  /* "1023 KiB" */
+#define FIXED_W	  (PID_W + 1 + USER_W + 1 + 1 + RATE_W + 1 + RATE_W + 1 + TOTAL_W + 1 + TOTAL_W)
+#define PROG_MIN  8
+#define PROG_FULL 40
+
+/* The table's layout for a width (ui/term.h): PROGRAM takes what the others leave. */
+struct layout {
+	size_t prog_w;
+	bool dev; /* a DEV column (the full layout); else the device is in the title */
+};
+
+static struct layout lay_out(unsigned width)
+{
+	struct layout l = { .prog_w = PROG_FULL, .dev = true };
+
+	if (width == TERM_WIDTH_FULL)
+		return l;
+	l.dev = false;
+	l.prog_w = width > FIXED_W + PROG_MIN ? width - FIXED_W : PROG_MIN;
+	return l;
 }
 
 /* A left-aligned cell of width columns and its separator; text from outside, escaped and cut. */
@@ -45,46 +60,86 @@ static void cell(struct outbuf *ob, const char *s, size_t width)
 	outbuf_addch(ob, ' ');
 }
 
+static void add_numbers(struct outbuf *ob, double tx_per_s, double rx_per_s, uint64_t tx,
+			uint64_t rx)
+{
+	char a[UNITS_BUF_LEN], b[UNITS_BUF_LEN], c[UNITS_BUF_LEN], d[UNITS_BUF_LEN];
+
+	outbuf_addf(ob, "%*s %*s %*s %*s\n", RATE_W,
+		    units_fmt(a, sizeof(a), tx_per_s, UNITS_BYTES_PER_S), RATE_W,
+		    units_fmt(b, sizeof(b), rx_per_s, UNITS_BYTES_PER_S), TOTAL_W,
+		    units_fmt(c, sizeof(c), (double)tx, UNITS_BYTES), TOTAL_W,
+		    units_fmt(d, sizeof(d), (double)rx, UNITS_BYTES));
+}
+
+/* A command line too long for its column loses the directories of its program first. */
+static const char *fit_command(const char *name, size_t width)
+{
+	size_t first = strcspn(name, " ");
+	const char *slash = memrchr(name, '/', first);
+
+	if (strlen(name) <= width || !slash || !slash[1] || slash[1] == ' ')
+		return name;
+	return slash + 1;
+}
+
 /* name: what the PROGRAM column says, NULL for the row's own command or comm */
-static void table_row(struct outbuf *ob, const struct proc_row *r, const char *dev,
-		      const char *name)
+static void table_row(struct outbuf *ob, const struct layout *l, const struct proc_row *r,
+		      const char *dev, const char *name)
 {
 	static const char exited[] = "[exited] ";
 	bool own_name = !name;
-	char uid[16], tx[24], rx[24];
+	char uid[16];
 	size_t cols = 0;
 
 	if (own_name)
 		name = r->command && r->command[0] ? r->command : r->comm;
 	if (r->pid < 0)
-		outbuf_addf(ob, "%7s ", "-");
+		outbuf_addf(ob, "%*s ", PID_W, "-");
 	else
-		outbuf_addf(ob, "%7d ", r->pid);
+		outbuf_addf(ob, "%*d ", PID_W, r->pid);
 	snprintf(uid, sizeof(uid), "%u", r->uid);
-	cell(ob, r->pid < 0 ? "-" : r->user ? r->user : uid, 9);
-	if (r->exited && own_name) {
+	cell(ob, r->pid < 0 ? "-" : r->user ? r->user : uid, USER_W);
+	if (r->exited && own_name && l->prog_w > sizeof(exited)) {
 		outbuf_addstr(ob, exited);
 		cols = sizeof(exited) - 1;
 	}
-	name = name ? name : "?";
-	cols += outbuf_add_safe_max(ob, name, strlen(name), 36 - cols);
-	outbuf_pad(ob, cols, 36);
+	name = name ? fit_command(name, l->prog_w - cols) : "?";
+	cols += outbuf_add_safe_max(ob, name, strlen(name), l->prog_w - cols);
+	outbuf_pad(ob, cols, l->prog_w);
 	outbuf_addch(ob, ' ');
-	cell(ob, dev ? dev : "*", 8);
-	outbuf_addf(ob, "%10.3f %10.3f %11s %11s\n", r->tx_bytes_per_s / 1024,
-		    r->rx_bytes_per_s / 1024, human(tx, sizeof(tx), row_tx(r)),
-		    human(rx, sizeof(rx), row_rx(r)));
+	if (l->dev)
+		cell(ob, dev ? dev : "*", DEV_W);
+	add_numbers(ob, r->tx_bytes_per_s, r->rx_bytes_per_s, row_tx(r), row_rx(r));
 }
 
-static void table_head(struct outbuf *ob, const struct proc_view *v)
+static void table_title(struct outbuf *ob, const struct proc_view *v, unsigned width)
 {
+	struct text_wrap w;
 	char when[32];
 
 	time_str(when, sizeof(when), v->when);
-	outbuf_addf(ob, "connmon procs  engine: %s  every %.1f s  session %.0f s  %s\n", v->engine,
-		    v->interval_s, v->session_s, when);
-	if (v->engine_why)
-		outbuf_addf(ob, "  (%s)\n", v->engine_why);
+	text_wrap_begin(&w, ob, width, "connmon procs  ", 2);
+	text_wrap_addf(&w, "  ", "engine %s%s%s", v->engine, v->dev ? " on " : "",
+		       v->dev ? v->dev : "");
+	text_wrap_addf(&w, "  ", "every %.1f s", v->interval_s);
+	text_wrap_addf(&w, "  ", "session %.0f s", v->session_s);
+	text_wrap_addf(&w, "  ", "%s", when);
+	text_wrap_end(&w);
+	if (v->engine_why) {
+		char why[160];
+		int n = snprintf(why, sizeof(why), "(%s)", v->engine_why);
+
+		text_wrap_begin(&w, ob, width, "  ", 3);
+		text_wrap_words(&w, why, n < (int)sizeof(why) ? (size_t)n : sizeof(why) - 1);
+		text_wrap_end(&w);
+	}
+}
+
+static void table_head(struct outbuf *ob, const struct proc_view *v, const struct layout *l,
+		       unsigned width)
+{
+	table_title(ob, v, width);
 	if (v->netns && !strcmp(v->netns, "all"))
 		outbuf_addf(ob, "  all network namespaces: %zu read\n", v->nr_netns);
 	else if (v->netns) {
@@ -98,60 +153,60 @@ static void table_head(struct outbuf *ob, const struct proc_view *v)
 	if (v->nr_procs_denied)
 		outbuf_addf(
 			ob,
-			"  %zu processes unreadable: their traffic is unattributed (needs CAP_SYS_PTRACE)\n",
+			"  %zu processes unreadable (needs CAP_SYS_PTRACE): traffic unattributed\n",
 			v->nr_procs_denied);
-	outbuf_addf(ob, "\n%7s %-9s %-36s %-8s %10s %10s %11s %11s\n", "PID", "USER", "PROGRAM",
-		    "DEV", "SENT KB/s", "RECV KB/s", "SENT total", "RECV total");
+	outbuf_addf(ob, "\n%*s %-*s %-*s ", PID_W, "PID", USER_W, "USER", (int)l->prog_w,
+		    "PROGRAM");
+	if (l->dev)
+		outbuf_addf(ob, "%-*s ", DEV_W, "DEV");
+	outbuf_addf(ob, "%*s %*s %*s %*s\n", RATE_W, "SENT/s", RATE_W, "RECV/s", TOTAL_W, "SENT",
+		    TOTAL_W, "RECV");
 }
 
-void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, size_t max_rows)
+static void add_total(struct proc_row *total, const struct proc_row *r)
+{
+	total->tcp_tx_bytes += row_tx(r);
+	total->tcp_rx_bytes += row_rx(r);
+	total->tx_bytes_per_s += r->tx_bytes_per_s;
+	total->rx_bytes_per_s += r->rx_bytes_per_s;
+}
+
+void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, size_t max_rows,
+		       unsigned width)
 {
 	struct proc_row total = { .pid = -1, .comm = "TOTAL" };
+	struct layout l = lay_out(width);
 	size_t shown = v->nr_rows;
 
 	if (live)
 		outbuf_addstr(ob, "\033[H\033[2J");
-	table_head(ob, v);
+	table_head(ob, v, &l, width);
 	if (max_rows && shown > max_rows)
 		shown = max_rows;
 	for (size_t i = 0; i < v->nr_rows; i++) {
-		const struct proc_row *r = &v->rows[i];
-
 		if (i < shown)
-			table_row(ob, r, v->dev, NULL);
-		total.tcp_tx_bytes += row_tx(r);
-		total.tcp_rx_bytes += row_rx(r);
-		total.tx_bytes_per_s += r->tx_bytes_per_s;
-		total.rx_bytes_per_s += r->rx_bytes_per_s;
+			table_row(ob, &l, &v->rows[i], v->dev, NULL);
+		add_total(&total, &v->rows[i]);
 	}
 	if (shown < v->nr_rows)
-		outbuf_addf(ob, "%7s (%zu more processes)\n", "", v->nr_rows - shown);
+		outbuf_addf(ob, "%*s (%zu more processes)\n", PID_W, "", v->nr_rows - shown);
 	if (v->exited && v->nr_exited) {
 		char name[48];
 
 		snprintf(name, sizeof(name), "%llu exited processes",
 			 (unsigned long long)v->nr_exited);
-		table_row(ob, v->exited, v->dev, name);
-		total.tcp_tx_bytes += row_tx(v->exited);
-		total.tcp_rx_bytes += row_rx(v->exited);
-		total.tx_bytes_per_s += v->exited->tx_bytes_per_s;
-		total.rx_bytes_per_s += v->exited->rx_bytes_per_s;
+		table_row(ob, &l, v->exited, v->dev, name);
+		add_total(&total, v->exited);
 	}
 	if (v->unattributed) {
-		table_row(ob, v->unattributed, v->dev, NULL);
-		total.tcp_tx_bytes += row_tx(v->unattributed);
-		total.tcp_rx_bytes += row_rx(v->unattributed);
-		total.tx_bytes_per_s += v->unattributed->tx_bytes_per_s;
-		total.rx_bytes_per_s += v->unattributed->rx_bytes_per_s;
+		table_row(ob, &l, v->unattributed, v->dev, NULL);
+		add_total(&total, v->unattributed);
 	}
-	outbuf_addf(ob, "%7s %-9s %-36s %-8s %10.3f %10.3f", "", "", "TOTAL", "",
-		    total.tx_bytes_per_s / 1024, total.rx_bytes_per_s / 1024);
-	{
-		char tx[24], rx[24];
-
-		outbuf_addf(ob, " %11s %11s\n", human(tx, sizeof(tx), total.tcp_tx_bytes),
-			    human(rx, sizeof(rx), total.tcp_rx_bytes));
-	}
+	outbuf_addf(ob, "%*s %-*s %-*s ", PID_W, "", USER_W, "", (int)l.prog_w, "TOTAL");
+	if (l.dev)
+		outbuf_addf(ob, "%-*s ", DEV_W, "");
+	add_numbers(ob, total.tx_bytes_per_s, total.rx_bytes_per_s, total.tcp_tx_bytes,
+		    total.tcp_rx_bytes);
 	if (live)
 		outbuf_addstr(ob, "\nCtrl-C quits.\n");
 }

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Output of `connmon procs`: a nethogs-like table (PID USER PROGRAM DEV
- * SENT RECEIVED in KB/s, plus session totals), CSV, one JSON object per
- * tick (docs/JSON-procs.md), and the live screen (the table after an ANSI
- * clear).  Renderers only format: the caller fills the rows.
+ * Output of `connmon procs`: a nethogs-like table (PID USER PROGRAM, sent
+ * and received per second and in the session), CSV, one JSON object per
+ * tick (docs/JSON.md), and the live screen (the table after an ANSI clear).
+ * Renderers only format: the caller fills the rows.
  *
- * Units: bytes and bytes per second in the rows; KB/s in the table is
- * 1024 bytes per second, as nethogs prints it.  Everything borrowed.
+ * Width (ui/term.h): PROGRAM takes what the other columns leave of the
+ * width (23 columns at 80) and the capture device is named in the title;
+ * the full layout (TERM_WIDTH_FULL) has a 40-column PROGRAM and nethogs'
+ * DEV column.
+ *
+ * Units: bytes and bytes per second in the rows; the table prints them in
+ * IEC units (base/units.h: "12.3 KiB/s", "1.50 MiB").  Everything borrowed.
  */
 #ifndef CONNMON_UI_PROC_RENDER_H
 #define CONNMON_UI_PROC_RENDER_H
@@ -50,8 +55,12 @@ struct proc_view {
 	uint64_t nr_exited;
 };
 
-/* The table; live clears the screen first (ANSI) and fits rows to max_rows (0: all). */
-void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, size_t max_rows);
+/*
+ * The table for a width (TERM_WIDTH_FULL or columns); live clears the screen
+ * first (ANSI) and fits rows to max_rows (0: all).
+ */
+void proc_render_table(struct outbuf *ob, const struct proc_view *v, bool live, size_t max_rows,
+		       unsigned width);
 void proc_render_csv(struct outbuf *ob, const struct proc_view *v, bool header);
 /* One JSON object and a newline. */
 void proc_render_json(struct outbuf *ob, const struct proc_view *v);

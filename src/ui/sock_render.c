@@ -17,7 +17,7 @@
 #define COL_STATE 11
 #define COL_QUEUE 7
 #define COL_ADDR4 24
-#define COL_ADDR6 40
+#define COL_ADDR6 47 /* "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535" */
 
 void sock_render_init(struct sock_render *r, struct outbuf *out, const struct sock_render_opts *o)
 {
@@ -26,9 +26,22 @@ void sock_render_init(struct sock_render *r, struct outbuf *out, const struct so
 	r->nr = 0;
 }
 
+/*
+ * The address columns: at a width, half of what the other columns leave
+ * (24 at 80 with Netid and State, 32 without either), at most what the
+ * longest address needs; the full layout: the longest address.
+ */
 static size_t addr_col(const struct sock_render *r)
 {
-	return r->o.wide_addrs ? COL_ADDR6 : COL_ADDR4;
+	size_t fixed = (r->o.show_netid ? COL_NETID : 0) + (r->o.show_state ? COL_STATE : 0) +
+		       2 * COL_QUEUE + 1;
+	size_t most = r->o.wide_addrs ? COL_ADDR6 : COL_ADDR4;
+	size_t fit;
+
+	if (r->o.width == 0)
+		return most;
+	fit = r->o.width > fixed + 2 * COL_ADDR4 ? (r->o.width - fixed) / 2 : COL_ADDR4;
+	return fit < most ? fit : most;
 }
 
 static void table_header(struct sock_render *r)
@@ -135,13 +148,14 @@ static size_t fmt_endpoint(const struct sock_render *r, const struct sock_entry 
 	return n + fmt_u64(buf + n, port);
 }
 
+/* A number left-aligned in width columns, and always a space after it (a full queue). */
 static void add_col_u64(struct outbuf *ob, uint64_t v, size_t width)
 {
 	char tmp[24];
 	size_t n = fmt_u64(tmp, v);
 
 	outbuf_add(ob, tmp, n);
-	outbuf_pad(ob, n, width);
+	outbuf_pad(ob, n, n < width ? width : n + 1);
 }
 
 static void text_processes(struct sock_render *r, const struct sock_entry *s)

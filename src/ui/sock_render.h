@@ -5,7 +5,10 @@
  * beyond the outbuf, so 200,000 sockets cost a fixed amount of memory.
  *
  * Column widths are fixed up front (we cannot look ahead in a stream); a
- * value wider than its column widens that one line only.
+ * value wider than its column widens that one line only, so a long IPv6
+ * address is never cut.  The width (ui/term.h) sizes the address columns:
+ * at 80 a default table of IPv4 sockets fits, and ss's extra fields (-p -i
+ * -e -m -o) follow on the same line as in ss.
  *
  * Borrowed: out, svc, procs and the resolver context outlive the renderer.
  */
@@ -31,7 +34,8 @@ struct sock_render_opts {
 	enum render_format format;
 	bool show_netid; /* more than one protocol selected */
 	bool show_state; /* more than one state selected */
-	bool wide_addrs; /* IPv6 possible: wider address columns */
+	bool wide_addrs; /* IPv6 possible: address columns up to an IPv6 address's width */
+	unsigned width;	 /* table: the line width to fit (80), or 0 for the full layout */
 	bool numeric;	 /* ports as numbers (-n) */
 	bool processes, info, extended, memory, timers;
 	bool no_header;

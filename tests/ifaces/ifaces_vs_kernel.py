@@ -17,7 +17,9 @@ nothing but the test's traffic crosses the link.  Then:
    (TCP payload, M datagrams with their 42 bytes of headers).
 2. no speed on a veth: speed and utilisation null in JSON, "unknown" in text.
 3. appear/vanish: a veth pair created and another deleted during an
-   interval get "no rate" (null), never a number.
+   interval get "no rate" (null), never a number; in text a vanished
+   interface says GONE, and after a re-creation the Average tells the old
+   (GONE) from the new one.
 4. usage errors and --csv shape.
 
 Needs root and `ip netns`; exits 77 (skipped) otherwise.
@@ -223,12 +225,18 @@ def exact_counts(connmon):
 
 
 def no_speed_text(connmon):
-    out = subprocess.run([connmon, "ifaces", "-N", A, "-i", "veth-a", "-s", "0.2"],
+    out = subprocess.run([connmon, "ifaces", "-N", A, "-i", "veth-a", "-s", "0.2", "--wide"],
                          capture_output=True, text=True, timeout=10)
     check(out.returncode == 0, "text one-shot exits 0")
     row = [l for l in out.stdout.splitlines() if " veth-a " in l]
     check(len(row) == 1 and "unknown" in row[0] and row[0].split()[-1] == "UP",
-          f"text row says unknown speed and UP: {row}")
+          f"--wide text row says unknown speed and UP: {row}")
+    out = subprocess.run([connmon, "ifaces", "-N", A, "-s", "0.2"],
+                         capture_output=True, text=True, timeout=10)
+    lines = out.stdout.splitlines()
+    check(out.returncode == 0 and lines and max(len(l) for l in lines) <= 80,
+          f"default text fits 80 columns: {lines}")
+    check("speed" not in lines[0] and "%util" in lines[0], f"80 columns: no speed: {lines[:1]}")
     csv = subprocess.run([connmon, "ifaces", "-N", A, "--csv", "-i", "veth-a,lo",
                           "-s", "0.2"], capture_output=True, text=True, timeout=10)
     lines = csv.stdout.splitlines()
@@ -260,6 +268,35 @@ def appear_vanish(connmon):
     check("gone-a" not in second and second.get("new-a", {}).get("rate") is True,
           "the next interval: gone-a absent, new-a has a rate")
     check(first.get("veth-a", {}).get("rate") is True, "veth-a unaffected")
+    check(docs[2].get("gone_dropped") == 0, "Average: no vanished interface dropped")
+
+
+def vanished_text(connmon):
+    """Text says GONE (not UP) for a vanished interface, also in the Average
+    after a re-creation, where the old and the new one must differ."""
+    sh("ip", "-n", A, "link", "add", "re-a", "type", "veth", "peer", "name", "re-b")
+    sh("ip", "-n", A, "link", "set", "re-a", "up")
+    sh("ip", "-n", A, "link", "set", "re-b", "up")
+    cm = subprocess.Popen([connmon, "ifaces", "-N", A, "-w", "1", "2"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(cm)
+    time.sleep(1.4)
+    sh("ip", "-n", A, "link", "del", "re-a")
+    sh("ip", "-n", A, "link", "add", "re-a", "type", "veth", "peer", "name", "re-b")
+    sh("ip", "-n", A, "link", "set", "re-a", "up")
+    sh("ip", "-n", A, "link", "set", "re-b", "up")
+    out, err = cm.communicate(timeout=10)
+    check(cm.returncode == 0, f"-w 1 2 text: exit {cm.returncode} ({err})")
+    lines = out.splitlines()
+    check(max(len(l) for l in lines) <= 80, "vanished/new rows fit 80 columns")
+    rows = [l.split() for l in lines if len(l.split()) > 1 and l.split()[1] == "re-a"]
+    interval = [r for r in rows if r[0] != "Average:"]
+    avg = [r for r in rows if r[0] == "Average:"]
+    check(any(r[-1] == "GONE" and "vanished" in r for r in interval),
+          f"the interval it vanished in says GONE: {interval}")
+    check(not any(r[-1] == "UP" and "vanished" in r for r in rows), "a vanished row never says UP")
+    check(len(avg) == 2 and sorted(r[-1] for r in avg) == ["GONE", "UP"],
+          f"Average: the old re-a is GONE, the new one UP: {avg}")
 
 
 def usage(connmon):
@@ -286,6 +323,7 @@ def main():
         exact_counts(connmon)
         no_speed_text(connmon)
         appear_vanish(connmon)
+        vanished_text(connmon)
         usage(connmon)
     finally:
         cleanup()

@@ -90,9 +90,12 @@ print("ok" if ok and isinstance(d["interfaces"], list) else d.keys())')"
 expect "overview text fits one screen" 1 "$(cm | awk 'END { print (NR <= 24) }')"
 expect "overview shows interface and protocol lines" 2 "$(cm | grep -c '^Interfaces\|^Protocol')"
 
-# ifaces -e: sar -n EDEV's columns instead of DEV's
-expect "ifaces -e shows the EDEV columns" "coll/s txcarr/s rxfram/s" \
-	"$(cm ifaces -e -s 0.1 | head -1 | grep -o 'coll/s\|txcarr/s\|rxfram/s' | tr '\n' ' ' | sed 's/ $//')"
+# ifaces -e: sar -n EDEV's columns instead of DEV's (all of them with -W; at 80
+# columns the errors and drops)
+expect "ifaces -e -W shows the EDEV columns" "coll/s txcarr/s rxfram/s" \
+	"$(cm ifaces -e -W -s 0.1 | head -1 | grep -o 'coll/s\|txcarr/s\|rxfram/s' | tr '\n' ' ' | sed 's/ $//')"
+expect "ifaces -e at 80 columns shows errors and drops" "rxerr/s txerr/s rxdrop/s txdrop/s" \
+	"$(cm ifaces -e -s 0.1 | head -1 | grep -o '[rt]xerr/s\|[rt]xdrop/s' | tr '\n' ' ' | sed 's/ $//')"
 expect "ifaces without -e shows DEV's" "rxpck/s" "$(cm ifaces -s 0.1 | head -1 | grep -o 'rxpck/s')"
 
 bad() { # description, want-in-stderr, args...

@@ -83,6 +83,17 @@ for c in sockets summary ifaces proto procs; do
 done
 expect_rc "a count too large names the range, not '> 0'" 2 ifaces -w 1 99999999999
 has "count range" "expected a whole number from 1 to 1000000000"
+# too large is not "expected ... > 0": every command names the range
+for args in "proto -w 1 99999999999" "procs -w 1 --iterations 99999999999" \
+	"flows -r /dev/null --top 99999999999" "sockets --top 99999999999"; do
+	# shellcheck disable=SC2086
+	expect_rc "${args%% *}: a count too large" 2 $args
+	has "${args%% *} names the count's range" "expected a whole number from 1 to 1000000000"
+done
+for c in ifaces proto procs flows; do
+	expect_rc "$c -s 100000: seconds too large" 2 "$c" -s 100000
+	has "$c names the seconds' range" "invalid value '100000' for '-s': expected seconds from 0.001 to 86400"
+done
 expect_rc "proto --count (an old spelling) hints" 2 proto --count 3
 has "hint for --count" "use --iterations N"
 expect_rc "ifaces --interval (an old spelling) hints" 2 ifaces --interval 1
@@ -131,6 +142,60 @@ for f in "$FIX"/pcap/v4_tcp.pcap; do
 	expect_rc "flows -r a recording, unprivileged" 0 flows -r "$f" --json
 	json_ok "flows -r --json is JSON"
 done
+
+# ---- output width: default text fits 80 columns; -W/--wide gives the full layout ----
+# stdout is a file here, so the default is the 80-column layout (docs/COMMANDS.md).
+widest() { awk '{ n = length($0); if (n > m) m = n } END { print m + 0 }' "$TMP/out"; }
+fits80() { # DESC CMD...: exits 0 and every line of stdout is at most 80 columns
+	local desc=$1
+	shift
+	cm "$@" >"$TMP/out" 2>"$TMP/err"
+	local rc=$? w
+	w=$(widest)
+	if [ "$rc" = 0 ] && [ "$w" -le 80 ] && [ -s "$TMP/out" ]; then
+		ok "$desc fits 80 columns ($w)"
+	else
+		fail "$desc fits 80 columns (exit $rc, widest $w)" "$(awk 'length($0) > 80' "$TMP/out" | head -3; head -c 300 "$TMP/err")"
+	fi
+}
+fits80 "ifaces" ifaces -s 0.1
+fits80 "ifaces -e" ifaces -e -s 0.1
+fits80 "proto" proto -s 0.1
+fits80 "proto -a" proto -a -s 0.1
+fits80 "summary" summary
+fits80 "the overview" overview
+fits80 "sockets -tan" sockets -tan
+fits80 "sockets -tuan" sockets -tuan
+fits80 "sockets -ta (service names)" sockets -ta
+for f in "$FIX"/pcap/*.pcap; do
+	fits80 "flows -r $(basename "$f")" flows -r "$f"
+	fits80 "flows -P -r $(basename "$f")" flows -P -r "$f"
+done
+for c in sockets summary kill ifaces proto flows procs overview; do
+	fits80 "$c --help" "$c" --help
+done
+# procs needs sock_diag, which an unprivileged user may not open on every kernel
+if cm procs -s 0.3 --engine tcpinfo >/dev/null 2>&1; then
+	fits80 "procs" procs -s 0.3 --engine tcpinfo
+	cm procs -s 0.3 --engine tcpinfo --wide >"$TMP/out" 2>&1
+	has "procs --wide has nethogs' DEV column" "^ +PID USER +PROGRAM +DEV "
+else
+	echo "skip: procs does not run unprivileged here (covered as root in tests/procs)"
+fi
+expect_rc "ifaces --wide" 0 ifaces -s 0.1 --wide
+has "ifaces --wide has every DEV column" "rxmcst/s .*%util speed +state$"
+[ "$(widest)" -gt 80 ] && ok "ifaces --wide is wider than 80" || fail "ifaces --wide is wider than 80"
+expect_rc "ifaces -e -W" 0 ifaces -s 0.1 -e -W
+has "ifaces -e -W has every EDEV column" "rxerr/s txerr/s +coll/s .*rxfram/s rxfifo/s txfifo/s"
+expect_rc "flows -r --wide" 0 flows -r "$FIX/pcap/v4_tcp.pcap" -P --wide
+has "flows --wide has the peak and cumulative columns" "last 40s +peak cumulative$"
+expect_rc "flows -r (80 columns)" 0 flows -r "$FIX/pcap/v4_tcp.pcap" -P
+has "flows -r shows byte rates in IEC units" "=> +[0-9.]+ KiB/s "
+expect_rc "sockets -tan -W" 0 sockets -tan -W
+has "sockets -W: IPv6-wide address columns" "Local Address:Port {30,}Peer Address:Port"
+expect_rc "summary --wide is refused, not ignored" 2 summary --wide
+expect_rc "the overview's -W is refused, not ignored" 2 -W
+expect_rc "kill -W is refused, not ignored" 2 kill -W dport = :1
 
 # ---- the exit status rule: a signal, then the figures so far ----
 sig_run() { # DESC WANT_RC SIGNAL CMD...: starts, waits 0.6 s, signals

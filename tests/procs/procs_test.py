@@ -15,11 +15,14 @@ JSON must give each of them its bytes within 2 %:
                        datagrams from B to a closed port of A land in
                        "unattributed" (and A's ICMP replies); every row
                        together equals the interface's own counters
+  text, -N A           the table fits 80 columns, in IEC units; --wide adds
+                       nethogs' DEV column
 
 Usage: procs_test.py CONNMON
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -204,6 +207,31 @@ def phase_vanished(cm):
     check("vanished interface keeps the figures so far", '"engine"' in out, out[:120])
 
 
+def phase_text(cm):
+    """The text table fits 80 columns (the sender's long command line is cut,
+    its program's directories first) and shows IEC units; --wide adds DEV."""
+    spawn(NS_B, "tcp-sink", B4, 5003, 20)
+    _, pid = spawn(NS_A, "tcp-send", B4, 5003, 40_000_000, 0.3, 3)
+    outs = {}
+    for extra in ((), ("--wide",)):
+        p = connmon(cm, "--engine", "tcpinfo", "-N", NS_A, "-s", "2", *extra)
+        out, err = p.communicate(timeout=30)
+        check("text %s exits 0" % (extra or ""), p.returncode == 0, err.strip())
+        outs[extra] = out.splitlines()
+    lines = outs[()]
+    mine = [l for l in lines if l.split()[:1] == [str(pid)]]
+    check("text: every line fits 80 columns", all(len(l) <= 80 for l in lines),
+          str([l for l in lines if len(l) > 80]))
+    check("text: the sender's row, program without its directories",
+          len(mine) == 1 and mine[0].split()[2] == os.path.basename(sys.executable), str(mine))
+    check("text: sent rate and total in IEC units",
+          bool(mine) and re.search(r" [0-9.]+ (KiB|MiB|GiB)/s +0 B/s +[0-9.]+ (KiB|MiB|GiB) +0 B$",
+                                   mine[0]) is not None, str(mine))
+    wide = outs[("--wide",)]
+    check("--wide: nethogs' DEV column", any(re.match(r" +PID USER +PROGRAM +DEV ", l)
+                                             for l in wide), str(wide[:6]))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: procs_test.py CONNMON")
@@ -217,6 +245,7 @@ def main():
         phase_tcpinfo(sys.argv[1])
         phase_capture(sys.argv[1])
         phase_vanished(sys.argv[1])
+        phase_text(sys.argv[1])
     except Exception as e:  # report, clean up, fail
         log("FAIL: %s" % e)
         failures.append(str(e))

@@ -676,7 +676,7 @@ static char *render_all(const struct proc_view *v)
 
 	assert_non_null(f);
 	outbuf_init(&ob, fileno(f), 4096);
-	proc_render_table(&ob, v, false, 0);
+	proc_render_table(&ob, v, false, 0, 80);
 	proc_render_csv(&ob, v, true);
 	proc_render_json(&ob, v);
 	outbuf_release(&ob);
@@ -713,7 +713,7 @@ static void test_render_exited_row(void **state)
 	text = render_all(&v);
 	assert_non_null(strstr(text, "12 exited processes"));
 	assert_null(strstr(text, "[exited] 12"));
-	assert_non_null(strstr(text, "4.0 KiB")); /* TOTAL sent: 1000 + 3072 */
+	assert_non_null(strstr(text, "3.98 KiB")); /* TOTAL sent: 1000 + 3072 */
 	assert_non_null(strstr(text, ",,,exited processes,,,1,"));
 	assert_non_null(strstr(text, "\"exited_processes\":{\"processes\":12,\"tx_bytes\":3072,"
 				     "\"rx_bytes\":5,"));

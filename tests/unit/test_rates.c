@@ -17,6 +17,7 @@
 // clang-format on
 
 #include "analyze/rates.h"
+#include "base/xalloc.h"
 
 #define SEC 1000000000ull
 
@@ -282,6 +283,165 @@ static void test_average(void **state)
 		iface_table_release(&t[i]);
 }
 
+/* A re-created interface: the old entry is kept, marked gone, beside the new one. */
+static void test_average_recreated(void **state)
+{
+	struct iface_table t[3];
+	struct iface_rates r, out;
+	struct iface_avg avg;
+	const struct iface_rate *x;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		iface_table_init(&t[i]);
+		t[i].time_ns = (uint64_t)(i + 1) * SEC;
+	}
+	iface_rates_init(&r);
+	iface_rates_init(&out);
+	iface_avg_init(&avg);
+	add(&t[0], 5, "eth1", 0, 0);
+	add(&t[1], 5, "eth1", 2000, 0);
+	add(&t[2], 7, "eth1", 0, 0); /* deleted and created again: a new ifindex */
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(iface_rates_compute(&t[i - 1], &t[i], &r), 0);
+		iface_avg_add(&avg, &r);
+	}
+	iface_avg_result(&avg, &out);
+	assert_int_equal(out.nr, 2);
+	x = row_of(&out, "eth1", 5);
+	assert_true(x->gone);
+	assert_int_equal(x->state, IFACE_RATE_OK);
+	assert_true(x->per_s[IFC_RX_BYTES] == 2000.0);
+	x = row_of(&out, "eth1", 7);
+	assert_false(x->gone);
+	assert_int_equal(x->state, IFACE_NORATE_NEW);
+	assert_int_equal(avg.nr_gone, 1);
+	iface_avg_release(&avg);
+	iface_rates_release(&out);
+	iface_rates_release(&r);
+	for (int i = 0; i < 3; i++)
+		iface_table_release(&t[i]);
+}
+
+/* Rows built by hand: one per interface, in any order. */
+static void rows_of(struct iface_rates *r, const int *ifindex, size_t n, enum iface_rate_state st)
+{
+	r->nr = 0;
+	r->interval_ns = SEC;
+	for (size_t i = 0; i < n; i++) {
+		struct iface_rate *row;
+
+		ALLOC_GROW(r->v, r->nr + 1, r->alloc);
+		row = &r->v[r->nr++];
+		memset(row, 0, sizeof(*row));
+		row->s.ifindex = ifindex[i];
+		snprintf(row->s.name, sizeof(row->s.name), "veth%d", ifindex[i]);
+		row->state = st;
+		row->interval_ns = SEC;
+		row->delta[IFC_RX_BYTES] = 100;
+	}
+}
+
+/* Past max_gone, the entries that vanished first are dropped, and counted. */
+static void test_average_evicts_oldest_gone(void **state)
+{
+	static const int unsorted[] = { 30, 10, 20 };
+	struct iface_rates r;
+	struct iface_avg avg;
+	struct iface_rates out;
+
+	(void)state;
+	iface_rates_init(&r);
+	iface_rates_init(&out);
+	iface_avg_init(&avg);
+	avg.max_gone = 3;
+	rows_of(&r, unsorted, 3, IFACE_RATE_OK); /* not in order: sorted first */
+	iface_avg_add(&avg, &r);
+	assert_int_equal(iface_avg_size(&avg), 3);
+	/* Interfaces 1..6 vanish one per interval (a gone row, then nothing). */
+	for (int k = 1; k <= 6; k++) {
+		int idx[4] = { 10, 20, 30, k };
+
+		rows_of(&r, idx, 3, IFACE_RATE_OK);
+		rows_of(&r, idx, 4, IFACE_RATE_OK);
+		r.v[3].state = IFACE_NORATE_GONE;
+		iface_avg_add(&avg, &r);
+		assert_true(iface_avg_size(&avg) <= 3 + 3);
+	}
+	assert_int_equal(avg.nr_gone, 3);
+	assert_int_equal(avg.nr_dropped, 3);
+	iface_avg_result(&avg, &out);
+	assert_int_equal(out.nr, 6);
+	/* the last three to vanish are kept, in ifindex order */
+	assert_int_equal(out.v[0].s.ifindex, 4);
+	assert_int_equal(out.v[1].s.ifindex, 5);
+	assert_int_equal(out.v[2].s.ifindex, 6);
+	for (int i = 0; i < 3; i++)
+		assert_true(out.v[i].gone);
+	assert_false(out.v[3].gone);
+	assert_int_equal(out.v[3].delta[IFC_RX_BYTES], 7 * 100);
+	iface_avg_release(&avg);
+	iface_rates_release(&out);
+	iface_rates_release(&r);
+}
+
+/*
+ * 10,000 veth-like interfaces come and go, 10 per interval, 20 alive at a
+ * time, with real rate rows between samples: the table stays at the live
+ * ones plus max_gone, and every vanished one beyond that is counted.
+ */
+static void test_average_bounded_churn(void **state)
+{
+	enum {
+		TOTAL = 10000,
+		STEP = 10,
+		ALIVE = 20
+	};
+	struct iface_table prev, cur;
+	struct iface_rates r;
+	struct iface_avg avg;
+	size_t max_size = 0, max_alloc = 0;
+
+	(void)state;
+	iface_table_init(&prev);
+	iface_table_init(&cur);
+	iface_rates_init(&r);
+	iface_avg_init(&avg);
+	for (int first = 0, tick = 0; first + ALIVE <= TOTAL; first += STEP, tick++) {
+		char name[IFACE_NAME_LEN];
+
+		iface_table_clear(&cur);
+		cur.time_ns = (uint64_t)(tick + 1) * SEC;
+		add(&cur, 1, "lo", 0, 0);
+		add(&cur, 2, "eth0", (uint64_t)tick * 1000, 0);
+		for (int k = first; k < first + ALIVE; k++) {
+			snprintf(name, sizeof(name), "veth%x", k);
+			add(&cur, 100 + k, name, (uint64_t)(tick - k / STEP) * 10, 0);
+		}
+		iface_table_sort(&cur);
+		if (tick) {
+			assert_int_equal(iface_rates_compute(&prev, &cur, &r), 0);
+			iface_avg_add(&avg, &r);
+			if (iface_avg_size(&avg) > max_size)
+				max_size = iface_avg_size(&avg);
+			if (avg.alloc > max_alloc)
+				max_alloc = avg.alloc;
+			if (avg.next_alloc > max_alloc)
+				max_alloc = avg.next_alloc;
+		}
+		iface_table_swap(&prev, &cur);
+	}
+	assert_true(max_size <= 2 + ALIVE + IFACE_AVG_MAX_GONE);
+	assert_true(max_alloc <= 4 * (2 + ALIVE + STEP + IFACE_AVG_MAX_GONE));
+	assert_int_equal(avg.nr_gone, IFACE_AVG_MAX_GONE);
+	/* every veth but the last ALIVE vanished; the table keeps max_gone of them */
+	assert_int_equal(avg.nr_dropped, (TOTAL - ALIVE) - IFACE_AVG_MAX_GONE);
+	iface_avg_release(&avg);
+	iface_rates_release(&r);
+	iface_table_release(&prev);
+	iface_table_release(&cur);
+}
+
 static bool keep_eth(const struct iface_rate *row, void *arg)
 {
 	(void)arg;
@@ -324,6 +484,9 @@ int main(void)
 		cmocka_unit_test(test_rates_appear_vanish),
 		cmocka_unit_test(test_util),
 		cmocka_unit_test(test_average),
+		cmocka_unit_test(test_average_recreated),
+		cmocka_unit_test(test_average_evicts_oldest_gone),
+		cmocka_unit_test(test_average_bounded_churn),
 		cmocka_unit_test(test_retain),
 	};
 

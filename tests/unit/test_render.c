@@ -15,6 +15,7 @@
 #include "ui/iface_render.h"
 #include "ui/proc_render.h"
 #include "ui/sock_render.h"
+#include "ui/term.h"
 
 /* Renders socks through a temp file and returns what was written. */
 static char *render(const struct sock_render_opts *o, const struct sock_entry *socks, size_t nr)
@@ -272,7 +273,7 @@ static char *capture(void (*fn)(struct outbuf *, const void *), const void *arg)
 
 static void procs_table(struct outbuf *ob, const void *v)
 {
-	proc_render_table(ob, v, false, 0);
+	proc_render_table(ob, v, false, 0, TERM_WIDTH_FULL);
 }
 
 static void procs_json(struct outbuf *ob, const void *v)
@@ -302,11 +303,12 @@ static void test_procs_hostile_names(void **state)
 	(void)state;
 	got = capture(procs_table, &v);
 	assert_terminal_safe(got);
+	/* the full layout: USER 8, PROGRAM 40, DEV 8 */
 	assert_non_null(
-		strstr(got, "\n     42 bob\\x1b   " EVIL_TXT "                  e\\x9b    "));
-	/* [exited] (9 columns) + 13 characters (26) + 1 space = 36, then the separator */
-	assert_non_null(
-		strstr(got, "\n     43 7         [exited] 日日日日日日日日日日日日日  e\\x9b    "));
+		strstr(got, "\n     42 bob\\x1b  " EVIL_TXT "                      e\\x9b    "));
+	/* [exited] (9 columns) + 15 characters (30) + 1 space = 40, then the separator */
+	assert_non_null(strstr(
+		got, "\n     43 7        [exited] 日日日日日日日日日日日日日日日  e\\x9b    "));
 	got = capture(procs_json, &v);
 	assert_non_null(strstr(got, "\"user\":\"bob\\\\x1b\",\"comm\":\"" EVIL_JS "\""));
 	assert_non_null(strstr(got, "\"dev\":\"e\\\\x9b\""));
@@ -343,8 +345,8 @@ static void test_ifaces_hostile_name(void **state)
 	(void)state;
 	got = capture(ifaces_text, &rates);
 	assert_terminal_safe(got);
-	/* 13 columns of name, 2 spaces of padding, then the first rate column */
-	assert_non_null(strstr(got, "\n12:00:00    et\\x1b[2J\\xff         0.00"));
+	/* 13 columns of name, 2 spaces of padding, then the first rate column (7 wide) */
+	assert_non_null(strstr(got, "\n12:00:00 et\\x1b[2J\\xff      0.00"));
 	got = capture(ifaces_json, &rates);
 	assert_non_null(strstr(got, "{\"name\":\"et\\\\x1b[2J\\\\xff\""));
 }
