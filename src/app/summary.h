@@ -65,6 +65,12 @@ struct summary_printer {
 	void (*add_sources)(struct tick *t, void *ctx);
 };
 
+/* The summary's own text and JSON (summary_print.c). */
+void summary_print_text(struct outbuf *ob, const struct summary_data *d,
+			const struct snapshot *prev, const struct snapshot *cur, void *ctx);
+void summary_print_json(struct outbuf *ob, const struct summary_data *d,
+			const struct snapshot *prev, const struct snapshot *cur, void *ctx);
+
 /*
  * The shared body of `summary` and the overview: parses, runs on the tick
  * (once, or every -w SEC), prints with p.  Returns the exit code.
