@@ -389,6 +389,18 @@ static int render(struct procs_run *r, uint64_t interval_ns, long tick)
 	r->order = xreallocarray(r->order, r->alloc_rows, sizeof(*r->order));
 	v.rows = r->rows;
 	v.nr_rows = proc_traffic_sorted(&r->pt, r->order);
+	/*
+	 * User names first: the name table may grow (and move) while it learns
+	 * new uids, so no row takes a pointer into it before all are known.  It
+	 * forgets everything past PROCS_MAX_USERS uids (a bound for long runs).
+	 */
+	if (r->nr_users > PROCS_MAX_USERS) {
+		u64map_reset(&r->uid_idx);
+		r->nr_users = 0;
+	}
+	for (size_t i = 0; i < v.nr_rows; i++)
+		if (r->pt.procs[r->order[i]].pid >= 0)
+			user_name(r, r->pt.procs[r->order[i]].uid);
 	for (size_t i = 0; i < v.nr_rows; i++)
 		fill_row(r, &r->rows[i], &r->pt.procs[r->order[i]]);
 	fill_row(r, &unatt, &r->pt.procs[PT_UNATTRIBUTED]);

@@ -30,6 +30,7 @@
 #define HOT_MAX_PAIRS	2000  /* keeps the program under the kernel's 16-bit jumps */
 #define MAX_NETNS	4096
 #define OUT_BUF_LEN	(64 * 1024)
+#define PROCS_MAX_USERS 1024 /* user names cached; beyond, the cache starts over */
 
 enum engine {
 	ENGINE_AUTO,
@@ -101,7 +102,8 @@ void check_exited(struct procs_run *r);
 int add_ns(struct procs_run *r, int fd, const struct netns_id *id);
 /* --all-netns: opens sockets in new namespaces, closes those of namespaces gone. */
 void discover_netns(struct procs_run *r);
-/* Dumps every namespace's sockets into r->pt; code narrows the dump (inet_diag bytecode) or NULL. */
+/* Dumps every namespace's sockets into r->pt; code narrows the dump (inet_diag bytecode) or NULL.
+ */
 int dump_all(struct procs_run *r, const uint8_t *code, size_t len);
 /* This tick's dump: none (capture, all matched), the hot sockets, or a full one. */
 int start_tick(struct procs_run *r);

@@ -251,4 +251,3 @@ int start_tick(struct procs_run *r)
 	r->nr_sweeps++;
 	return dump_all(r, NULL, 0);
 }
-

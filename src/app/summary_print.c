@@ -244,8 +244,8 @@ void summary_json_warnings(struct outbuf *ob, const struct summary_data *d)
 	outbuf_addch(ob, ']');
 }
 
-void summary_print_json(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
-		       const struct snapshot *cur, void *ctx)
+void summary_print_json(struct outbuf *ob, const struct summary_data *d,
+			const struct snapshot *prev, const struct snapshot *cur, void *ctx)
 {
 	(void)prev;
 	(void)cur;
@@ -534,8 +534,8 @@ static void text_peers(struct outbuf *ob, unsigned width, const struct summary_d
 			    (unsigned long long)d->top_remotes[i].count);
 }
 
-void summary_print_text(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
-		       const struct snapshot *cur, void *ctx)
+void summary_print_text(struct outbuf *ob, const struct summary_data *d,
+			const struct snapshot *prev, const struct snapshot *cur, void *ctx)
 {
 	unsigned width = term_width(ob->fd, false);
 
@@ -549,4 +549,3 @@ void summary_print_text(struct outbuf *ob, const struct summary_data *d, const s
 	text_ephemeral(ob, width, d);
 	text_peers(ob, width, d);
 }
-

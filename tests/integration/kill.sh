@@ -119,4 +119,12 @@ echo "ok: kill --yes dport = :$P1 removed exactly its $N connections and their p
 rc=$?
 [ $rc = 0 ] || fail "kill with no match: exit $rc: $(cat "$TMP/out")"
 echo "ok: kill -N with no match"
+
+# what was killed must reach the reader: a full disk is said, exit 1
+ip netns exec "$NS" "$CONNMON" kill --yes "dport = :$P2" >/dev/full 2>"$TMP/err"
+rc=$?
+[ $rc = 1 ] || fail "kill --yes >/dev/full: exit $rc, expected 1: $(cat "$TMP/err")"
+grep -q "cannot write output: No space left on device" "$TMP/err" ||
+	fail "kill --yes >/dev/full does not say why: $(cat "$TMP/err")"
+echo "ok: kill --yes >/dev/full reports the write failure"
 exit 0
