@@ -24,6 +24,7 @@
 #include "app/sources.h"
 #include "app/tick.h"
 #include "base/outbuf.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "collect/link.h"
@@ -142,8 +143,7 @@ static void labels(int64_t wall_ns, char *local, size_t lsize, char *utc, size_t
 
 	localtime_r(&now, &tm);
 	strftime(local, lsize, "%H:%M:%S", &tm);
-	gmtime_r(&now, &tm);
-	strftime(utc, usize, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	units_utc(utc, usize, now);
 }
 
 static void emit(struct ifaces_run *r, struct iface_block *b, struct iface_rates *rates,
@@ -217,6 +217,14 @@ static const struct consumer_ops ifaces_consumer = {
 	.sizes = ifaces_sizes,
 };
 
+static void setup(struct tick *t, void *arg)
+{
+	struct ifaces_run *r = arg;
+
+	tick_add_source(t, &link_source_ops, &r->ls);
+	tick_add_consumer(t, &ifaces_consumer, r);
+}
+
 static int run(struct ifaces_run *r)
 {
 	struct tick_opts to = {
@@ -224,23 +232,8 @@ static int run(struct ifaces_run *r)
 		.count = r->o->watch ? (uint64_t)r->o->count : 1,
 		.baseline = true,
 	};
-	struct loop loop;
-	struct tick t;
-	int ret = loop_open(&loop);
 
-	if (ret < 0) {
-		fprintf(stderr, "connmon ifaces: cannot set up the event loop: %s\n",
-			strerror(-ret));
-		return 1;
-	}
-	tick_init(&t, &loop, &to);
-	tick_add_source(&t, &link_source_ops, &r->ls);
-	tick_add_consumer(&t, &ifaces_consumer, r);
-	tick_run(&t);
-	ret = tick_exit_code(&t);
-	tick_release(&t);
-	loop_close(&loop);
-	return ret;
+	return tick_run_command("ifaces", &to, setup, r);
 }
 
 static void setup_sysfs(struct ifaces_run *r)

@@ -14,6 +14,7 @@
 #include "app/commands.h"
 #include "app/overview_traffic.h"
 #include "app/summary.h"
+#include "base/units.h"
 #include "ui/term.h"
 #include "ui/text_wrap.h"
 
@@ -215,13 +216,10 @@ static void print_text(struct outbuf *ob, const struct summary_data *d, const st
 static void print_json(struct outbuf *ob, const struct summary_data *d, const struct snapshot *prev,
 		       const struct snapshot *cur, void *ctx)
 {
-	char when[32];
-	time_t now = (time_t)(cur->wall_ns / 1000000000LL);
-	struct tm tm;
+	char when[UNITS_UTC_LEN];
 
 	overview_traffic_compute(ctx, prev, cur);
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	units_utc(when, sizeof(when), cur->wall_ns / 1000000000LL);
 	outbuf_addf(ob, "{\"time\":\"%s\",", when);
 	summary_json_totals(ob, d);
 	outbuf_addch(ob, ',');

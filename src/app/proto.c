@@ -22,6 +22,7 @@
 #include "app/sources.h"
 #include "app/tick.h"
 #include "base/outbuf.h"
+#include "base/units.h"
 #include "cli/cmdline.h"
 #include "collect/snmp.h"
 #include "ui/proto_render.h"
@@ -79,19 +80,11 @@ static int parse_opts(struct proto_opts *o, int argc, char **argv)
 
 struct proto_run {
 	const struct proto_opts *o;
+	struct snmp_source ss;	   /* closed by the tick */
 	struct counter_snap first; /* the first sample, for the Average */
 	struct outbuf out;
 	unsigned long nr_intervals;
 };
-
-static void utc_label(int64_t wall_ns, char *buf, size_t len)
-{
-	time_t now = (time_t)(wall_ns / 1000000000LL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static bool counter_warn(uint64_t delta, const void *arg)
 {
@@ -116,7 +109,7 @@ static int emit(struct proto_run *r, const struct counter_snap *old, const struc
 	};
 
 	health_proto_compute(&health_default, &h, old, cur);
-	utc_label(wall_ns, when, sizeof(when));
+	units_utc(when, sizeof(when), wall_ns / 1000000000LL);
 	f.nr_intervals = n;
 	proto_render(&r->out, &r->o->render, &f);
 	if (!r->o->render.json && !strcmp(kind, "interval") && r->o->watch_sec > 0)
@@ -166,6 +159,15 @@ static const struct consumer_ops proto_consumer = {
 	.sizes = proto_sizes,
 };
 
+static void setup(struct tick *t, void *arg)
+{
+	struct proto_run *r = arg;
+
+	snmp_source_init(&r->ss, "/proc");
+	tick_add_source(t, &snmp_source_ops, &r->ss);
+	tick_add_consumer(t, &proto_consumer, r);
+}
+
 static int run(struct proto_run *r)
 {
 	const struct proto_opts *o = r->o;
@@ -175,25 +177,8 @@ static int run(struct proto_run *r)
 		.count = o->watch_sec > 0 ? (uint64_t)o->count : 1,
 		.baseline = true,
 	};
-	struct snmp_source ss;
-	struct loop loop;
-	struct tick t;
-	int ret = loop_open(&loop);
 
-	if (ret < 0) {
-		fprintf(stderr, "connmon proto: cannot set up the event loop: %s\n",
-			strerror(-ret));
-		return 1;
-	}
-	snmp_source_init(&ss, "/proc");
-	tick_init(&t, &loop, &to);
-	tick_add_source(&t, &snmp_source_ops, &ss);
-	tick_add_consumer(&t, &proto_consumer, r);
-	tick_run(&t);
-	ret = tick_exit_code(&t);
-	tick_release(&t);
-	loop_close(&loop);
-	return ret;
+	return tick_run_command("proto", &to, setup, r);
 }
 
 int cmd_proto(const struct app_ctx *ctx, int argc, char **argv)

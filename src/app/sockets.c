@@ -22,6 +22,7 @@
 #include "app/tick.h"
 #include "base/outbuf.h"
 #include "base/services.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 #include "collect/resolve.h"
 #include "ui/sock_render.h"
@@ -32,6 +33,7 @@
 struct sockets_run {
 	struct sock_opts *o;
 	struct sock_walk walk;
+	struct walk_source ws; /* the tick's source over walk */
 	struct outbuf out;
 	struct sock_render render;
 	struct resolver *hosts; /* -r */
@@ -270,14 +272,11 @@ static void print_group(struct sockets_run *r, struct sock_group *g)
 /* -w: each pass is stamped ("--- time ---", or a JSON object around the result). */
 static void stamp(struct sockets_run *r, int64_t wall_ns, bool open)
 {
-	char when[64];
-	time_t now = (time_t)(wall_ns / 1000000000LL);
-	struct tm tm;
+	char when[UNITS_UTC_LEN];
 
 	if (r->o->watch_sec <= 0)
 		return;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	units_utc(when, sizeof(when), wall_ns / 1000000000LL);
 	if (r->o->format == OUT_JSON)
 		outbuf_addf(&r->out, open ? "{\"time\":\"%s\",\"result\":" : "}\n", when);
 	else if (open)
@@ -373,31 +372,23 @@ static const struct consumer_ops sockets_consumer = {
 	.sizes = sockets_sizes,
 };
 
+static void setup(struct tick *t, void *arg)
+{
+	struct sockets_run *r = arg;
+
+	tick_add_source(t, &walk_source_ops, &r->ws);
+	tick_add_consumer(t, &sockets_consumer, r);
+}
+
 static int run(struct sockets_run *r)
 {
 	struct tick_opts to = {
 		.interval_ns = (uint64_t)(r->o->watch_sec * 1e9),
 		.count = r->o->watch_sec > 0 ? (uint64_t)r->o->watch_count : 1,
 	};
-	struct walk_source ws = { .walk = &r->walk };
-	struct loop loop;
-	struct tick t;
-	int ret = to.count == 1 ? 0 : loop_open(&loop);
 
-	if (ret < 0) {
-		fprintf(stderr, "connmon sockets: cannot set up the event loop: %s\n",
-			strerror(-ret));
-		return 1;
-	}
-	tick_init(&t, to.count == 1 ? NULL : &loop, &to);
-	tick_add_source(&t, &walk_source_ops, &ws);
-	tick_add_consumer(&t, &sockets_consumer, r);
-	tick_run(&t); /* sock_walk reports its failures */
-	ret = tick_exit_code(&t);
-	tick_release(&t);
-	if (to.count != 1)
-		loop_close(&loop);
-	return ret;
+	r->ws.walk = &r->walk;
+	return tick_run_command("sockets", &to, setup, r); /* sock_walk reports its failures */
 }
 
 static int check_opts(struct sock_opts *o, struct group_spec *g)

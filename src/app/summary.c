@@ -285,6 +285,7 @@ struct summary_run {
 	struct summary_data d;
 	const struct summary_printer *p;
 	void *ctx;
+	const char *name; /* the command, for messages */
 	struct outbuf out;
 	bool at_baseline; /* one-shot with a baseline: collect while the rates' interval runs */
 };
@@ -337,6 +338,16 @@ static const struct consumer_ops summary_consumer = {
 	.consume = summary_consume,
 };
 
+static void setup(struct tick *t, void *arg)
+{
+	struct summary_run *r = arg;
+
+	if (r->p->add_sources)
+		r->p->add_sources(t, r->ctx);
+	tick_add_source(t, &summary_source, r);
+	tick_add_consumer(t, &summary_consumer, r);
+}
+
 static int run_tick(struct summary_run *r)
 {
 	const struct sock_opts *o = &r->d.opts;
@@ -345,31 +356,15 @@ static int run_tick(struct summary_run *r)
 		.count = o->watch_sec > 0 ? (uint64_t)o->watch_count : 1,
 		.baseline = r->p->add_sources != NULL,
 	};
-	struct loop loop;
-	struct tick t;
-	int ret = loop_open(&loop);
 
-	if (ret < 0) {
-		fprintf(stderr, "connmon: cannot set up the event loop: %s\n", strerror(-ret));
-		return 1;
-	}
 	r->at_baseline = to.baseline && !(o->watch_sec > 0);
-	tick_init(&t, &loop, &to);
-	if (r->p->add_sources)
-		r->p->add_sources(&t, r->ctx);
-	tick_add_source(&t, &summary_source, r);
-	tick_add_consumer(&t, &summary_consumer, r);
-	tick_run(&t);
-	ret = tick_exit_code(&t);
-	tick_release(&t);
-	loop_close(&loop);
-	return ret;
+	return tick_run_command(r->name, &to, setup, r);
 }
 
 int summary_run(const struct app_ctx *app, int argc, char **argv, const struct summary_printer *p,
 		void *ctx)
 {
-	struct summary_run r = { .p = p, .ctx = ctx };
+	struct summary_run r = { .p = p, .ctx = ctx, .name = argv[0] };
 	int ret = summary_parse(&r.d, argc, argv);
 
 	r.d.ctx = app;

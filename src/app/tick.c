@@ -338,3 +338,26 @@ int tick_exit_code(const struct tick *t)
 	}
 	return t->err == -EPIPE ? 0 : 1;
 }
+
+int tick_run_command(const char *cmd, const struct tick_opts *o,
+		     void (*setup)(struct tick *t, void *arg), void *arg)
+{
+	bool single = !o->baseline && o->count == 1;
+	struct loop loop;
+	struct tick t;
+	int ret = single ? 0 : loop_open(&loop);
+
+	if (ret < 0) {
+		fprintf(stderr, "connmon %s: cannot set up the event loop: %s\n", cmd,
+			strerror(-ret));
+		return 1;
+	}
+	tick_init(&t, single ? NULL : &loop, o);
+	setup(&t, arg);
+	tick_run(&t);
+	ret = tick_exit_code(&t);
+	tick_release(&t);
+	if (!single)
+		loop_close(&loop);
+	return ret;
+}

@@ -192,6 +192,15 @@ enum tick_end tick_run(struct tick *t);
 int tick_now(struct tick *t);
 
 /*
+ * A command's whole run on the tick: opens the event loop (a single tick
+ * needs none), lets setup() register the sources and consumers, runs, and
+ * returns the exit code (tick_exit_code()).  The one message it may print
+ * (the loop could not be set up) names cmd; that is exit code 1.
+ */
+int tick_run_command(const char *cmd, const struct tick_opts *o,
+		     void (*setup)(struct tick *t, void *arg), void *arg);
+
+/*
  * The exit code of a run (docs/COMMANDS.md): 0 when it did what was asked
  * (an open-ended -w ended by SIGINT/SIGTERM included), 128 + the signal when
  * a signal cut short a finite run, 1 after an error; a closed pipe (-EPIPE)

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 
 size_t units_scale(double *v, double base, size_t nr_units)
 {
@@ -52,5 +53,15 @@ const char *units_fmt_fit(char *buf, size_t len, double v, unsigned width, unsig
 		if (n >= 0 && (unsigned)n <= width)
 			break;
 	}
+	return buf;
+}
+
+const char *units_utc(char *buf, size_t len, int64_t epoch_s)
+{
+	time_t t = (time_t)epoch_s;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "?");
 	return buf;
 }

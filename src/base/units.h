@@ -16,6 +16,7 @@
 #define CONNMON_BASE_UNITS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Divides *v by base (1000 or 1024) while it is at least base and a larger
@@ -48,5 +49,15 @@ const char *units_fmt(char *buf, size_t len, double v, enum units_kind kind);
  * only when even the whole number does not fit.  Returns buf (len >= 32).
  */
 const char *units_fmt_fit(char *buf, size_t len, double v, unsigned width, unsigned max_decimals);
+
+/* Room for a units_utc() result and its NUL. */
+#define UNITS_UTC_LEN 24
+
+/*
+ * Seconds since the epoch as UTC ISO 8601, as every JSON time and
+ * timestamp line of connmon spells it: "2026-11-24T06:00:00Z".  Returns buf
+ * (len >= UNITS_UTC_LEN).
+ */
+const char *units_utc(char *buf, size_t len, int64_t epoch_s);
 
 #endif

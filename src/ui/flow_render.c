@@ -127,11 +127,7 @@ static void fmt_endpoint(char *buf, size_t len, const struct flow_row *r, bool s
 
 static void fmt_utc(char *buf, size_t len, uint64_t ns)
 {
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	units_utc(buf, len, (int64_t)(ns / 1000000000u));
 }
 
 static size_t endpoint_len(const struct flow_row *f, bool side_a)

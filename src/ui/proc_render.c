@@ -20,10 +20,7 @@ static uint64_t row_rx(const struct proc_row *r)
 
 static void time_str(char *buf, size_t cap, time_t when)
 {
-	struct tm tm;
-
-	gmtime_r(&when, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	units_utc(buf, cap, when);
 }
 
 /* Columns besides PROGRAM: "    PID USER     " and " SENT/s RECV/s SENT RECV". */
