@@ -151,9 +151,11 @@ int app_main(int argc, char **argv)
 		return 0;
 	}
 	/* Global sysctls are not visible inside another namespace: read them first. */
-	net_limits_read(&ctx.outside, "/proc");
-	if (ctx.netns && enter_netns(ctx.netns) < 0)
-		return 1;
+	if (ctx.netns) {
+		net_limits_read(&ctx.outside, "/proc");
+		if (enter_netns(ctx.netns) < 0)
+			return 1;
+	}
 	if (i < argc && !strcmp(argv[i], "help"))
 		return help(&ctx, argc - i + 1, argv + i - 1);
 	if (i >= argc || argv[i][0] == '-') {

@@ -19,7 +19,7 @@
 
 struct app_ctx {
 	const char *netns;	   /* -N NETNS, entered; NULL: our own */
-	struct net_limits outside; /* the sysctls of the namespace we started in */
+	struct net_limits outside; /* with netns: the sysctls of the namespace we started in */
 };
 
 int cmd_sockets(const struct app_ctx *ctx, int argc, char **argv);

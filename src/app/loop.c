@@ -13,6 +13,8 @@
 #include "base/xalloc.h"
 
 #define NS_PER_SEC 1000000000ull
+/* timer_fd fired: its state is unknown until the next timerfd_settime() */
+#define LOOP_ARMED_UNKNOWN UINT64_MAX
 
 uint64_t loop_now_ns(void)
 {
@@ -128,7 +130,7 @@ static int arm(struct loop *l)
 	for (int i = 0; i < LOOP_MAX_TIMERS; i++)
 		if (l->timers[i].deadline_ns && (!first || l->timers[i].deadline_ns < first))
 			first = l->timers[i].deadline_ns;
-	if (first == l->armed_ns)
+	if (first == l->armed_ns) /* LOOP_ARMED_UNKNOWN never equals a deadline */
 		return 0;
 	its.it_value.tv_sec = (time_t)(first / NS_PER_SEC);
 	its.it_value.tv_nsec = (long)(first % NS_PER_SEC);
@@ -156,12 +158,14 @@ static void run_signals(struct loop *l)
 
 static void run_timers(struct loop *l)
 {
-	uint64_t expirations, now = loop_now_ns();
+	uint64_t now = loop_now_ns();
 
-	/* The count does not matter: the deadlines say which timers are due. */
-	if (read(l->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		return;
-	l->armed_ns = 0;
+	/*
+	 * No read(2) of the expiration count: the deadlines say which timers
+	 * are due, and the next arm() always calls timerfd_settime(), which
+	 * clears the count (one system call a tick fewer).
+	 */
+	l->armed_ns = LOOP_ARMED_UNKNOWN;
 	for (int i = 0; i < LOOP_MAX_TIMERS && !l->stop; i++) {
 		struct loop_timer t = l->timers[i];
 

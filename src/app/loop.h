@@ -60,7 +60,7 @@ struct loop {
 	struct loop_watch *watches;
 	size_t nr_watches, alloc_watches;
 	struct loop_timer timers[LOOP_MAX_TIMERS];
-	uint64_t armed_ns; /* what timer_fd is set to, 0 disarmed */
+	uint64_t armed_ns; /* what timer_fd is set to: 0 disarmed, UINT64_MAX unknown (it fired) */
 	loop_signal_fn on_signal;
 	void *signal_arg;
 	bool stop;

@@ -197,7 +197,8 @@ static int walk_and_read(struct summary_data *d)
 			"connmon: cannot read '/proc/net/sockstat'; kernel totals omitted\n");
 	net_limits_read(&d->lim, "/proc");
 	d->curr_estab = read_curr_estab();
-	merge_limits(&d->lim, &d->ctx->outside);
+	if (d->ctx->netns)
+		merge_limits(&d->lim, &d->ctx->outside);
 	sock_summary_init(&d->sum, d->lim.port_hi > 0 ? (uint16_t)d->lim.port_lo : 0,
 			  d->lim.port_hi > 0 ? (uint16_t)d->lim.port_hi : 0);
 	ret = sock_walk_run(&w, visit_summary, &d->sum);
