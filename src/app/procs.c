@@ -453,13 +453,14 @@ static void procs_sizes(void *src, struct table_sizes *ts)
 {
 	struct procs_run *r = src;
 
-	table_sizes_add(ts, "processes", r->pt.nr_procs);
-	table_sizes_add(ts, "sockets", r->pt.nr_socks);
-	table_sizes_add(ts, "tuples", r->pt.nr_tuples);
-	table_sizes_add(ts, "pending", r->pt.nr_pending);
+	table_sizes_add(ts, "processes", proc_traffic_nr_procs(&r->pt));
+	table_sizes_add(ts, "process_slots", r->pt.nr_procs); /* live, exited and free */
+	table_sizes_add(ts, "sockets", proc_traffic_nr_socks(&r->pt));
+	table_sizes_add(ts, "tuples", proc_traffic_nr_tuples(&r->pt));
+	table_sizes_add(ts, "pending", proc_traffic_nr_pending(&r->pt));
 	table_sizes_add(ts, "owners", r->pt.owners.nr);
 	table_sizes_add(ts, "cookies", r->pt.by_cookie.nr);
-	table_sizes_add(ts, "scanned_pids", r->scan.nr_pids);
+	table_sizes_add(ts, "scanned_pids", proc_scanner_nr_pids(&r->scan));
 	table_sizes_add(ts, "netns", r->nr_ns);
 	table_sizes_add(ts, "users", r->nr_users);
 	table_sizes_add(ts, "rows_alloc", r->alloc_rows);

@@ -24,10 +24,12 @@ Usage: procs_state.py CONNMON [PHASE...]
 import json
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procslib import (FAILURES, Run, check, finish, iface_bytes, last_json, log,  # noqa: E402
+                      near, row, sh)
 
 SKIP = 77
 TAG = "%d" % os.getpid()
@@ -35,38 +37,15 @@ NS_A, NS_B, NS_E = "cmst-a-" + TAG, "cmst-b-" + TAG, "cmst-e-" + TAG
 IF_A, IF_B = "cmsa" + TAG[-5:], "cmsb" + TAG[-5:]
 IF_E, IF_F = "cmse" + TAG[-5:], "cmsf" + TAG[-5:]
 A4, B4 = "10.78.1.1", "10.78.1.2"
-HERE = os.path.dirname(os.path.abspath(__file__))
-PEER = os.path.join(HERE, "peer.py")
 # nobody must be able to run python: the system one, not a per-user install
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-started = []
-failures = []
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def sh(*args, check=True):
-    return subprocess.run(args, check=check, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=30)
-
-
-def cleanup():
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-    for ns in (NS_A, NS_B, NS_E):
-        sh("ip", "netns", "del", ns, check=False)
+RUN = Run((NS_A, NS_B, NS_E), python=PY)
+spawn, connmon = RUN.spawn, RUN.connmon
 
 
 def on_signal(signum, _frame):
-    cleanup()
+    RUN.cleanup()
     sys.exit(128 + signum)
 
 
@@ -84,70 +63,6 @@ def setup():
         # no IPv6 chatter (router solicitations) in the byte counts
         sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
            check=False)
-
-
-def spawn(ns, *args, user=None):
-    """Starts peer.py in ns (as user when given) and returns (Popen, pid of the peer)."""
-    cmd = ["ip", "netns", "exec", ns] + (user or []) + [PY, PEER] + [str(a) for a in args]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    started.append(p)
-    line = p.stdout.readline().split()
-    if len(line) != 2 or line[0] != "ready":
-        raise RuntimeError("peer %s did not start" % (args,))
-    return p, int(line[1])
-
-
-def connmon(cm, *args, ns=None, user=None):
-    """Starts connmon procs; its output goes to a file, so a full pipe never stalls it."""
-    cmd = (["ip", "netns", "exec", ns] if ns else []) + (user or []) + [cm, "procs"] + list(args)
-    out = tempfile.TemporaryFile(mode="w+")
-    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True)
-    p.out_file = out
-    started.append(p)
-    return p
-
-
-def finish(p):
-    """Waits for connmon; returns (stdout, stderr) and fails on a non-zero exit."""
-    _, err = p.communicate(timeout=60)
-    p.out_file.seek(0)
-    out = p.out_file.read()
-    p.out_file.close()
-    if p.returncode != 0:
-        raise RuntimeError("connmon failed (%d): %s" % (p.returncode, err))
-    return out
-
-
-def last_json(p):
-    objs = [json.loads(line) for line in finish(p).splitlines() if line.strip()]
-    if not objs:
-        raise RuntimeError("connmon printed no JSON")
-    return objs[-1]
-
-
-def row(obj, pid):
-    for r in obj["processes"]:
-        if r["pid"] == pid:
-            return r
-    return None
-
-
-def check(what, ok, detail):
-    log("%s %s: %s" % ("ok  " if ok else "FAIL", what, detail))
-    if not ok:
-        failures.append(what)
-
-
-def near(what, got, want, tol=0.02):
-    check(what, got is not None and abs(got - want) <= tol * want,
-          "got %s, expected %d +- %.0f %%" % (got, want, tol * 100))
-
-
-def iface_bytes():
-    base = "/sys/class/net/%s/statistics/" % IF_A
-    out = sh("ip", "netns", "exec", NS_A, "cat", base + "tx_bytes", base + "rx_bytes").stdout
-    tx, rx = out.split()
-    return int(tx), int(rx)
 
 
 def phase_unprivileged(cm):
@@ -230,7 +145,7 @@ def phase_churn(cm):
     """Hundreds of short-lived clients: rows stay bounded, totals still add up."""
     batches, per_batch = 24, 10
     spawn(NS_B, "tcp-sink", B4, 5104, 60)
-    tx0, rx0 = iface_bytes()
+    tx0, rx0 = iface_bytes(NS_A, IF_A)
     mon = connmon(cm, "--engine", "capture", "-i", IF_A, "-w", "0.5", "--iterations", "34",
                   "--json", ns=NS_A)
     time.sleep(1.0)
@@ -247,7 +162,7 @@ def phase_churn(cm):
               "    for k in kids: os.waitpid(k, 0)\n" % (batches, per_batch, B4))
     sh("ip", "netns", "exec", NS_A, PY, "-c", script)
     out = finish(mon)
-    tx1, rx1 = iface_bytes()
+    tx1, rx1 = iface_bytes(NS_A, IF_A)
     objs = [json.loads(line) for line in out.splitlines() if line.strip()]
     most = max(len(o["processes"]) for o in objs)
     last = objs[-1]
@@ -298,11 +213,11 @@ def main():
                 PHASES[name](cm)
             except Exception as e:  # report, go on with the next phase
                 log("FAIL: %s: %s" % (name, e))
-                failures.append(name)
+                FAILURES.append(name)
     finally:
-        cleanup()
-    log("%d failed" % len(failures))
-    sys.exit(1 if failures else 0)
+        RUN.cleanup()
+    log("%d failed" % len(FAILURES))
+    sys.exit(1 if FAILURES else 0)
 
 
 if __name__ == "__main__":

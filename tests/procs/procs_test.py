@@ -20,47 +20,27 @@ JSON must give each of them its bytes within 2 %:
 
 Usage: procs_test.py CONNMON
 """
-import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procslib import (FAILURES, Run, check, iface_bytes, last_json, log, near,  # noqa: E402
+                      result, row, sh)
 
 SKIP = 77
 TAG = "%d" % os.getpid()
 NS_A, NS_B = "cmprocs-a-" + TAG, "cmprocs-b-" + TAG
 IF_A, IF_B = "cmpa" + TAG[-5:], "cmpb" + TAG[-5:]
 A4, B4, A6, B6 = "10.77.1.1", "10.77.1.2", "2001:db8:77::1", "2001:db8:77::2"
-PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
-started = []
-failures = []
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def sh(*args, check=True):
-    return subprocess.run(args, check=check, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=30)
-
-
-def cleanup():
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-    for ns in (NS_A, NS_B):
-        sh("ip", "netns", "del", ns, check=False)
+RUN = Run((NS_A, NS_B))
+spawn, connmon = RUN.spawn, RUN.connmon
 
 
 def on_signal(signum, _frame):
-    cleanup()
+    RUN.cleanup()
     sys.exit(128 + signum)
 
 
@@ -77,59 +57,6 @@ def setup():
         # No offloads: the capture then sees packets as the wire carries them.
         sh("ip", "netns", "exec", ns, "ethtool", "-K", ifc, "tso", "off", "gso", "off",
            "gro", "off", check=False)
-
-
-def spawn(ns, *args):
-    """Starts peer.py in ns and returns (Popen, pid of the python process)."""
-    p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, PEER] + [str(a) for a in args],
-                         stdout=subprocess.PIPE, text=True)
-    started.append(p)
-    line = p.stdout.readline().split()
-    if len(line) != 2 or line[0] != "ready":
-        raise RuntimeError("peer %s did not start" % (args,))
-    return p, int(line[1])
-
-
-def connmon(cm, *args):
-    p = subprocess.Popen([cm, "procs"] + list(args), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    started.append(p)
-    return p
-
-
-def last_json(p):
-    out, err = p.communicate(timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError("connmon failed (%d): %s" % (p.returncode, err))
-    objs = [json.loads(line) for line in out.splitlines() if line.strip()]
-    if not objs:
-        raise RuntimeError("connmon printed no JSON")
-    return objs[-1]
-
-
-def row(obj, pid):
-    for r in obj["processes"]:
-        if r["pid"] == pid:
-            return r
-    return None
-
-
-def check(what, ok, detail):
-    log("%s %s: %s" % ("ok  " if ok else "FAIL", what, detail))
-    if not ok:
-        failures.append(what)
-
-
-def near(what, got, want, tol=0.02):
-    check(what, got is not None and abs(got - want) <= tol * want,
-          "got %s, expected %d +- %.0f %%" % (got, want, tol * 100))
-
-
-def iface_bytes():
-    base = "/sys/class/net/%s/statistics/" % IF_A
-    out = sh("ip", "netns", "exec", NS_A, "cat", base + "tx_bytes", base + "rx_bytes").stdout
-    tx, rx = out.split()
-    return int(tx), int(rx)
 
 
 def phase_tcpinfo(cm):
@@ -159,7 +86,7 @@ def phase_tcpinfo(cm):
 
 def phase_capture(cm):
     n4, c4, z4, c6, z6, blasts, bz = 2_000_000, 400, 1000, 400, 1200, 20, 1000
-    tx0, rx0 = iface_bytes()
+    tx0, rx0 = iface_bytes(NS_A, IF_A)
     mon = connmon(cm, "--engine", "capture", "-N", NS_A, "-i", IF_A, "-w", "1", "--iterations",
                   "6", "--json")
     time.sleep(1.0)
@@ -172,7 +99,7 @@ def phase_capture(cm):
     # Datagrams from B to a port nobody listens on in A: no socket, so unattributed.
     spawn(NS_B, "udp-blast", A4, 6999, blasts, bz, 0.3, 0.5)
     obj = last_json(mon)
-    tx1, rx1 = iface_bytes()
+    tx1, rx1 = iface_bytes(NS_A, IF_A)
     check("capture engine shown", obj["engine"] == "capture", obj["engine"])
     r = row(obj, u4)
     near("capture UDP/IPv4 sender tx", r and r["udp"]["tx_bytes"], c4 * (z4 + 8 + 20 + 14))
@@ -201,8 +128,8 @@ def phase_vanished(cm):
     mon = connmon(cm, "--engine", "capture", "-N", NS_A, "-i", "vg1", "-s", "4", "--json")
     time.sleep(1.5)
     sh("ip", "-n", NS_A, "link", "del", "vg1")
-    out, err = mon.communicate(timeout=30)
-    check("vanished interface exits 1", mon.returncode == 1, "exit %d" % mon.returncode)
+    out, err, rc = result(mon, timeout=30)
+    check("vanished interface exits 1", rc == 1, "exit %d" % rc)
     check("vanished interface is named", "'vg1' vanished" in err, err.strip())
     check("vanished interface keeps the figures so far", '"engine"' in out, out[:120])
 
@@ -215,8 +142,8 @@ def phase_text(cm):
     outs = {}
     for extra in ((), ("--wide",)):
         p = connmon(cm, "--engine", "tcpinfo", "-N", NS_A, "-s", "2", *extra)
-        out, err = p.communicate(timeout=30)
-        check("text %s exits 0" % (extra or ""), p.returncode == 0, err.strip())
+        out, err, rc = result(p, timeout=30)
+        check("text %s exits 0" % (extra or ""), rc == 0, err.strip())
         outs[extra] = out.splitlines()
     lines = outs[()]
     mine = [l for l in lines if l.split()[:1] == [str(pid)]]
@@ -248,11 +175,11 @@ def main():
         phase_text(sys.argv[1])
     except Exception as e:  # report, clean up, fail
         log("FAIL: %s" % e)
-        failures.append(str(e))
+        FAILURES.append(str(e))
     finally:
-        cleanup()
-    log("%d failed" % len(failures))
-    sys.exit(1 if failures else 0)
+        RUN.cleanup()
+    log("%d failed" % len(FAILURES))
+    sys.exit(1 if FAILURES else 0)
 
 
 if __name__ == "__main__":
