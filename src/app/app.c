@@ -24,6 +24,7 @@ static const struct command {
 	  "protocol counters as rates, retransmit and loss ratios (netstat -s)" },
 	{ "flows", cmd_flows, "traffic per host pair or port pair, from a capture (iftop)" },
 	{ "procs", cmd_procs, "traffic per process, TCP and UDP (nethogs)" },
+	{ "agent", cmd_agent, "the daemon: records history, serves /metrics" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

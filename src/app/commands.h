@@ -30,5 +30,6 @@ int cmd_ifaces(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_proto(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_flows(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_procs(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_agent(const struct app_ctx *ctx, int argc, char **argv);
 
 #endif

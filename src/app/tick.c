@@ -253,12 +253,24 @@ static bool on_signal(struct loop *l, int signo, void *arg)
 	struct tick *t = arg;
 
 	(void)l;
+	if (signo == SIGHUP && t->on_hup) {
+		t->on_hup(t->hup_arg);
+		return true;
+	}
 	if (signo != SIGWINCH)
 		return false;
 	for (size_t i = 0; i < t->nr_consumers; i++)
 		if (t->consumers[i].ops->redraw)
 			t->consumers[i].ops->redraw(t->consumers[i].c);
 	return true;
+}
+
+void tick_set_interval(struct tick *t, uint64_t interval_ns)
+{
+	/* The armed deadline stays; later ones count from it at the new interval. */
+	t->start_ns += t->next_k * t->o.interval_ns;
+	t->next_k = 0;
+	t->o.interval_ns = interval_ns;
 }
 
 int tick_now(struct tick *t)

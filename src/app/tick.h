@@ -166,6 +166,9 @@ struct tick {
 	enum tick_end end;
 	bool finished;
 	int selfstats_fd; /* CONNMON_SELFSTATS, -1 without */
+	/* SIGHUP: when set, called instead of ending the run (the agent reloads). */
+	void (*on_hup)(void *arg);
+	void *hup_arg;
 };
 
 /* Every table size of the registered sources and consumers. */
@@ -185,6 +188,9 @@ void tick_feed_packet(struct tick *t, const struct pkt_info *p);
  * directly) until it ends; calls every finish().  Returns the end reason.
  */
 enum tick_end tick_run(struct tick *t);
+/* A new interval from the next deadline on (the agent's reload). */
+void tick_set_interval(struct tick *t, uint64_t interval_ns);
+
 /*
  * Takes one extra tick now, out of schedule, as the final one (used when a
  * one-shot measurement is interrupted: its figures cover the time measured).

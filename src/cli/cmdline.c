@@ -30,6 +30,16 @@ enum opt_id {
 	OPT_READ,
 	OPT_NUMERIC,
 	OPT_SYSFS,
+	OPT_CONFIG,
+	OPT_DB,
+	OPT_INTERVAL,
+	OPT_LISTEN,
+	OPT_ONCE,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_STEP,
+	OPT_PORT,
+	OPT_OUTPUT,
 };
 
 static const struct opt {
@@ -58,6 +68,16 @@ static const struct opt {
 	[OPT_READ] = { "read", 'r', true, CLI_READ },
 	[OPT_NUMERIC] = { "numeric", 'n', false, CLI_NUMERIC },
 	[OPT_SYSFS] = { "sysfs", 0, true, CLI_SYSFS },
+	[OPT_CONFIG] = { "config", 'c', true, CLI_AGENT },
+	[OPT_DB] = { "db", 0, true, CLI_DB },
+	[OPT_INTERVAL] = { "interval", 0, true, CLI_AGENT },
+	[OPT_LISTEN] = { "listen", 0, true, CLI_AGENT },
+	[OPT_ONCE] = { "once", 0, false, CLI_AGENT },
+	[OPT_SINCE] = { "since", 0, true, CLI_RANGE },
+	[OPT_UNTIL] = { "until", 0, true, CLI_RANGE },
+	[OPT_STEP] = { "step", 0, true, CLI_RANGE },
+	[OPT_PORT] = { "port", 0, true, CLI_PORT },
+	[OPT_OUTPUT] = { "output", 'o', true, CLI_OUTPUT },
 };
 
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -81,6 +101,7 @@ void cli_opts_release(struct cli_opts *o)
 	for (size_t i = 0; i < o->nr_ifaces; i++)
 		free(o->ifaces[i]);
 	free(o->ifaces);
+	free(o->args);
 	cli_opts_init(o);
 }
 
@@ -106,6 +127,22 @@ int cli_parse_seconds(const char *opt, const char *val, double *out, struct strb
 		return -EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+int cli_parse_port(const char *opt, const char *val, int *out, struct strbuf *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < 1 || v > 65535) {
+		strbuf_addf(err, "invalid value '%s' for '%s': expected a port from 1 to 65535",
+			    val, opt);
+		return -EINVAL;
+	}
+	*out = (int)v;
 	return 0;
 }
 
@@ -189,6 +226,30 @@ static int set_value(const struct cli_cmd *cmd, struct cli_opts *o, enum opt_id 
 	case OPT_SYSFS:
 		o->sysfs = val;
 		return 0;
+	case OPT_CONFIG:
+		o->config = val;
+		return 0;
+	case OPT_DB:
+		o->db = val;
+		return 0;
+	case OPT_INTERVAL:
+		return cli_parse_seconds(spelled, val, &o->interval_s, err);
+	case OPT_LISTEN:
+		o->listen = val;
+		return 0;
+	case OPT_SINCE:
+		o->since = val;
+		return 0;
+	case OPT_UNTIL:
+		o->until = val;
+		return 0;
+	case OPT_STEP:
+		return cli_parse_seconds(spelled, val, &o->step_s, err);
+	case OPT_PORT:
+		return cli_parse_port(spelled, val, &o->port, err);
+	case OPT_OUTPUT:
+		o->output = val;
+		return 0;
 	default:
 		return 0;
 	}
@@ -223,6 +284,9 @@ static void set_flag(struct cli_opts *o, enum opt_id id)
 		break;
 	case OPT_NUMERIC:
 		o->numeric = true;
+		break;
+	case OPT_ONCE:
+		o->once = true;
 		break;
 	default:
 		break;
@@ -355,6 +419,11 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **ar
 				if (ret < 0)
 					return ret;
 				after_watch = false;
+				continue;
+			}
+			if (cmd->accepts & CLI_ARGS) {
+				ALLOC_GROW(o->args, o->nr_args + 1, o->alloc_args);
+				o->args[o->nr_args++] = a;
 				continue;
 			}
 			strbuf_addf(err, "unexpected argument '%s'", a);

@@ -58,6 +58,12 @@ enum {
 	CLI_NUMERIC = 1u << 15,	  /* -n */
 	CLI_SYSFS = 1u << 16,	  /* --sysfs DIR */
 	CLI_SAR_COUNT = 1u << 17, /* `-w SEC COUNT`, as sar takes it */
+	CLI_AGENT = 1u << 18,	  /* -c/--config FILE, --interval SEC, --listen ADDR, --once */
+	CLI_DB = 1u << 19,	  /* --db PATH */
+	CLI_RANGE = 1u << 20,	  /* --since T, --until T, --step SEC */
+	CLI_PORT = 1u << 21,	  /* --port P */
+	CLI_OUTPUT = 1u << 22,	  /* -o, --output FILE */
+	CLI_ARGS = 1u << 23,	  /* words that are not options (a view, series names) */
 };
 
 struct cli_cmd {
@@ -78,6 +84,12 @@ struct cli_opts {
 	const char *sort; /* NULL: the command's default */
 	bool edev, all, all_netns, ports, numeric;
 	const char *engine, *bpf, *file, *sysfs;
+	const char *config, *db, *listen, *since, *until, *output;
+	double interval_s, step_s; /* 0: not given */
+	int port;		   /* 0: not given */
+	bool once;
+	const char **args; /* CLI_ARGS: borrowed from argv; the array is owned */
+	size_t nr_args, alloc_args;
 };
 
 void cli_opts_init(struct cli_opts *o);
@@ -89,6 +101,7 @@ int cli_parse(const struct cli_cmd *cmd, struct cli_opts *o, int argc, char **ar
 /* The shared value parsers: 0, or -EINVAL with the sentence in err. */
 int cli_parse_seconds(const char *opt, const char *val, double *out, struct strbuf *err);
 int cli_parse_count(const char *opt, const char *val, long *out, struct strbuf *err);
+int cli_parse_port(const char *opt, const char *val, int *out, struct strbuf *err);
 
 /* "connmon CMD: MSG\nTry 'connmon CMD --help'.\n" on stderr; returns 2 (the exit code). */
 int cli_usage_error(const char *cmd, const char *msg);

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "app/agent.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyze/health.h"
+#include "analyze/series_emit.h"
+#include "app/commands.h"
+#include "app/log.h"
+#include "base/xalloc.h"
+#include "cli/cmdline.h"
+#include "collect/procmap.h"
+
+#define NS_PER_S  1000000000ull
+#define NS_PER_MS 1000000ull
+
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the census source ---- */
+
+static int census_visit(const struct sock_entry *e, void *arg)
+{
+	census_add(arg, e);
+	return 0;
+}
+
+static void census_open(struct agent_census *c, struct agent *a)
+{
+	memset(c, 0, sizeof(*c));
+	c->a = a;
+	sock_opts_init(&c->opts);
+	c->opts.protos = (1u << PROTO_MAX) - 1;
+	c->opts.states = SOCK_STATES_ALL;
+	c->opts.want_v4 = c->opts.want_v6 = true;
+	census_init(&c->census, a->set.max_ports, a->set.max_peers);
+	sockstat_init(&c->st);
+	proc_table_init(&c->procs);
+	c->period_ns = a->set.interval_ns;
+}
+
+static void census_close(struct agent_census *c)
+{
+	if (c->walk_open)
+		sock_walk_close(&c->walk);
+	census_release(&c->census);
+	proc_table_release(&c->procs);
+	sock_opts_release(&c->opts);
+}
+
+/* The next period: every tick up to CENSUS_EVERY_TICK sockets, then within the CPU budget. */
+static uint64_t census_period(const struct agent_census *c)
+{
+	uint64_t iv = c->a->set.interval_ns, p;
+
+	if (c->census.nr_sockets <= CENSUS_EVERY_TICK)
+		return iv;
+	p = (uint64_t)((double)c->cost_ns / CENSUS_CPU_BUDGET);
+	p = (p + iv - 1) / iv * iv;
+	if (p > c->a->set.census_max_period_ns)
+		p = c->a->set.census_max_period_ns / iv * iv;
+	return p < iv ? iv : p;
+}
+
+static int census_sample(void *src, struct tick *t, struct snapshot *snap)
+{
+	struct agent_census *c = src;
+	uint64_t cpu0 = cpu_now_ns();
+	int ret;
+
+	(void)t;
+	c->ran = false;
+	if (snap->mono_ns < c->next_ns)
+		return 0;
+	if (!c->walk_open) {
+		ret = sock_walk_open(&c->walk, &c->opts);
+		if (ret < 0) {
+			sock_walk_close(&c->walk);
+			c->err = ret;
+			c->next_ns = snap->mono_ns + c->a->set.census_max_period_ns;
+			return 0;
+		}
+		c->walk_open = true;
+	}
+	sockstat_init(&c->st);
+	sockstat_read(&c->st, "/proc");
+	net_limits_read(&c->lim, "/proc");
+	census_begin(&c->census, c->lim.port_hi > 0 ? (uint16_t)c->lim.port_lo : 0,
+		     c->lim.port_hi > 0 ? (uint16_t)c->lim.port_hi : 0);
+	ret = sock_walk_run(&c->walk, census_visit, &c->census);
+	c->err = ret < 0 ? ret : 0;
+	proc_table_reset(&c->procs);
+	if (!c->err && c->census.sum.nr_cw_inodes)
+		procmap_scan(&c->procs, "/proc");
+	c->cost_ns = cpu_now_ns() - cpu0;
+	c->period_ns = census_period(c);
+	/* Half an interval of slack: a tick that fires a little early still counts. */
+	c->next_ns = snap->mono_ns + c->period_ns - c->a->set.interval_ns / 2;
+	c->ran = !c->err;
+	return 0;
+}
+
+static void census_sizes(void *src, struct table_sizes *ts)
+{
+	struct agent_census *c = src;
+
+	table_sizes_add(ts, "census_peers", c->census.nr_peers);
+	table_sizes_add(ts, "census_listeners", c->census.sum.nr_listeners);
+	table_sizes_add(ts, "cw_proc_refs", c->procs.nr_refs);
+}
+
+static const struct source_ops census_source_ops = {
+	.name = "census",
+	.sample = census_sample,
+	.sizes = census_sizes,
+};
+
+/* ---- series from the census's side data ---- */
+
+static void set_labeled(struct agent *a, enum metric_family_id id, const char *k1, const char *v1,
+			const char *k2, const char *v2, double v)
+{
+	strbuf_reset(&a->scratch);
+	if (k1)
+		metric_labels_add(&a->scratch, k1, v1);
+	if (k2)
+		metric_labels_add(&a->scratch, k2, v2);
+	series_table_set(&a->series, &metric_families[id], a->scratch.buf, v, NULL);
+}
+
+static void emit_sockstat(struct agent *a, const struct sockstat *st)
+{
+	static const struct {
+		enum sockstat_field f;
+		const char *proto, *field;
+	} map[] = {
+		{SOCKSTAT_SOCKETS_USED, "sockets", "used"},
+		{SOCKSTAT_TCP_INUSE, "tcp", "inuse"},
+		{SOCKSTAT_TCP_ORPHAN, "tcp", "orphan"},
+		{SOCKSTAT_TCP_TW, "tcp", "tw"},
+		{SOCKSTAT_TCP_ALLOC, "tcp", "alloc"},
+		{SOCKSTAT_TCP_MEM_PAGES, "tcp", "mem"},
+		{SOCKSTAT_UDP_INUSE, "udp", "inuse"},
+		{SOCKSTAT_UDP_MEM_PAGES, "udp", "mem"},
+		{SOCKSTAT_RAW_INUSE, "raw", "inuse"},
+		{SOCKSTAT_FRAG_INUSE, "frag", "inuse"},
+		{SOCKSTAT_FRAG_MEMORY_BYTES, "frag", "memory"},
+		{SOCKSTAT_TCP6_INUSE, "tcp6", "inuse"},
+		{SOCKSTAT_UDP6_INUSE, "udp6", "inuse"},
+		{SOCKSTAT_RAW6_INUSE, "raw6", "inuse"},
+		{SOCKSTAT_FRAG6_INUSE, "frag6", "inuse"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (st->v[map[i].f] >= 0)
+			set_labeled(a, MF_SOCKSTAT, "proto", map[i].proto, "field", map[i].field,
+				    (double)st->v[map[i].f]);
+}
+
+static void emit_capacity(struct agent *a, const struct net_limits *l)
+{
+	if (l->conntrack_count >= 0)
+		set_labeled(a, MF_CONNTRACK_ENTRIES, NULL, NULL, NULL, NULL,
+			    (double)l->conntrack_count);
+	if (l->conntrack_max > 0)
+		set_labeled(a, MF_CONNTRACK_MAX, NULL, NULL, NULL, NULL, (double)l->conntrack_max);
+	if (l->tcp_max_orphans > 0)
+		set_labeled(a, MF_TCP_ORPHANS_MAX, NULL, NULL, NULL, NULL,
+			    (double)l->tcp_max_orphans);
+	if (l->port_hi > 0)
+		set_labeled(a, MF_EPHEMERAL_PORTS_RANGE, NULL, NULL, NULL, NULL,
+			    (double)(l->port_hi - l->port_lo + 1));
+}
+
+static void emit_close_wait(struct agent *a, struct agent_census *c)
+{
+	struct sock_proc_count *v = NULL;
+	size_t n = 0;
+	uint64_t unmapped = 0, other = 0;
+	char pid[16];
+
+	if (!c->census.sum.nr_cw_inodes)
+		return;
+	sock_summary_cw_procs(&c->census.sum, &c->procs, &v, &n, &unmapped);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= a->set.max_procs) {
+			other += v[i].count;
+			continue;
+		}
+		snprintf(pid, sizeof(pid), "%d", v[i].pid);
+		set_labeled(a, MF_PROCESS_CLOSE_WAIT, "pid", pid, "comm",
+			    v[i].comm ? v[i].comm : "?", (double)v[i].count);
+	}
+	if (other + unmapped)
+		set_labeled(a, MF_PROCESS_CLOSE_WAIT, "pid", "", "comm", "other",
+			    (double)(other + unmapped));
+	free(v);
+}
+
+static void emit_self(struct agent *a)
+{
+	const struct agent_census *c = &a->cen;
+
+	set_labeled(a, MF_AGENT_TICK_SECONDS, NULL, NULL, NULL, NULL,
+		    (double)a->stats.tick_ns / 1e9);
+	set_labeled(a, MF_AGENT_LATE_TICKS, NULL, NULL, NULL, NULL,
+		    a->tick ? (double)a->tick->nr_late : 0);
+	set_labeled(a, MF_AGENT_CENSUS_PERIOD, NULL, NULL, NULL, NULL,
+		    (double)c->period_ns / 1e9);
+	set_labeled(a, MF_AGENT_CENSUS_SOCKETS, NULL, NULL, NULL, NULL,
+		    (double)c->census.nr_sockets);
+	set_labeled(a, MF_AGENT_SERIES, NULL, NULL, NULL, NULL, (double)a->series.nr_live);
+}
+
+/* ---- the consumer: series, ring ---- */
+
+/* Wall time in ms, never before the previous tick's (a clock stepped back holds still). */
+static int64_t tick_time_ms(struct agent *a, const struct snapshot *cur)
+{
+	int64_t t = cur->wall_ns / (int64_t)NS_PER_MS;
+
+	if (a->stats.ticks && t <= a->stats.last_t_ms) {
+		if (!a->stats.clock_backsteps++)
+			log_warn("the wall clock went back %.3f s; timestamps are held after "
+				 "%lld until it catches up",
+				 (double)(a->stats.last_t_ms - t) / 1e3,
+				 (long long)a->stats.last_t_ms);
+		t = a->stats.last_t_ms + 1;
+	}
+	a->stats.last_t_ms = t;
+	return t;
+}
+
+static void ring_gone(void *arg, struct series_entry *e)
+{
+	struct agent *a = arg;
+
+	series_ring_row_free(&a->ring, e->ring_row);
+	e->ring_row = UINT32_MAX;
+}
+
+/* The ring holds a gauge's value and a counter's increase since the previous tick. */
+static void feed_ring(struct agent *a, int64_t t_ms)
+{
+	struct series_table *st = &a->series;
+
+	series_ring_advance(&a->ring, t_ms);
+	for (uint32_t i = 0; i < st->nr_produced; i++) {
+		struct series_entry *e = &st->v[st->produced[i]];
+		double v = e->value;
+
+		if (e->ring_row == UINT32_MAX)
+			e->ring_row = series_ring_row_new(&a->ring);
+		if (e->fam->kind == METRIC_COUNTER) {
+			double last = e->last_value;
+
+			v = isnan(last) || v < last ? NAN : v - last;
+			e->last_value = e->value;
+		}
+		series_ring_put(&a->ring, e->ring_row, v);
+	}
+}
+
+static void print_series(struct agent *a)
+{
+	const struct series_table *st = &a->series;
+
+	for (uint32_t i = 0; i < st->nr_produced; i++) {
+		const struct series_entry *e = &st->v[st->produced[i]];
+
+		if (isnan(e->value))
+			continue;
+		printf("%s{%s} %.17g\n", e->fam->name, e->labels, e->value);
+	}
+	fflush(stdout);
+}
+
+static int agent_consume(void *arg, const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct agent *a = arg;
+	int64_t t_ms = tick_time_ms(a, cur);
+	struct proto_health h;
+
+	series_table_begin(&a->series, ++a->stats.ticks);
+	if (a->cen.ran) {
+		census_emit(&a->cen.census, &a->series);
+		emit_sockstat(a, &a->cen.st);
+		emit_capacity(a, &a->cen.lim);
+		emit_close_wait(a, &a->cen);
+	}
+	if ((cur->parts & SNAP_PART_IFACES) && !cur->ifaces_err)
+		series_emit_ifaces(&a->series, &cur->ifaces, &a->scratch);
+	if ((cur->parts & SNAP_PART_COUNTERS) && !cur->counters_err) {
+		series_emit_counters(&a->series, &cur->counters, &a->scratch);
+		if (prev && (prev->parts & SNAP_PART_COUNTERS) && !prev->counters_err) {
+			health_proto_compute(&health_default, &h, &prev->counters, &cur->counters);
+			series_emit_kpis(&a->series, &h, &a->scratch);
+		}
+	}
+	emit_self(a);
+	feed_ring(a, t_ms);
+	if (a->stats.ticks % 60 == 0)
+		series_table_expire(&a->series, a->ring.nr_slots, ring_gone, a);
+	a->stats.tick_ns = loop_now_ns() - cur->mono_ns;
+	if (a->once) {
+		print_series(a);
+		return TICK_QUIT;
+	}
+	return 0;
+}
+
+static void agent_sizes(void *arg, struct table_sizes *ts)
+{
+	struct agent *a = arg;
+
+	table_sizes_add(ts, "series", a->series.nr_live);
+	table_sizes_add(ts, "ring_rows", a->ring.nr_live);
+}
+
+static const struct consumer_ops agent_consumer_ops = {
+	.name = "agent",
+	.consume = agent_consume,
+	.sizes = agent_sizes,
+};
+
+/* ---- the command ---- */
+
+static const char agent_usage[] =
+	"usage: connmon agent [--config FILE] [--db PATH] [--interval SEC] [--listen ADDR:PORT]\n"
+	"                     [--once]\n"
+	"\n"
+	"Samples sockets, interfaces and protocol counters every tick, keeps the last\n"
+	"hour in memory, records history into SQLite and serves Prometheus /metrics.\n"
+	"Runs in the foreground; SIGHUP reloads the config, SIGTERM/SIGINT write what\n"
+	"is pending and exit.\n"
+	"\n"
+	"  -c, --config FILE   the config file (default /etc/connmon/connmon.conf)\n"
+	"  --db PATH           the database (overrides [agent] db)\n"
+	"  --interval SEC      seconds between ticks (overrides [agent] interval)\n"
+	"  --listen ADDR:PORT  the /metrics listener, or 'off' (overrides [agent] listen)\n"
+	"  --once              one tick: print every series on stdout and exit\n";
+
+static void agent_defaults(struct agent_settings *s)
+{
+	s->interval_ns = NS_PER_S;
+	s->census_max_period_ns = 10 * NS_PER_S;
+	s->ring_ns = 3600 * NS_PER_S;
+	s->max_ports = 64;
+	s->max_peers = 32;
+	s->max_procs = 32;
+}
+
+static void agent_setup(struct tick *t, void *arg)
+{
+	struct agent *a = arg;
+
+	a->tick = t;
+	if (a->ls_open)
+		tick_add_source(t, &link_source_ops, &a->ls);
+	tick_add_source(t, &snmp_source_ops, &a->ss);
+	tick_add_source(t, &census_source_ops, &a->cen);
+	tick_add_consumer(t, &agent_consumer_ops, a);
+}
+
+static void agent_init(struct agent *a)
+{
+	uint64_t slots = a->set.ring_ns / a->set.interval_ns;
+	int ret;
+
+	series_table_init(&a->series);
+	series_ring_init(&a->ring, (uint32_t)(slots ? slots : 1));
+	strbuf_init(&a->scratch, 256);
+	snmp_source_init(&a->ss, "/proc");
+	census_open(&a->cen, a);
+	ret = link_source_open(&a->ls, "/sys");
+	a->ls_open = ret == 0;
+	if (ret < 0)
+		log_warn("cannot open rtnetlink: %s; interface series are off", strerror(-ret));
+}
+
+static void agent_release(struct agent *a)
+{
+	if (a->ls_open)
+		link_source_ops.close(&a->ls);
+	snmp_source_ops.close(&a->ss);
+	census_close(&a->cen);
+	series_ring_release(&a->ring);
+	series_table_release(&a->series);
+	strbuf_release(&a->scratch);
+}
+
+int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
+{
+	static const struct cli_cmd cmd = {"agent", CLI_AGENT | CLI_DB};
+	struct cli_opts o;
+	struct strbuf err = STRBUF_INIT;
+	struct agent a;
+	struct tick_opts to = {0};
+	int rc;
+
+	(void)ctx;
+	cli_opts_init(&o);
+	if (cli_parse(&cmd, &o, argc, argv, &err) < 0) {
+		rc = cli_usage_error("agent", err.buf);
+		goto out;
+	}
+	if (o.help) {
+		fputs(agent_usage, stdout);
+		rc = 0;
+		goto out;
+	}
+	memset(&a, 0, sizeof(a));
+	agent_defaults(&a.set);
+	if (o.interval_s > 0)
+		a.set.interval_ns = (uint64_t)(o.interval_s * 1e9);
+	a.once = o.once;
+	log_setup(LOG_LVL_INFO);
+	agent_init(&a);
+	to.interval_ns = a.set.interval_ns;
+	to.count = a.once ? 1 : 0;
+	rc = tick_run_command("agent", &to, agent_setup, &a);
+	agent_release(&a);
+out:
+	strbuf_release(&err);
+	cli_opts_release(&o);
+	return rc;
+}
