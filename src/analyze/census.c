@@ -16,12 +16,12 @@ static const char *const cs_names[CENSUS_STATES] = {
 };
 
 static const char *const tcp_names[SOCK_ST_MAX] = {
-	[SOCK_ST_UNKNOWN] = "unknown",	       [SOCK_ST_ESTABLISHED] = "established",
-	[SOCK_ST_SYN_SENT] = "syn_sent",       [SOCK_ST_SYN_RECV] = "syn_recv",
-	[SOCK_ST_FIN_WAIT1] = "fin_wait1",     [SOCK_ST_FIN_WAIT2] = "fin_wait2",
-	[SOCK_ST_TIME_WAIT] = "time_wait",     [SOCK_ST_CLOSE] = "close",
-	[SOCK_ST_CLOSE_WAIT] = "close_wait",   [SOCK_ST_LAST_ACK] = "last_ack",
-	[SOCK_ST_LISTEN] = "listen",	       [SOCK_ST_CLOSING] = "closing",
+	[SOCK_ST_UNKNOWN] = "unknown",	     [SOCK_ST_ESTABLISHED] = "established",
+	[SOCK_ST_SYN_SENT] = "syn_sent",     [SOCK_ST_SYN_RECV] = "syn_recv",
+	[SOCK_ST_FIN_WAIT1] = "fin_wait1",   [SOCK_ST_FIN_WAIT2] = "fin_wait2",
+	[SOCK_ST_TIME_WAIT] = "time_wait",   [SOCK_ST_CLOSE] = "close",
+	[SOCK_ST_CLOSE_WAIT] = "close_wait", [SOCK_ST_LAST_ACK] = "last_ack",
+	[SOCK_ST_LISTEN] = "listen",	     [SOCK_ST_CLOSING] = "closing",
 	[SOCK_ST_NEW_SYN_RECV] = "syn_recv",
 };
 
@@ -103,7 +103,7 @@ void census_begin(struct census *c, uint16_t eph_lo, uint16_t eph_hi)
 /* The peer's address as the census keys it: IPv4-mapped IPv6 as IPv4. */
 static uint8_t peer_key(const struct sock_entry *e, uint8_t addr[16])
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	memset(addr, 0, 16);
 	if (e->family == AF_INET6 && memcmp(e->remote, mapped, 12) == 0) {
@@ -265,7 +265,7 @@ static void emit_ports(struct census *c, struct series_table *t)
 {
 	struct port_rank *r;
 	size_t n = rank_listening(c, &r), tracked = n < c->max_ports ? n : c->max_ports;
-	uint64_t other[CENSUS_STATES] = {0}, counts[CENSUS_STATES];
+	uint64_t other[CENSUS_STATES] = { 0 }, counts[CENSUS_STATES];
 	uint64_t q_other = 0, b_other = 0;
 	char buf[8];
 
@@ -325,7 +325,7 @@ static void emit_peers(struct census *c, struct series_table *t)
 {
 	struct census_peer **v = xcalloc(c->nr_peers + 1, sizeof(*v));
 	size_t n = 0;
-	uint64_t counts[CENSUS_STATES], other[CENSUS_STATES] = {0};
+	uint64_t counts[CENSUS_STATES], other[CENSUS_STATES] = { 0 };
 	char buf[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < c->peers_cap; i++)
@@ -349,7 +349,7 @@ static void emit_peers(struct census *c, struct series_table *t)
 
 static void emit_totals(struct census *c, struct series_table *t)
 {
-	static const char *const fam_names[2] = {"ipv4", "ipv6"};
+	static const char *const fam_names[2] = { "ipv4", "ipv6" };
 
 	for (uint8_t st = SOCK_ST_ESTABLISHED; st <= SOCK_ST_CLOSING; st++)
 		emit_one(c, t, MF_TCP_SOCKETS, "state", tcp_names[st],

@@ -62,8 +62,8 @@ struct census {
 	uint32_t max_ports, max_peers;
 	struct sock_summary sum;
 	uint32_t (*port_counts)[CENSUS_STATES]; /* [65536] */
-	uint64_t *port_total;			 /* [65536] */
-	uint16_t *touched;			 /* ports with a non-zero row */
+	uint64_t *port_total;			/* [65536] */
+	uint16_t *touched;			/* ports with a non-zero row */
 	uint32_t nr_touched;
 	uint8_t *listening; /* [65536 / 8] bitmap */
 	struct census_peer *peers;

@@ -7,22 +7,22 @@ static const struct {
 	enum metric_family_id id;
 	enum iface_counter c;
 } iface_map[] = {
-	{MF_IFACE_RX_BYTES, IFC_RX_BYTES},
-	{MF_IFACE_TX_BYTES, IFC_TX_BYTES},
-	{MF_IFACE_RX_PACKETS, IFC_RX_PACKETS},
-	{MF_IFACE_TX_PACKETS, IFC_TX_PACKETS},
-	{MF_IFACE_RX_ERRORS, IFC_RX_ERRORS},
-	{MF_IFACE_TX_ERRORS, IFC_TX_ERRORS},
-	{MF_IFACE_RX_DROPPED, IFC_RX_DROPPED},
-	{MF_IFACE_TX_DROPPED, IFC_TX_DROPPED},
-	{MF_IFACE_RX_MULTICAST, IFC_MULTICAST},
-	{MF_IFACE_COLLISIONS, IFC_COLLISIONS},
-	{MF_IFACE_RX_FRAME_ERRORS, IFC_RX_FRAME_ERRORS},
-	{MF_IFACE_RX_FIFO_ERRORS, IFC_RX_FIFO_ERRORS},
-	{MF_IFACE_TX_FIFO_ERRORS, IFC_TX_FIFO_ERRORS},
-	{MF_IFACE_TX_CARRIER_ERRORS, IFC_TX_CARRIER_ERRORS},
-	{MF_IFACE_RX_COMPRESSED, IFC_RX_COMPRESSED},
-	{MF_IFACE_TX_COMPRESSED, IFC_TX_COMPRESSED},
+	{ MF_IFACE_RX_BYTES, IFC_RX_BYTES },
+	{ MF_IFACE_TX_BYTES, IFC_TX_BYTES },
+	{ MF_IFACE_RX_PACKETS, IFC_RX_PACKETS },
+	{ MF_IFACE_TX_PACKETS, IFC_TX_PACKETS },
+	{ MF_IFACE_RX_ERRORS, IFC_RX_ERRORS },
+	{ MF_IFACE_TX_ERRORS, IFC_TX_ERRORS },
+	{ MF_IFACE_RX_DROPPED, IFC_RX_DROPPED },
+	{ MF_IFACE_TX_DROPPED, IFC_TX_DROPPED },
+	{ MF_IFACE_RX_MULTICAST, IFC_MULTICAST },
+	{ MF_IFACE_COLLISIONS, IFC_COLLISIONS },
+	{ MF_IFACE_RX_FRAME_ERRORS, IFC_RX_FRAME_ERRORS },
+	{ MF_IFACE_RX_FIFO_ERRORS, IFC_RX_FIFO_ERRORS },
+	{ MF_IFACE_TX_FIFO_ERRORS, IFC_TX_FIFO_ERRORS },
+	{ MF_IFACE_TX_CARRIER_ERRORS, IFC_TX_CARRIER_ERRORS },
+	{ MF_IFACE_RX_COMPRESSED, IFC_RX_COMPRESSED },
+	{ MF_IFACE_TX_COMPRESSED, IFC_TX_COMPRESSED },
 };
 
 static void set1(struct series_table *t, struct strbuf *sb, enum metric_family_id id,
@@ -64,16 +64,15 @@ void series_emit_counters(struct series_table *t, const struct counter_snap *cs,
 		strbuf_reset(scratch);
 		metric_labels_add(scratch, "counter", c->name);
 		/* A counter that never moved is not worth a series (the kernel has ~300). */
-		if (!c->value && series_table_find(t, &metric_families[id], scratch->buf) ==
-					 UINT32_MAX)
+		if (!c->value &&
+		    series_table_find(t, &metric_families[id], scratch->buf) == UINT32_MAX)
 			continue;
 		series_table_set(t, &metric_families[id], scratch->buf,
 				 gauge ? (double)(int64_t)c->value : (double)c->value, NULL);
 	}
 }
 
-void series_emit_kpis(struct series_table *t, const struct proto_health *h,
-		      struct strbuf *scratch)
+void series_emit_kpis(struct series_table *t, const struct proto_health *h, struct strbuf *scratch)
 {
 	for (int k = 0; k < PROTO_KPI_NR; k++)
 		if (h->kpi[k].known)

@@ -26,7 +26,6 @@ void series_emit_ifaces(struct series_table *t, const struct iface_table *ifs,
 			struct strbuf *scratch);
 void series_emit_counters(struct series_table *t, const struct counter_snap *cs,
 			  struct strbuf *scratch);
-void series_emit_kpis(struct series_table *t, const struct proto_health *h,
-		      struct strbuf *scratch);
+void series_emit_kpis(struct series_table *t, const struct proto_health *h, struct strbuf *scratch);
 
 #endif

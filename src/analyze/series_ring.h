@@ -23,11 +23,11 @@
 #include <stdint.h>
 
 struct series_ring {
-	uint32_t nr_slots;  /* ticks kept */
-	uint32_t head;	    /* slot of the latest tick */
-	uint64_t nr_ticks;  /* ticks advanced so far */
-	int64_t *t_ms;	    /* per slot: the tick's wall time */
-	float **rows;	    /* NULL: a free row */
+	uint32_t nr_slots; /* ticks kept */
+	uint32_t head;	   /* slot of the latest tick */
+	uint64_t nr_ticks; /* ticks advanced so far */
+	int64_t *t_ms;	   /* per slot: the tick's wall time */
+	float **rows;	   /* NULL: a free row */
 	uint32_t nr_rows, alloc_rows;
 	uint32_t *free_rows;
 	uint32_t nr_free, alloc_free;

@@ -144,21 +144,21 @@ static void emit_sockstat(struct agent *a, const struct sockstat *st)
 		enum sockstat_field f;
 		const char *proto, *field;
 	} map[] = {
-		{SOCKSTAT_SOCKETS_USED, "sockets", "used"},
-		{SOCKSTAT_TCP_INUSE, "tcp", "inuse"},
-		{SOCKSTAT_TCP_ORPHAN, "tcp", "orphan"},
-		{SOCKSTAT_TCP_TW, "tcp", "tw"},
-		{SOCKSTAT_TCP_ALLOC, "tcp", "alloc"},
-		{SOCKSTAT_TCP_MEM_PAGES, "tcp", "mem"},
-		{SOCKSTAT_UDP_INUSE, "udp", "inuse"},
-		{SOCKSTAT_UDP_MEM_PAGES, "udp", "mem"},
-		{SOCKSTAT_RAW_INUSE, "raw", "inuse"},
-		{SOCKSTAT_FRAG_INUSE, "frag", "inuse"},
-		{SOCKSTAT_FRAG_MEMORY_BYTES, "frag", "memory"},
-		{SOCKSTAT_TCP6_INUSE, "tcp6", "inuse"},
-		{SOCKSTAT_UDP6_INUSE, "udp6", "inuse"},
-		{SOCKSTAT_RAW6_INUSE, "raw6", "inuse"},
-		{SOCKSTAT_FRAG6_INUSE, "frag6", "inuse"},
+		{ SOCKSTAT_SOCKETS_USED, "sockets", "used" },
+		{ SOCKSTAT_TCP_INUSE, "tcp", "inuse" },
+		{ SOCKSTAT_TCP_ORPHAN, "tcp", "orphan" },
+		{ SOCKSTAT_TCP_TW, "tcp", "tw" },
+		{ SOCKSTAT_TCP_ALLOC, "tcp", "alloc" },
+		{ SOCKSTAT_TCP_MEM_PAGES, "tcp", "mem" },
+		{ SOCKSTAT_UDP_INUSE, "udp", "inuse" },
+		{ SOCKSTAT_UDP_MEM_PAGES, "udp", "mem" },
+		{ SOCKSTAT_RAW_INUSE, "raw", "inuse" },
+		{ SOCKSTAT_FRAG_INUSE, "frag", "inuse" },
+		{ SOCKSTAT_FRAG_MEMORY_BYTES, "frag", "memory" },
+		{ SOCKSTAT_TCP6_INUSE, "tcp6", "inuse" },
+		{ SOCKSTAT_UDP6_INUSE, "udp6", "inuse" },
+		{ SOCKSTAT_RAW6_INUSE, "raw6", "inuse" },
+		{ SOCKSTAT_FRAG6_INUSE, "frag6", "inuse" },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -215,8 +215,7 @@ static void emit_self(struct agent *a)
 		    (double)a->stats.tick_ns / 1e9);
 	set_labeled(a, MF_AGENT_LATE_TICKS, NULL, NULL, NULL, NULL,
 		    a->tick ? (double)a->tick->nr_late : 0);
-	set_labeled(a, MF_AGENT_CENSUS_PERIOD, NULL, NULL, NULL, NULL,
-		    (double)c->period_ns / 1e9);
+	set_labeled(a, MF_AGENT_CENSUS_PERIOD, NULL, NULL, NULL, NULL, (double)c->period_ns / 1e9);
 	set_labeled(a, MF_AGENT_CENSUS_SOCKETS, NULL, NULL, NULL, NULL,
 		    (double)c->census.nr_sockets);
 	set_labeled(a, MF_AGENT_SERIES, NULL, NULL, NULL, NULL, (double)a->series.nr_live);
@@ -401,11 +400,11 @@ static void agent_release(struct agent *a)
 
 int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 {
-	static const struct cli_cmd cmd = {"agent", CLI_AGENT | CLI_DB};
+	static const struct cli_cmd cmd = { "agent", CLI_AGENT | CLI_DB };
 	struct cli_opts o;
 	struct strbuf err = STRBUF_INIT;
 	struct agent a;
-	struct tick_opts to = {0};
+	struct tick_opts to = { 0 };
 	int rc;
 
 	(void)ctx;

@@ -12,7 +12,7 @@
 static struct {
 	enum log_level level;
 	bool journal;
-} log_state = {LOG_LVL_INFO, false};
+} log_state = { LOG_LVL_INFO, false };
 
 /* $JOURNAL_STREAM is "DEV:INO" of the journal's socket; true when it is our stderr. */
 static bool stderr_is_journal(void)
@@ -43,10 +43,10 @@ bool log_level_parse(const char *s, enum log_level *out)
 		const char *name;
 		enum log_level level;
 	} names[] = {
-		{"error", LOG_LVL_ERROR},
-		{"warning", LOG_LVL_WARNING},
-		{"info", LOG_LVL_INFO},
-		{"debug", LOG_LVL_DEBUG},
+		{ "error", LOG_LVL_ERROR },
+		{ "warning", LOG_LVL_WARNING },
+		{ "info", LOG_LVL_INFO },
+		{ "debug", LOG_LVL_DEBUG },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

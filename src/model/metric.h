@@ -115,12 +115,12 @@ struct series_entry {
 	const struct metric_family *fam; /* NULL: a free slot */
 	char *labels;			 /* owned */
 	uint64_t hash;
-	double value;		/* this tick's value; NaN when not produced this tick */
-	double last_value;	/* the owner's: the last value it saw (NaN at birth) */
-	uint64_t last_tick;	/* the tick that last produced it */
-	int64_t store_id;	/* the store's id; 0 until known */
-	uint32_t ring_row;	/* owned by the agent's ring; UINT32_MAX when none */
-	uint32_t next_free;	/* free-list link while free */
+	double value;	    /* this tick's value; NaN when not produced this tick */
+	double last_value;  /* the owner's: the last value it saw (NaN at birth) */
+	uint64_t last_tick; /* the tick that last produced it */
+	int64_t store_id;   /* the store's id; 0 until known */
+	uint32_t ring_row;  /* owned by the agent's ring; UINT32_MAX when none */
+	uint32_t next_free; /* free-list link while free */
 };
 
 struct series_table {

@@ -202,10 +202,8 @@ static void test_census_topn(void **state)
 	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"443\",state=\"time_wait\"") == 2);
 	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"80\",state=\"syn_recv\"") == 3);
 	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"22\",state=\"established\"") < 0);
-	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"other\",state=\"established\"") ==
-		    1);
-	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"other\",state=\"close_wait\"") ==
-		    1);
+	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"other\",state=\"established\"") == 1);
+	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"other\",state=\"close_wait\"") == 1);
 	assert_true(value_of(&t, MF_LISTEN_QUEUE, "port=\"443\"") == 1);
 	assert_true(value_of(&t, MF_LISTEN_BACKLOG, "port=\"443\"") == 200);
 	assert_true(value_of(&t, MF_LISTEN_QUEUE, "port=\"80\"") == 2);
@@ -213,8 +211,7 @@ static void test_census_topn(void **state)
 	/* Peers: 10.0.0.1 (3, the mapped ones merged), 10.0.0.9 (3), 10.0.0.2 (2); rest other. */
 	assert_true(value_of(&t, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.1\",state=\"time_wait\"") ==
 		    2);
-	assert_true(value_of(&t, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.9\",state=\"syn_recv\"") ==
-		    3);
+	assert_true(value_of(&t, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.9\",state=\"syn_recv\"") == 3);
 	assert_true(value_of(&t, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.2\",state=\"established\"") ==
 		    2);
 	assert_true(value_of(&t, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.3\",state=\"established\"") <
@@ -238,8 +235,7 @@ static void test_census_topn(void **state)
 	series_table_begin(&t, 2);
 	census_emit(&c, &t);
 	assert_true(value_of(&t, MF_TCP_SOCKETS, "state=\"established\"") == 0);
-	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"other\",state=\"established\"") ==
-		    0);
+	assert_true(value_of(&t, MF_TCP_PORT_SOCKETS, "port=\"other\",state=\"established\"") == 0);
 	assert_true(isnan(t.v[series_table_find(&t, &metric_families[MF_TCP_PORT_SOCKETS],
 						"port=\"443\",state=\"established\"")]
 				  .value));
