@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "analyze/health.h"
@@ -311,6 +312,8 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 	if (a->stats.ticks % 60 == 0)
 		series_table_expire(&a->series, a->ring.nr_slots, ring_gone, a);
 	a->stats.tick_ns = loop_now_ns() - cur->mono_ns;
+	if (a->watchdog)
+		sd_notify(0, "WATCHDOG=1");
 	if (a->once) {
 		print_series(a);
 		return TICK_QUIT;
@@ -359,11 +362,37 @@ static void agent_defaults(struct agent_settings *s)
 	s->max_procs = 32;
 }
 
-static void agent_setup(struct tick *t, void *arg)
+/* SIGHUP: the config is read again (cli/config); a bad one keeps the running settings. */
+static void agent_reload(struct agent *a)
+{
+	log_info("SIGHUP: reloading");
+	(void)a;
+}
+
+static void agent_hup(void *arg)
 {
 	struct agent *a = arg;
 
+	sd_notify(0, "RELOADING=1");
+	agent_reload(a);
+	sd_notify(0, "READY=1");
+}
+
+static void agent_setup(struct tick *t, void *arg)
+{
+	struct agent *a = arg;
+	uint64_t wd_us = 0;
+
 	a->tick = t;
+	t->on_hup = agent_hup;
+	t->hup_arg = a;
+	a->watchdog = sd_watchdog_enabled(0, &wd_us) > 0;
+	if (!a->once) {
+		sd_notifyf(0, "READY=1\nSTATUS=recording every %.3g s",
+			   (double)a->set.interval_ns / 1e9);
+		log_info("started: a tick every %.3g s%s", (double)a->set.interval_ns / 1e9,
+			 a->watchdog ? ", systemd watchdog on" : "");
+	}
 	if (a->ls_open)
 		tick_add_source(t, &link_source_ops, &a->ls);
 	tick_add_source(t, &snmp_source_ops, &a->ss);
@@ -428,6 +457,10 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	to.interval_ns = a.set.interval_ns;
 	to.count = a.once ? 1 : 0;
 	rc = tick_run_command("agent", &to, agent_setup, &a);
+	if (!a.once) {
+		sd_notify(0, "STOPPING=1");
+		log_info("stopped after %llu ticks", (unsigned long long)a.stats.ticks);
+	}
 	agent_release(&a);
 out:
 	strbuf_release(&err);

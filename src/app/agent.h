@@ -67,7 +67,8 @@ struct agent_settings {
 
 struct agent {
 	struct agent_settings set;
-	bool once; /* --once: one tick, the series on stdout */
+	bool once;     /* --once: one tick, the series on stdout */
+	bool watchdog; /* systemd's watchdog is on: WATCHDOG=1 every tick */
 	struct link_source ls;
 	bool ls_open;
 	struct snmp_source ss;

@@ -199,9 +199,10 @@ int timespec_parse(const char *opt, const char *text, int64_t now_ms, int64_t *t
 		ret = absolute(text, now_ms, t_ms);
 	}
 	if (ret < 0)
-		strbuf_addf(err,
-			    "invalid time '%s' for '%s': expected now, today, yesterday, -15m, "
-			    "-2h, -7d, HH:MM[:SS], YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or @UNIXSECONDS",
-			    text, opt);
+		strbuf_addf(
+			err,
+			"invalid time '%s' for '%s': expected now, today, yesterday, -15m, "
+			"-2h, -7d, HH:MM[:SS], YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or @UNIXSECONDS",
+			text, opt);
 	return ret;
 }

@@ -55,8 +55,7 @@ static void test_forms(void **state)
 	assert_int_equal(parse_ok("today"), 1795906800000LL);
 	assert_int_equal(parse_ok("yesterday"), 1795906800000LL - 86400000);
 	assert_int_equal(parse_ok("14:05"), 1795906800000LL + (14 * 3600 + 5 * 60) * 1000LL);
-	assert_int_equal(parse_ok("14:05:07"),
-			 1795906800000LL + (14 * 3600 + 5 * 60 + 7) * 1000LL);
+	assert_int_equal(parse_ok("14:05:07"), 1795906800000LL + (14 * 3600 + 5 * 60 + 7) * 1000LL);
 	assert_int_equal(parse_ok("2026-11-29"), 1795906800000LL);
 	assert_int_equal(parse_ok("2026-11-29T16:27:07Z"), now);
 	assert_int_equal(parse_ok("2026-11-29 17:27:07"), now);
