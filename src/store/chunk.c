@@ -8,13 +8,14 @@
  * [-2^(w-1), 2^(w-1)] as w bits of v - (v > 0), so no code is spent on 0
  * and the range is symmetric: with w = 2, +-1 and +-2.
  */
+#include "store/chunk.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "store/chunk.h"
 
 #define CHUNK_MODE_INT 1
 #define CHUNK_MODE_XOR 2
@@ -27,11 +28,31 @@ struct bucket_code {
 };
 
 /*
- * Timestamps: delta of deltas.  A tick stamped with the wall clock wobbles by
- * a millisecond or two (4 bits); a missed tick or a changed cadence needs
- * 10 or 17; a gap of up to 37 hours 33; anything else 69.
+ * Timestamps: the difference of each delta from the reference delta.  A tick
+ * stamped with the wall clock wobbles by a millisecond or two (4 bits); a
+ * missed tick or a changed cadence needs 10 or 17; a gap of up to 37 hours
+ * 33; anything else 69.
  */
 static const struct bucket_code ts_code = { 6, 1, { 0, 2, 7, 13, 28, 64 } };
+#define TS_WOBBLE_MS 2 /* the reach of the 4-bit bucket */
+
+/*
+ * Gorilla codes the delta of deltas, so a sample that a wobbling wall clock
+ * stamps 1 ms late costs three codes: +1, -2, +1.  Coding each delta against
+ * a reference that a wobble does not move costs two: +1, -1.  The reference follows
+ * the first delta, any larger change (a missed tick, a new cadence), and the
+ * same small difference twice in a row (a shift that stays, not a wobble).
+ */
+static void cadence_update(struct chunk_cadence *c, int64_t delta, int64_t diff, bool first)
+{
+	if (first || diff > TS_WOBBLE_MS || diff < -TS_WOBBLE_MS ||
+	    (diff && diff == c->last_diff_ms)) {
+		c->ref_ms = delta;
+		c->last_diff_ms = 0;
+	} else {
+		c->last_diff_ms = diff;
+	}
+}
 
 /*
  * Integer values: bucket 0 is "delta of deltas 0" (an unchanged gauge, a
@@ -138,8 +159,7 @@ static unsigned put_value(struct chunk_bits *b, const struct bucket_code *c, int
 }
 
 /* Reads one code: its bucket in *k, and for a payload bucket the value in *v. */
-static int get_code(struct chunk_bitreader *r, const struct bucket_code *c, unsigned *k,
-		    int64_t *v)
+static int get_code(struct chunk_bitreader *r, const struct bucket_code *c, unsigned *k, int64_t *v)
 {
 	uint64_t bit = 1, u;
 	unsigned w;
@@ -367,18 +387,18 @@ int chunk_enc_add(struct chunk_enc *e, int64_t t_ms, double v)
 	if (e->nr_samples) {
 		if (t_ms <= e->last_t || __builtin_sub_overflow(t_ms, e->last_t, &delta))
 			return -EINVAL;
-		/* both deltas are in [1, INT64_MAX]: their difference cannot overflow */
-		int64_t dod = delta - e->last_delta_ms;
+		/* delta and the reference are in [0, INT64_MAX]: no overflow */
+		int64_t diff = delta - e->cadence.ref_ms;
 
-		if (dod)
-			put_value(&e->ts, &ts_code, dod);
+		if (diff)
+			put_value(&e->ts, &ts_code, diff);
 		else
 			put_prefix(&e->ts, &ts_code, 0);
+		cadence_update(&e->cadence, delta, diff, e->nr_samples == 1);
 	} else {
 		e->first_t = t_ms;
 	}
 	e->last_t = t_ms;
-	e->last_delta_ms = delta;
 	if (e->int_mode && !is_int_value(v, &iv))
 		enc_switch_to_xor(e);
 	if (e->int_mode) {
@@ -501,7 +521,8 @@ int chunk_dec_init(struct chunk_dec *d, const void *data, size_t len)
 		d->ts = (struct chunk_bitreader){ p, ts_len * 8, 0 };
 		p += ts_len;
 		d->val = (struct chunk_bitreader){ p, (size_t)(end - p) * 8, 0 };
-		/* every sample takes at least one bit of each stream (the first no timestamp bit) */
+		/* every sample takes at least one bit of each stream (the first no timestamp bit)
+		 */
 		if (count - 1 > d->ts.nr_bits || count > d->val.nr_bits)
 			return -EPROTO;
 		d->t = unzigzag(first);
@@ -518,17 +539,18 @@ uint32_t chunk_dec_count(const struct chunk_dec *d)
 
 static int dec_time(struct chunk_dec *d)
 {
+	int64_t diff, delta;
 	unsigned k;
-	int64_t dod;
 
 	if (!d->nr_read)
 		return 0; /* the first timestamp came with the header */
-	if (get_code(&d->ts, &ts_code, &k, &dod) < 0)
+	if (get_code(&d->ts, &ts_code, &k, &diff) < 0)
 		return -EPROTO;
-	if (__builtin_add_overflow(d->delta_ms, dod, &d->delta_ms) || d->delta_ms <= 0)
+	if (__builtin_add_overflow(d->cadence.ref_ms, diff, &delta) || delta <= 0)
 		return -EPROTO;
-	if (__builtin_add_overflow(d->t, d->delta_ms, &d->t))
+	if (__builtin_add_overflow(d->t, delta, &d->t))
 		return -EPROTO;
+	cadence_update(&d->cadence, delta, diff, d->nr_read == 1);
 	return 0;
 }
 

@@ -6,9 +6,10 @@
  *
  * Timestamps are int64 milliseconds since the Unix epoch, strictly
  * increasing within a chunk; the first is stored whole, the others as the
- * delta of their deltas in variable-length buckets (a regular cadence costs
- * 1 bit a sample).  Any int64 timestamp is accepted, as long as each one is
- * greater than the previous and their difference fits in int64 (< 2^63 ms).
+ * difference of their delta from the cadence in variable-length buckets (a
+ * regular cadence costs 1 bit a sample, a wobble of a millisecond 3 or 4).  Any int64 timestamp is
+ * accepted, as long as each one is greater than the previous and their difference fits in int64 (<
+ * 2^63 ms).
  *
  * Values are doubles and round-trip bit-exactly: -0.0, +-Inf and NaN with
  * its payload and sign.  While every value is an integer with |v| <= 2^53
@@ -41,6 +42,15 @@ struct chunk_bits {
 	size_t alloc;	/* bytes allocated */
 };
 
+/*
+ * Timestamp state: the reference delta the next delta is coded against, and
+ * the last difference from it.
+ */
+struct chunk_cadence {
+	int64_t ref_ms;
+	int64_t last_diff_ms;
+};
+
 /* Gorilla XOR state: the previous value's bits and the current window. */
 struct chunk_xor {
 	uint64_t prev;
@@ -55,12 +65,13 @@ struct chunk_xor {
  */
 struct chunk_enc {
 	uint32_t nr_samples;
-	int64_t first_t, last_t, last_delta_ms;
-	struct chunk_bits ts;  /* delta-of-delta codes of samples 2..n */
+	int64_t first_t, last_t;
+	struct chunk_cadence cadence;
+	struct chunk_bits ts;  /* delta codes of samples 2..n */
 	struct chunk_bits val; /* integer codes while int_mode, else XOR codes */
 	bool int_mode;
 	int64_t int_prev, int_delta; /* integer mode: previous value and delta */
-	struct chunk_xor xor;	     /* XOR state; only counted while int_mode */
+	struct chunk_xor xor ;	     /* XOR state; only counted while int_mode */
 };
 
 void chunk_enc_init(struct chunk_enc *e);
@@ -98,9 +109,10 @@ struct chunk_dec {
 	uint32_t nr_samples, nr_read;
 	uint8_t mode;
 	int err; /* sticky: once corrupt, always corrupt */
-	int64_t t, delta_ms;
+	int64_t t;
+	struct chunk_cadence cadence;
 	int64_t int_prev, int_delta;
-	struct chunk_xor xor;
+	struct chunk_xor xor ;
 };
 
 /* Returns 0, or -EPROTO when the header is bad (unknown version or mode, sizes that do not fit). */
