@@ -153,8 +153,8 @@ static bool next_time(unsigned cadence, int64_t prev, int64_t *t)
 		step = 997 + (int64_t)rnd_below(7);
 		break;
 	case 2: /* missed ticks and gaps of hours */
-		step = rnd_below(20) ? 1000 * (int64_t)(1 + rnd_below(3))
-				     : (int64_t)rnd_below(6 * 3600 * 1000) + 1;
+		step = rnd_below(20) ? 1000 * (int64_t)(1 + rnd_below(3)) :
+				       (int64_t)rnd_below(6 * 3600 * 1000) + 1;
 		break;
 	case 3: /* other cadences */
 		step = rnd_below(2) ? 10000 : 60000 + (int64_t)rnd_below(3);
@@ -221,8 +221,8 @@ static double next_value(struct gen *g, size_t i)
 		g->level += g->rate + (double)rnd_below(5);
 		return g->level;
 	case 3: /* huge integers, up to the edge of integer mode */
-		return rnd_below(8) ? (double)((int64_t)(rnd() >> 10) - (INT64_C(1) << 53))
-				    : (rnd_below(2) ? 0x1p53 : -0x1p53);
+		return rnd_below(8) ? (double)((int64_t)(rnd() >> 10) - (INT64_C(1) << 53)) :
+				      (rnd_below(2) ? 0x1p53 : -0x1p53);
 	case 4: /* a gauge with runs of NaN (gaps) */
 		if (!rnd_below(30))
 			g->rate = g->rate != 0 ? 0 : 1;
@@ -245,8 +245,8 @@ static void make_series(struct series *s, uint64_t seed)
 {
 	static const size_t lengths[] = { 0, 1, 2, 3, 17, 600, 3600 };
 	unsigned cadence = (unsigned)rnd_below(5);
-	size_t n = rnd_below(4) ? lengths[rnd_below(sizeof(lengths) / sizeof(lengths[0]))]
-				: rnd_below(1500);
+	size_t n = rnd_below(4) ? lengths[rnd_below(sizeof(lengths) / sizeof(lengths[0]))] :
+				  rnd_below(1500);
 	struct gen g = { .shape = (unsigned)(seed % 10),
 			 .level = (double)((int64_t)rnd_below(2000) - 1000),
 			 .rate = (double)rnd_below(1000),
@@ -276,10 +276,281 @@ static void test_round_trip_random(void **state)
 	strbuf_release(&out);
 }
 
+static void test_empty_and_single(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct series got = { 0 };
+	struct chunk_enc e;
+
+	(void)state;
+	chunk_enc_init(&e);
+	chunk_enc_emit(&e, &out);
+	assert_int_equal(out.len, 3); /* version, mode, count */
+	assert_int_equal(out.buf[0], CHUNK_VERSION);
+	assert_int_equal(decode_all(out.buf, out.len, &got), 0);
+	assert_int_equal(got.nr, 0);
+	assert_int_equal(chunk_enc_add(&e, -5, -0.0), 0);
+	chunk_enc_emit(&e, &out);
+	assert_int_equal(decode_all(out.buf, out.len, &got), 0);
+	assert_int_equal(got.nr, 1);
+	assert_true(got.t[0] == -5 && got.v[0] == 0 && signbit(got.v[0]));
+	chunk_enc_release(&e);
+	/* a released encoder is empty and usable */
+	chunk_enc_add(&e, 7, 1);
+	assert_int_equal(chunk_enc_count(&e), 1);
+	chunk_enc_release(&e);
+	assert_int_equal(chunk_enc_count(&e), 0);
+	series_release(&got);
+	strbuf_release(&out);
+}
+
+/* add's refusals leave the encoder as it was: the same bytes, and appending goes on. */
+static void test_add_limits(void **state)
+{
+	static const struct {
+		int64_t prev, t;
+	} bad[] = {
+		{ 1000, 1000 },		  { 1000, 999 },
+		{ 1000, INT64_MIN },	  { -1, INT64_MAX }, /* the difference is 2^63 */
+		{ INT64_MIN, INT64_MAX },		     /* 2^64 - 1 */
+		{ INT64_MIN, 0 },			     /* 2^63 */
+	};
+	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
+	struct series want = { 0 }, got = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct chunk_enc e;
+
+		chunk_enc_init(&e);
+		assert_int_equal(chunk_enc_add(&e, bad[i].prev, 3), 0);
+		chunk_enc_emit(&e, &before);
+		assert_int_equal(chunk_enc_add(&e, bad[i].t, 4.5), -EINVAL);
+		chunk_enc_emit(&e, &after);
+		assert_int_equal(before.len, after.len);
+		assert_memory_equal(before.buf, after.buf, before.len);
+		assert_true(chunk_enc_last_t(&e) == bad[i].prev);
+		chunk_enc_release(&e);
+	}
+	/* the extremes that do fit: a difference of 2^63 - 1, both ends of int64 */
+	want.nr = 0;
+	series_push(&want, INT64_MIN, 1);
+	series_push(&want, -1, 2);
+	series_push(&want, 0, 3);
+	series_push(&want, INT64_MAX - 1, 4);
+	series_push(&want, INT64_MAX, 5);
+	rng_state = 1;
+	round_trip(&want, 0, &after);
+	series_release(&want);
+	series_release(&got);
+	strbuf_release(&before);
+	strbuf_release(&after);
+}
+
+static size_t emit_values(const double *v, size_t nr, struct strbuf *out)
+{
+	struct chunk_enc e;
+
+	chunk_enc_init(&e);
+	for (size_t i = 0; i < nr; i++)
+		assert_int_equal(chunk_enc_add(&e, 1000 * (int64_t)i, v[i]), 0);
+	chunk_enc_emit(&e, out);
+	chunk_enc_release(&e);
+	return out->len;
+}
+
+/* The mode byte: integers stay integers, anything else goes XOR, and so does a bigger integer
+ * stream. */
+static void test_modes(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	double v[64];
+
+	(void)state;
+	for (size_t i = 0; i < 64; i++)
+		v[i] = (double)(i * i) - 100;
+	emit_values(v, 64, &out);
+	assert_int_equal(out.buf[1], 1);
+	v[40] = 0.5;
+	emit_values(v, 64, &out);
+	assert_int_equal(out.buf[1], 2);
+	v[40] = 0x1p53;
+	v[41] = -0x1p53;
+	emit_values(v, 64, &out);
+	assert_int_equal(out.buf[1], 1);
+	v[41] = 0x1p53 + 2;
+	emit_values(v, 64, &out);
+	assert_int_equal(out.buf[1], 2);
+	/* integers that alternate between two far values: XOR repeats its window, D is huge */
+	for (size_t i = 0; i < 64; i++)
+		v[i] = i & 1 ? 0x1p52 + 1 : -0x1p52 + 3;
+	size_t xor_len = emit_values(v, 64, &out);
+
+	assert_int_equal(out.buf[1], 2);
+	assert_true(xor_len < 64 * 70 / 8);
+	strbuf_release(&out);
+}
+
+/* Every header field checked: versions, modes, counts the streams cannot hold, lengths past the
+ * end. */
+static void test_bad_headers(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+	} bad[] = {
+		{ "", 0 },
+		{ "\x01", 1 },
+		{ "\x01\x01", 2 },
+		{ "\x02\x01\x00", 3 },		       /* version 2 */
+		{ "\x00\x01\x00", 3 },		       /* version 0 */
+		{ "\x01\x00\x00", 3 },		       /* mode 0 */
+		{ "\x01\x03\x00", 3 },		       /* mode 3 */
+		{ "\x01\x01\x80", 3 },		       /* a count cut short */
+		{ "\x01\x01\x80\x80\x80\x80\x10", 7 }, /* a count of 2^32 */
+		{ "\x01\x01\x01\x00\x00", 5 },	       /* one sample, no value bits */
+		{ "\x01\x01\x01\x00", 4 },	       /* no stream length */
+		{ "\x01\x01\x02\x00\x00\x00", 6 },     /* two samples, no timestamp bits */
+		{ "\x01\x01\x01\x00\x05\x00", 6 },     /* a stream longer than the chunk */
+		{ "\x01\x02\x01\x00\x00\x00", 6 },     /* XOR: 8 bits for a 64-bit first value */
+		{ "\x01\x01\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02\x00\x00", 15 },
+	};
+	struct series got = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		got.nr = 0;
+		if (decode_all(bad[i].bytes, bad[i].len, &got) != -EPROTO)
+			fail_msg("bad header %zu was accepted", i);
+	}
+	series_release(&got);
+}
+
+/*
+ * Every truncation and every single bit flip of valid chunks of each shape
+ * decodes to -EPROTO or to a sample sequence (decode_all checks it is sane),
+ * never a crash or a read past the end (ASan).  A truncated chunk must not
+ * pass for a whole one.
+ */
+static void test_corruption(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct series s = { 0 }, got = { 0 };
+	struct chunk_enc e;
+	size_t nr_corrupt = 0, nr_decoded = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		rng_state = seed * 7919;
+		make_series(&s, seed);
+		if (s.nr > 120)
+			s.nr = 120;
+		chunk_enc_init(&e);
+		for (size_t i = 0; i < s.nr; i++)
+			assert_int_equal(chunk_enc_add(&e, s.t[i], s.v[i]), 0);
+		chunk_enc_emit(&e, &out);
+		chunk_enc_release(&e);
+		for (size_t len = 0; len < out.len; len++) {
+			got.nr = 0;
+			if (decode_all(out.buf, len, &got) == 0 && s.nr)
+				fail_msg("seed %llu: cut to %zu of %zu bytes, still whole",
+					 (unsigned long long)seed, len, out.len);
+		}
+		for (size_t bit = 0; bit < 8 * out.len; bit++) {
+			out.buf[bit / 8] ^= (char)(1u << (bit % 8));
+			got.nr = 0;
+			if (decode_all(out.buf, out.len, &got) < 0)
+				nr_corrupt++;
+			else
+				nr_decoded++;
+			out.buf[bit / 8] ^= (char)(1u << (bit % 8));
+		}
+	}
+	print_message("bit flips: %zu found corrupt, %zu decoded to other samples\n", nr_corrupt,
+		      nr_decoded);
+	assert_true(nr_corrupt > 0 && nr_decoded > 0);
+	series_release(&s);
+	series_release(&got);
+	strbuf_release(&out);
+}
+
+enum density_shape {
+	GAUGE_CONST,
+	GAUGE_SLOW,
+	COUNTER_STEADY,
+	COUNTER_NOISY,
+	NR_SHAPES
+};
+
+static const char *const shape_names[NR_SHAPES] = {
+	"constant gauge (listen sockets)",
+	"slowly changing count (established)",
+	"steady counter (keepalive bytes)",
+	"busy byte counter (noise in every delta)",
+};
+
+/* 10 minutes at 1 s of one series; the timestamps from the deadlines or from a wall clock. */
+static double density(enum density_shape shape, bool jitter, uint64_t seed, struct strbuf *out)
+{
+	int64_t t = 1700000000000 + (int64_t)rnd_below(1000), base = t;
+	double v = 120, rate = 1380;
+	struct chunk_enc e;
+
+	rng_state = seed;
+	chunk_enc_init(&e);
+	for (int i = 0; i < 600; i++) {
+		if (shape == GAUGE_SLOW && !rnd_below(30))
+			v += (double)rnd_below(5) - 2;
+		else if (shape == COUNTER_STEADY)
+			v += rnd_below(60) ? rate : (rate = 1380 + 52 * (double)rnd_below(4));
+		else if (shape == COUNTER_NOISY)
+			v += 100000 + (double)rnd_below(20000);
+		t = base + 1000 * i + (jitter ? (int64_t)rnd_below(3) : 0);
+		assert_int_equal(chunk_enc_add(&e, t, v), 0);
+	}
+	chunk_enc_emit(&e, out);
+	chunk_enc_release(&e);
+	return (double)out->len / 600;
+}
+
+/*
+ * The target: <= 1.0 byte a sample on average for connmon's integer series.
+ * Printed for each shape, from the tick's deadlines and from a jittery wall
+ * clock; asserted for the first three shapes at the deadlines' cadence.  The
+ * busy counter is printed for comparison: the noise is the information.
+ */
+static void test_density(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	double sum = 0;
+
+	(void)state;
+	for (int shape = 0; shape < NR_SHAPES; shape++) {
+		double regular = 0, jittery = 0;
+
+		for (uint64_t seed = 1; seed <= 10; seed++) {
+			regular += density(shape, false, seed, &out) / 10;
+			assert_int_equal(out.buf[1], 1); /* integer mode */
+			jittery += density(shape, true, seed, &out) / 10;
+		}
+		print_message("%-42s %.3f bytes/sample (deadlines), %.3f (wall clock)\n",
+			      shape_names[shape], regular, jittery);
+		if (shape != COUNTER_NOISY) {
+			assert_true(regular < 1.0);
+			sum += regular;
+		}
+	}
+	print_message("the integer mix, from the deadlines: %.3f bytes/sample\n", sum / 3);
+	strbuf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_random),
+		cmocka_unit_test(test_round_trip_random), cmocka_unit_test(test_empty_and_single),
+		cmocka_unit_test(test_add_limits),	  cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_bad_headers),	  cmocka_unit_test(test_corruption),
+		cmocka_unit_test(test_density),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
