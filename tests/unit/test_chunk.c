@@ -544,13 +544,39 @@ static void test_density(void **state)
 	strbuf_release(&out);
 }
 
+/*
+ * An open chunk holds about its encoded size (the agent keeps ~1,000 of them):
+ * its streams' allocations stay within twice what an emit writes, before and
+ * after the switch to XOR, which drops the integer stream.
+ */
+static void test_memory(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct chunk_enc e;
+
+	(void)state;
+	chunk_enc_init(&e);
+	for (int i = 0; i < 7200; i++) {
+		assert_int_equal(chunk_enc_add(&e, 1000 * (int64_t)i, i < 3600 ? 57 : i * 0.25), 0);
+		if (i % 600 == 599) {
+			chunk_enc_emit(&e, &out);
+			if (e.ts.alloc + e.val.alloc > 2 * out.len + 32)
+				fail_msg("%d samples: %zu bytes allocated for %zu emitted", i + 1,
+					 e.ts.alloc + e.val.alloc, out.len);
+		}
+	}
+	assert_int_equal(out.buf[1], 2);
+	chunk_enc_release(&e);
+	strbuf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_random), cmocka_unit_test(test_empty_and_single),
 		cmocka_unit_test(test_add_limits),	  cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_bad_headers),	  cmocka_unit_test(test_corruption),
-		cmocka_unit_test(test_density),
+		cmocka_unit_test(test_density),		  cmocka_unit_test(test_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
