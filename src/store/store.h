@@ -122,10 +122,12 @@ int store_flush(struct store *st, struct strbuf *err);
 
 /* The writer's own figures (a reader's are zero but db_bytes). */
 struct store_health {
-	uint64_t samples_written; /* tick samples committed by this process */
+	/* Samples: ticks, and rollup points (one each), as the writer made them. */
+	uint64_t samples_written; /* committed by this process */
 	uint64_t samples_refused; /* store_add() -EINVAL: not after the last one */
 	uint64_t samples_dropped; /* unwritten, evicted by the backlog bound */
 	uint64_t backlog_samples; /* added but not committed yet */
+	uint64_t chunks_evicted;  /* deleted by the size cap */
 	uint64_t flushes;	  /* successful flushes */
 	uint64_t flush_errors;	  /* failed flushes */
 	uint64_t consecutive_errors;
