@@ -14,9 +14,13 @@ set -eu
 level=${1:-build}
 
 # meson, ninja, gcc with the C library's headers and start files, pkg-config
-# (meson finds the libraries through it), and the libraries: libmnl
-# (netlink), libpcap (capture), libsystemd (the agent's sd_notify).
-build="meson ninja-build gcc libc6-dev pkg-config libmnl-dev libpcap-dev libsystemd-dev"
+# (meson finds the libraries through it), then the libraries, one per line
+# (so branches that add one merge cleanly).
+build="meson ninja-build gcc libc6-dev pkg-config"
+build="$build libmnl-dev"     # netlink
+build="$build libpcap-dev"    # capture (flows, procs)
+build="$build libsystemd-dev" # the agent's sd_notify (Type=notify, the watchdog)
+build="$build libsqlite3-dev" # src/store: the history database
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
