@@ -14,8 +14,9 @@ set -eu
 level=${1:-build}
 
 # meson, ninja, gcc with the C library's headers and start files, pkg-config
-# (meson finds libmnl and libpcap through it), and the two libraries.
-build="meson ninja-build gcc libc6-dev pkg-config libmnl-dev libpcap-dev"
+# (meson finds the libraries through it), libmnl, libpcap, and libinih (the
+# agent's config file, src/cli/config.c).
+build="meson ninja-build gcc libc6-dev pkg-config libmnl-dev libpcap-dev libinih-dev"
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
