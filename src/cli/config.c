@@ -342,6 +342,8 @@ static int set_path(const struct config_key *k, const char *value, char *out, st
 	else if (len && (value[0] == ' ' || value[0] == '\t' || value[len - 1] == ' ' ||
 			 value[len - 1] == '\t'))
 		bad = "starts or ends with a blank";
+	else if (value[0] == ';' || value[0] == '#')
+		bad = "starts with ';' or '#', which start a comment in the file";
 	for (size_t i = 0; !bad && i < len; i++) {
 		unsigned char c = (unsigned char)value[i];
 

@@ -764,6 +764,8 @@ static void test_set(void **state)
 				     "start a comment in the file");
 	strbuf_reset(&err);
 	assert_int_equal(config_set(&c, "--db", "agent", "db", " a", &err), -EINVAL);
+	assert_int_equal(config_set(&c, "--db", "agent", "db", "#a", &err), -EINVAL);
+	assert_int_equal(config_set(&c, "--db", "agent", "db", ";a", &err), -EINVAL);
 	strbuf_reset(&err);
 	assert_int_equal(config_set(&c, "--x", "agent", "nope", "1", &err), -EINVAL);
 	assert_string_equal(err.buf, "unknown key 'nope' in [agent]");
