@@ -581,7 +581,7 @@ static void section_line(struct parse *ps, const char *line)
 }
 
 /* inih's handler: one "key = value" line of the current section. */
-static int key_line(void *user, const char *section, const char *name, const char *value)
+static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *ps = user;
 	const struct config_key *k;
@@ -741,7 +741,7 @@ int config_parse_mem(struct agent_config *c, const char *name, const char *text,
 	ps->end = text + len;
 	strbuf_init(&ps->scratch, 0);
 	ps->err = err ? err : &ps->scratch;
-	ret = ini_parse_stream(read_line, ps, key_line, ps);
+	ret = ini_parse_stream(read_line, ps, on_key, ps);
 	if (ret == -2) {
 		fputs("connmon: out of memory in libinih\n", stderr);
 		abort();
