@@ -21,6 +21,7 @@ build="$build libmnl-dev"     # netlink
 build="$build libpcap-dev"    # capture (flows, procs)
 build="$build libsystemd-dev" # the agent's sd_notify (Type=notify, the watchdog)
 build="$build libsqlite3-dev" # src/store: the history database
+build="$build libinih-dev"    # the agent's config file (src/cli/config.c)
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
