@@ -14,8 +14,9 @@ set -eu
 level=${1:-build}
 
 # meson, ninja, gcc with the C library's headers and start files, pkg-config
-# (meson finds libmnl and libpcap through it), and the two libraries.
-build="meson ninja-build gcc libc6-dev pkg-config libmnl-dev libpcap-dev"
+# (meson finds the libraries through it), and the libraries: libmnl, libpcap,
+# libmicrohttpd (the agent's /metrics listener, src/export/http.c).
+build="meson ninja-build gcc libc6-dev pkg-config libmnl-dev libpcap-dev libmicrohttpd-dev"
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
@@ -23,8 +24,9 @@ lint="clang-format git"
 # oracle); ethtool (offloads off on test veths); netbase (/etc/services, for
 # service names in sockets and its tests); iperf3 (known TCP transfers, as in
 # the procs repros of docs and issues); tmux (the live flows screen at a known
-# terminal size).
-test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux"
+# terminal size); prometheus (tests/export: a real server scrapes /metrics,
+# promtool checks the exposition and packaging/prometheus/).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux prometheus"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).
