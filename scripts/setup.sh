@@ -22,6 +22,7 @@ build="$build libpcap-dev"    # capture (flows, procs)
 build="$build libsystemd-dev" # the agent's sd_notify (Type=notify, the watchdog)
 build="$build libsqlite3-dev" # src/store: the history database
 build="$build libinih-dev"    # the agent's config file (src/cli/config.c)
+build="$build libmicrohttpd-dev" # the agent's /metrics listener (src/export/http.c)
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
@@ -29,8 +30,9 @@ lint="clang-format git"
 # oracle); ethtool (offloads off on test veths); netbase (/etc/services, for
 # service names in sockets and its tests); iperf3 (known TCP transfers, as in
 # the procs repros of docs and issues); tmux (the live flows screen at a known
-# terminal size).
-test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux"
+# terminal size); prometheus (tests/export: a real server scrapes /metrics,
+# promtool checks the exposition and packaging/prometheus/).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux prometheus"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).

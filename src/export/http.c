@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "export/http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/xalloc.h"
+#include "export/listen_addr.h"
+
+/* An immutable published body; freed when the last reference goes. */
+struct http_body {
+	atomic_uint refs; /* the route's, plus one per response that uses it */
+	char *data;
+	size_t len;
+	char content_type[]; /* NUL-terminated */
+};
+
+struct route {
+	char *path;
+	struct http_body *body; /* a published route: its current body */
+	http_handler_fn handler;
+	void *ctx;
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	unsigned int port;
+	/* Guards routes and nr_routes: held to add a route, swap a body or take a reference. */
+	pthread_mutex_t lock;
+	struct route routes[HTTP_MAX_ROUTES];
+	size_t nr_routes;
+	_Atomic uint64_t connections, requests, served, not_found, bad_method;
+	_Atomic uint64_t timeouts, aborted, errors;
+};
+
+static void count(_Atomic uint64_t *counter)
+{
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+static struct http_body *body_new(char *data, size_t len, const char *content_type)
+{
+	size_t ct_len = strlen(content_type);
+	struct http_body *b = xmalloc(sizeof(*b) + ct_len + 1);
+
+	atomic_init(&b->refs, 1);
+	b->data = data;
+	b->len = len;
+	memcpy(b->content_type, content_type, ct_len + 1);
+	return b;
+}
+
+static void body_unref(struct http_body *b)
+{
+	if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+		free(b->data);
+		free(b);
+	}
+}
+
+/* libmicrohttpd's free callback of a response built on a body. */
+static void body_response_done(void *cls)
+{
+	body_unref(cls);
+}
+
+static struct route *route_find(struct http_server *srv, const char *path)
+{
+	for (size_t i = 0; i < srv->nr_routes; i++)
+		if (!strcmp(srv->routes[i].path, path))
+			return &srv->routes[i];
+	return NULL;
+}
+
+/* What a request needs of its route, copied under the lock. */
+struct route_view {
+	struct http_body *body; /* a reference the response owns */
+	http_handler_fn handler;
+	void *ctx;
+};
+
+static bool route_view(struct http_server *srv, const char *path, struct route_view *v)
+{
+	struct route *r;
+
+	pthread_mutex_lock(&srv->lock);
+	r = route_find(srv, path);
+	if (r) {
+		v->body = r->body;
+		if (v->body)
+			atomic_fetch_add_explicit(&v->body->refs, 1, memory_order_relaxed);
+		v->handler = r->handler;
+		v->ctx = r->ctx;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return r != NULL;
+}
+
+static enum MHD_Result queue(struct http_server *srv, struct MHD_Connection *conn,
+			     unsigned int status, struct MHD_Response *resp,
+			     const char *content_type)
+{
+	enum MHD_Result ret;
+
+	if (!resp) {
+		count(&srv->errors);
+		return MHD_NO; /* libmicrohttpd closes the connection */
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	count(&srv->requests);
+	if (status == MHD_HTTP_OK)
+		count(&srv->served);
+	else if (status == MHD_HTTP_NOT_FOUND)
+		count(&srv->not_found);
+	else if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		count(&srv->bad_method);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct http_server *srv, struct MHD_Connection *conn,
+				  unsigned int status, const char *text)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+
+	return queue(srv, conn, status, resp, "text/plain; charset=utf-8");
+}
+
+static enum MHD_Result reply_body(struct http_server *srv, struct MHD_Connection *conn,
+				  struct http_body *body)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		body->len, body->data, body_response_done, body);
+
+	if (!resp)
+		body_unref(body);
+	return queue(srv, conn, MHD_HTTP_OK, resp, body->content_type);
+}
+
+static enum MHD_Result reply_handler(struct http_server *srv, struct MHD_Connection *conn,
+				     const struct route_view *v, const struct http_request *req)
+{
+	struct strbuf body = STRBUF_INIT;
+	const char *content_type = "text/plain; charset=utf-8";
+	struct MHD_Response *resp;
+	size_t len;
+	char *data;
+	int status;
+
+	body.max_len = HTTP_HANDLER_BODY_MAX;
+	status = v->handler(v->ctx, req, &body, &content_type);
+	if (body.truncated || status < 100 || status > 599) {
+		strbuf_release(&body);
+		return reply_text(srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
+	}
+	data = strbuf_detach(&body, &len);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(len, data, free, data);
+	if (!resp)
+		free(data);
+	return queue(srv, conn, (unsigned int)status, resp, content_type);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct http_request req = { .method = method, .path = url, .conn_ = conn };
+	struct route_view v = { 0 };
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	/* Answered at the first call (headers read): a request body is never looked at. */
+	if (!route_view(srv, url, &v))
+		return reply_text(srv, conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		body_unref(v.body);
+		return reply_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				  "method not allowed: use GET or HEAD\n");
+	}
+	if (v.body)
+		return reply_body(srv, conn, v.body);
+	return reply_handler(srv, conn, &v, &req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+
+	(void)conn;
+	(void)con_cls;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		count(&srv->timeouts);
+	else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+		 toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
+		count(&srv->aborted);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		count(&srv->connections);
+}
+
+/* libmicrohttpd reports its own failures here; the agent sees them as a count, not text. */
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)fmt;
+	(void)ap;
+	count(&((struct http_server *)cls)->errors);
+}
+
+/* Creates the listening socket of addr; returns it, or a negative errno. */
+static int listen_socket(const struct listen_addr *addr, unsigned int *port)
+{
+	int one = 1, ret,
+	    fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct listen_addr bound = { .len = sizeof(bound.ss) };
+
+	if (fd < 0)
+		return -errno;
+	/* A restarted agent binds again while its old connections sit in TIME_WAIT. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound.ss, &bound.len) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	*port = listen_addr_port(&bound);
+	return fd;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *srv, int fd,
+				       const struct http_server_config *cfg)
+{
+	unsigned int max =
+		cfg->max_connections ? cfg->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+	unsigned int timeout = cfg->timeout_sec ? cfg->timeout_sec : HTTP_DEFAULT_TIMEOUT_SEC;
+
+	/* The logger first, so that no message reaches libmicrohttpd's own (stderr). */
+	return MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+				MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_CONNECTION_TIMEOUT,
+				timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
+}
+
+/*
+ * After a failed start, closes fd unless libmicrohttpd already did: its
+ * versions differ on that, and the number may be reused by then, so the
+ * socket is recognised by its inode.
+ */
+static void close_if_still_ours(int fd, const struct stat *was)
+{
+	struct stat now;
+
+	if (fstat(fd, &now) == 0 && now.st_ino == was->st_ino && now.st_dev == was->st_dev)
+		close(fd);
+}
+
+int http_server_open(struct http_server **out, const struct http_server_config *cfg,
+		     struct strbuf *err)
+{
+	const char *text = cfg->listen ? cfg->listen : "";
+	struct listen_addr addr;
+	struct http_server *srv;
+	struct stat st;
+	int fd, ret;
+
+	*out = NULL;
+	ret = listen_addr_parse(&addr, text);
+	if (ret) {
+		strbuf_addf(err, "invalid listen address '%s': %s", text,
+			    ret == -ERANGE ? "the port is above 65535" :
+					     "expected " LISTEN_ADDR_FORMS);
+		return ret;
+	}
+	srv = xcalloc(1, sizeof(*srv));
+	pthread_mutex_init(&srv->lock, NULL);
+	fd = listen_socket(&addr, &srv->port);
+	if (fd < 0) {
+		ret = fd;
+		strbuf_addf(err, "cannot listen on '%s': %s", text, strerror(-ret));
+		goto free_srv;
+	}
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	srv->daemon = start_daemon(srv, fd, cfg);
+	if (!srv->daemon) {
+		close_if_still_ours(fd, &st);
+		ret = -EIO;
+		strbuf_addf(err, "cannot start the HTTP server on '%s'", text);
+		goto free_srv;
+	}
+	*out = srv;
+	return 0;
+
+free_srv:
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+	return ret;
+}
+
+void http_server_close(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	/* Joins the thread and ends every response: no body is referenced by a request after. */
+	MHD_stop_daemon(srv->daemon);
+	for (size_t i = 0; i < srv->nr_routes; i++) {
+		body_unref(srv->routes[i].body);
+		free(srv->routes[i].path);
+	}
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}
+
+unsigned int http_server_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+/* Finds path's route or adds an empty one (the caller fills it); NULL when full.  Locked. */
+static struct route *route_get(struct http_server *srv, const char *path, bool *added)
+{
+	struct route *r = route_find(srv, path);
+
+	*added = false;
+	if (r || srv->nr_routes == HTTP_MAX_ROUTES)
+		return r;
+	r = &srv->routes[srv->nr_routes++];
+	*r = (struct route){ .path = xstrdup(path) };
+	*added = true;
+	return r;
+}
+
+int http_server_publish(struct http_server *srv, const char *path, char *body, size_t body_len,
+			const char *content_type)
+{
+	struct http_body *b, *old = NULL;
+	struct route *r;
+	bool added;
+	int ret = 0;
+
+	if (!path || path[0] != '/') {
+		free(body);
+		return -EINVAL;
+	}
+	b = body_new(body, body_len, content_type);
+	pthread_mutex_lock(&srv->lock);
+	r = route_get(srv, path, &added);
+	if (!r) {
+		ret = -ENOSPC;
+	} else if (r->handler) {
+		ret = -EEXIST;
+	} else {
+		old = r->body;
+		r->body = b;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	/* The old body is freed here, outside the lock, or by the last response using it. */
+	body_unref(old);
+	body_unref(b);
+	return ret;
+}
+
+int http_server_route(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx)
+{
+	struct route *r;
+	bool added;
+	int ret = 0;
+
+	if (!path || path[0] != '/' || !fn)
+		return -EINVAL;
+	pthread_mutex_lock(&srv->lock);
+	r = route_get(srv, path, &added);
+	if (!r) {
+		ret = -ENOSPC;
+	} else if (!added) {
+		ret = -EEXIST;
+	} else {
+		r->handler = fn;
+		r->ctx = ctx;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
+}
+
+const char *http_request_arg(const struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn_, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void http_server_get_stats(const struct http_server *srv, struct http_server_stats *out)
+{
+	const struct http_server *s = srv;
+
+	*out = (struct http_server_stats){
+		.connections = atomic_load_explicit(&s->connections, memory_order_relaxed),
+		.requests = atomic_load_explicit(&s->requests, memory_order_relaxed),
+		.served = atomic_load_explicit(&s->served, memory_order_relaxed),
+		.not_found = atomic_load_explicit(&s->not_found, memory_order_relaxed),
+		.bad_method = atomic_load_explicit(&s->bad_method, memory_order_relaxed),
+		.timeouts = atomic_load_explicit(&s->timeouts, memory_order_relaxed),
+		.aborted = atomic_load_explicit(&s->aborted, memory_order_relaxed),
+		.errors = atomic_load_explicit(&s->errors, memory_order_relaxed),
+	};
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HTTP listener (libmicrohttpd) that serves /metrics and, later, other
+ * routes.  docs/METRICS.md ("Serving") describes what clients see.
+ *
+ * Threads: libmicrohttpd runs one internal thread that polls every
+ * connection; the agent's thread (the tick) only publishes.  A request never
+ * calls back into the agent: it is answered from the body published last,
+ * an immutable reference-counted buffer.  Publishing swaps one pointer under
+ * a mutex that requests hold only to take a reference, so a slow client, or
+ * many, cannot delay the publisher; a response being sent keeps the body it
+ * started with alive until it is done.  Sockets are non-blocking, at most
+ * max_connections are open (more wait in the listen backlog, not accepted,
+ * until one closes), and a connection that makes no progress for
+ * timeout_sec (a client that stops sending its request or stops reading the
+ * answer) is closed.
+ *
+ * Routes: a path is either published (a body swapped in by
+ * http_server_publish) or handled (a function called on the listener's
+ * thread, http_server_route); at most HTTP_MAX_ROUTES.  Only GET and HEAD
+ * are allowed (405 otherwise, with an Allow header); an unknown path is 404.
+ *
+ * The listener's thread inherits the caller's signal mask: open the server
+ * after blocking the signals the loop reads from its signalfd.
+ */
+#ifndef CONNMON_EXPORT_HTTP_H
+#define CONNMON_EXPORT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/strbuf.h"
+
+/* The Content-Type of the Prometheus text format, version 0.0.4. */
+#define HTTP_CONTENT_TYPE_PROM "text/plain; version=0.0.4; charset=utf-8"
+
+#define HTTP_MAX_ROUTES		     16
+#define HTTP_DEFAULT_MAX_CONNECTIONS 32
+#define HTTP_DEFAULT_TIMEOUT_SEC     10
+/* A handler's body above this size is answered with 500 instead. */
+#define HTTP_HANDLER_BODY_MAX (64u << 20)
+
+struct http_server;
+struct MHD_Connection;
+
+struct http_server_config {
+	const char *listen;	      /* ADDR:PORT as export/listen_addr.h reads it */
+	unsigned int max_connections; /* open at once; 0: HTTP_DEFAULT_MAX_CONNECTIONS */
+	unsigned int timeout_sec;     /* no progress for this long closes; 0: the default */
+};
+
+/* Counts since open; every field only grows. */
+struct http_server_stats {
+	uint64_t connections; /* accepted */
+	uint64_t requests;    /* answered, whatever the status */
+	uint64_t served;      /* answered 200 (a published body or a handler's) */
+	uint64_t not_found;   /* 404 */
+	uint64_t bad_method;  /* 405 */
+	uint64_t timeouts;    /* requests cut because the client made no progress for timeout_sec */
+	uint64_t aborted;     /* requests cut by the client going away or a socket error */
+	uint64_t errors; /* failures libmicrohttpd reports: the connection limit reached, accept(2)
+			  */
+};
+
+/* What a handler is told of a request; valid during the call only. */
+struct http_request {
+	const char *method;	      /* "GET" or "HEAD" (the body is then not sent) */
+	const char *path;	      /* without the query string */
+	struct MHD_Connection *conn_; /* private */
+};
+
+/*
+ * A route's handler, called on the listener's thread: it must not block, and
+ * whatever it reads of the agent it synchronises itself.  It appends the body
+ * to body (empty on entry, capped at HTTP_HANDLER_BODY_MAX), sets
+ * *content_type to a string that lives as long as the server, and returns
+ * the HTTP status (200, 400, 404...).
+ */
+typedef int (*http_handler_fn)(void *ctx, const struct http_request *req, struct strbuf *body,
+			       const char **content_type);
+
+/*
+ * Binds cfg->listen, listens and starts the listener's thread.  Returns 0
+ * and *out, or a negative errno with *out NULL, nothing left open, and one
+ * sentence in err (no newline), for example
+ * "cannot listen on '127.0.0.1:9556': Address already in use":
+ * -EINVAL or -ERANGE (listen is not an address; see LISTEN_ADDR_FORMS),
+ * -EADDRINUSE, -EADDRNOTAVAIL, -EACCES and other errors of socket(2),
+ * bind(2) and listen(2), or -EIO when libmicrohttpd cannot start.
+ */
+int http_server_open(struct http_server **out, const struct http_server_config *cfg,
+		     struct strbuf *err);
+
+/* Stops the thread, closes every connection and the listener, frees everything.  NULL is a no-op.
+ */
+void http_server_close(struct http_server *srv);
+
+/* The port the listener is bound to (the kernel's choice when the config said 0). */
+unsigned int http_server_port(const struct http_server *srv);
+
+/*
+ * Makes body[0..body_len) the answer to GET path (path starts with '/'),
+ * replacing what was published there before; the first publish of a path
+ * creates its route.  Takes over body (a malloc'ed buffer, freed by the
+ * server once no response uses it) in every case, errors included.
+ * content_type is copied.  Returns 0, -EINVAL (path does not start with
+ * '/'), -EEXIST (path has a handler) or -ENOSPC (HTTP_MAX_ROUTES routes).
+ * Safe to call while requests are served; never waits for a client.
+ */
+int http_server_publish(struct http_server *srv, const char *path, char *body, size_t body_len,
+			const char *content_type);
+
+/*
+ * Answers path with fn(ctx, ...).  ctx is borrowed until http_server_close().
+ * Returns 0, -EINVAL, -EEXIST (path is already routed) or -ENOSPC.
+ */
+int http_server_route(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx);
+
+/* A query argument of the request (?key=value, decoded), or NULL; valid during the call. */
+const char *http_request_arg(const struct http_request *req, const char *key);
+
+/* Copies the counters (each read atomically; together, a near-instant view). */
+void http_server_get_stats(const struct http_server *srv, struct http_server_stats *out);
+
+#endif
