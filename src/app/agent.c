@@ -15,6 +15,7 @@
 #include "app/log.h"
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
+#include "cli/config.h"
 #include "collect/procmap.h"
 
 #define NS_PER_S  1000000000ull
@@ -139,6 +140,11 @@ static void set_labeled(struct agent *a, enum metric_family_id id, const char *k
 	series_table_set(&a->series, &metric_families[id], a->scratch.buf, v, NULL);
 }
 
+void agent_set(struct agent *a, enum metric_family_id id, double v)
+{
+	series_table_set(&a->series, &metric_families[id], "", v, NULL);
+}
+
 static void emit_sockstat(struct agent *a, const struct sockstat *st)
 {
 	static const struct {
@@ -227,7 +233,9 @@ static void emit_self(struct agent *a)
 /* Wall time in ms, never before the previous tick's (a clock stepped back holds still). */
 static int64_t tick_time_ms(struct agent *a, const struct snapshot *cur)
 {
-	int64_t t = cur->wall_ns / (int64_t)NS_PER_MS;
+	/* Snapped to the interval's grid: a regular cadence costs the store 1 bit a sample. */
+	int64_t iv = (int64_t)(a->set.interval_ns / NS_PER_MS);
+	int64_t t = (cur->wall_ns / (int64_t)NS_PER_MS + iv / 2) / iv * iv;
 
 	if (a->stats.ticks && t <= a->stats.last_t_ms) {
 		if (!a->stats.clock_backsteps++)
@@ -308,7 +316,11 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 		}
 	}
 	emit_self(a);
+	agent_store_emit_health(a);
+	agent_metrics_emit_health(a);
 	feed_ring(a, t_ms);
+	agent_store_add(a, t_ms);
+	agent_metrics_publish(a);
 	if (a->stats.ticks % 60 == 0)
 		series_table_expire(&a->series, a->ring.nr_slots, ring_gone, a);
 	a->stats.tick_ns = loop_now_ns() - cur->mono_ns;
@@ -352,23 +364,6 @@ static const char agent_usage[] =
 	"  --listen ADDR:PORT  the /metrics listener, or 'off' (overrides [agent] listen)\n"
 	"  --once              one tick: print every series on stdout and exit\n";
 
-static void agent_defaults(struct agent_settings *s)
-{
-	s->interval_ns = NS_PER_S;
-	s->census_max_period_ns = 10 * NS_PER_S;
-	s->ring_ns = 3600 * NS_PER_S;
-	s->max_ports = 64;
-	s->max_peers = 32;
-	s->max_procs = 32;
-}
-
-/* SIGHUP: the config is read again (cli/config); a bad one keeps the running settings. */
-static void agent_reload(struct agent *a)
-{
-	log_info("SIGHUP: reloading");
-	(void)a;
-}
-
 static void agent_hup(void *arg)
 {
 	struct agent *a = arg;
@@ -398,6 +393,15 @@ static void agent_setup(struct tick *t, void *arg)
 	tick_add_source(t, &snmp_source_ops, &a->ss);
 	tick_add_source(t, &census_source_ops, &a->cen);
 	tick_add_consumer(t, &agent_consumer_ops, a);
+	agent_store_start(a, t->loop);
+	/* After the loop blocked its signals: the listener's thread inherits the mask. */
+	if (!a->once && !a->cfg.agent.listen.off) {
+		struct strbuf addr = STRBUF_INIT;
+
+		config_format_listen(&a->cfg.agent.listen, &addr);
+		agent_metrics_open(a, addr.buf);
+		strbuf_release(&addr);
+	}
 }
 
 static void agent_init(struct agent *a)
@@ -434,7 +438,7 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	struct strbuf err = STRBUF_INIT;
 	struct agent a;
 	struct tick_opts to = { 0 };
-	int rc;
+	int rc, ret;
 
 	(void)ctx;
 	cli_opts_init(&o);
@@ -448,17 +452,33 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	memset(&a, 0, sizeof(a));
-	agent_defaults(&a.set);
-	if (o.interval_s > 0)
-		a.set.interval_ns = (uint64_t)(o.interval_s * 1e9);
-	a.once = o.once;
 	log_setup(LOG_LVL_INFO);
+	a.opts = &o;
+	a.once = o.once;
+	ret = agent_config_load(&a.cfg, &o, &err);
+	if (ret < 0) {
+		fprintf(stderr, "connmon agent: %s\n", err.buf);
+		rc = ret == -EINVAL || ret == -ENOENT ? 2 : 1;
+		goto out;
+	}
+	agent_settings_from(&a.set, &a.cfg);
+	if (!a.once) {
+		ret = agent_store_open(&a, a.cfg.agent.db, &err);
+		if (ret < 0) {
+			fprintf(stderr, "connmon agent: %s\n", err.buf);
+			rc = 1;
+			goto out;
+		}
+	}
 	agent_init(&a);
 	to.interval_ns = a.set.interval_ns;
 	to.count = a.once ? 1 : 0;
 	rc = tick_run_command("agent", &to, agent_setup, &a);
 	if (!a.once) {
 		sd_notify(0, "STOPPING=1");
+		agent_metrics_close(&a);
+		if (agent_store_close(&a) < 0 && !rc)
+			rc = 1;
 		log_info("stopped after %llu ticks", (unsigned long long)a.stats.ticks);
 	}
 	agent_release(&a);

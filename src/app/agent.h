@@ -25,6 +25,8 @@
 #include "app/sock_walk.h"
 #include "app/sources.h"
 #include "app/tick.h"
+#include "cli/cmdline.h"
+#include "cli/config.h"
 #include "collect/limits.h"
 #include "model/metric.h"
 #include "model/proc_table.h"
@@ -60,15 +62,25 @@ struct agent_stats {
 /* What the agent needs from its configuration (cli/config fills it). */
 struct agent_settings {
 	uint64_t interval_ns;
+	uint64_t write_interval_ns;
 	uint64_t census_max_period_ns;
 	uint64_t ring_ns;
 	uint32_t max_ports, max_peers, max_procs;
+	int64_t retention_ms[3]; /* ticks, minutes, hours */
+	uint64_t max_size_bytes;
+	uint64_t backlog_max_bytes;
 };
+
+struct store;
+struct http_server;
+struct prom_point;
 
 struct agent {
 	struct agent_settings set;
-	bool once;     /* --once: one tick, the series on stdout */
-	bool watchdog; /* systemd's watchdog is on: WATCHDOG=1 every tick */
+	struct agent_config cfg;     /* the running config */
+	const struct cli_opts *opts; /* the command line, re-applied on reload */
+	bool once;		     /* --once: one tick, the series on stdout */
+	bool watchdog;		     /* systemd's watchdog is on: WATCHDOG=1 every tick */
 	struct link_source ls;
 	bool ls_open;
 	struct snmp_source ss;
@@ -79,6 +91,35 @@ struct agent {
 	struct agent_stats stats;
 	struct tick *tick;
 	uint64_t tick_start_ns;
+	struct store *store; /* NULL: --once, or no database */
+	bool store_failing;  /* the last flush failed (logged once) */
+	int flush_timer;
+	struct http_server *http; /* NULL: metrics off */
+	struct prom_point *points;
+	size_t alloc_points;
+	size_t last_body_len;
 };
+
+/* A label-less series of the current tick. */
+void agent_set(struct agent *a, enum metric_family_id id, double v);
+
+/* agent_config.c */
+int agent_config_load(struct agent_config *c, const struct cli_opts *o, struct strbuf *err);
+void agent_settings_from(struct agent_settings *s, const struct agent_config *c);
+void agent_reload(struct agent *a);
+
+/* agent_store.c */
+int agent_store_open(struct agent *a, const char *path, struct strbuf *err);
+void agent_store_add(struct agent *a, int64_t t_ms);
+int agent_store_flush(struct agent *a);
+void agent_store_start(struct agent *a, struct loop *l);
+void agent_store_emit_health(struct agent *a);
+int agent_store_close(struct agent *a);
+
+/* agent_metrics.c */
+int agent_metrics_open(struct agent *a, const char *listen);
+void agent_metrics_publish(struct agent *a);
+void agent_metrics_emit_health(struct agent *a);
+void agent_metrics_close(struct agent *a);
 
 #endif

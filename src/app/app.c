@@ -25,6 +25,7 @@ static const struct command {
 	{ "flows", cmd_flows, "traffic per host pair or port pair, from a capture (iftop)" },
 	{ "procs", cmd_procs, "traffic per process, TCP and UDP (nethogs)" },
 	{ "agent", cmd_agent, "the daemon: records history, serves /metrics" },
+	{ "history", cmd_history, "recorded history: sockets, ifaces, proto, peers... (sar -f)" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

@@ -31,5 +31,6 @@ int cmd_proto(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_flows(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_procs(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_agent(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_history(const struct app_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -21,9 +21,9 @@ int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t si
 	if (forced_tier >= 0 && forced_tier < STORE_NR_TIERS)
 		return forced_tier;
 	if (newest_ms == NO_TIME)
-		return step_ms < MS_MINUTE ? STORE_TIER_TICK
-		       : step_ms < MS_HOUR ? STORE_TIER_MINUTE
-					   : STORE_TIER_HOUR;
+		return step_ms < MS_MINUTE ? STORE_TIER_TICK :
+		       step_ms < MS_HOUR   ? STORE_TIER_MINUTE :
+					     STORE_TIER_HOUR;
 	if (step_ms < MS_MINUTE && since_ms >= newest_ms - o->retention_ms[STORE_TIER_TICK])
 		return STORE_TIER_TICK;
 	if (step_ms < MS_HOUR && since_ms >= newest_ms - o->retention_ms[STORE_TIER_MINUTE])
@@ -55,7 +55,7 @@ void store_series_info_free(struct store_series_info *v, size_t nr)
 
 /* The series q selects (name NULL: all), with data, ordered by name and labels. */
 int store_select_series(struct store *st, const struct store_query *q,
-			 struct store_series_info **out, size_t *nr, struct strbuf *err)
+			struct store_series_info **out, size_t *nr, struct strbuf *err)
 {
 	struct strbuf val = STRBUF_INIT;
 	struct store_series_info *v = NULL, *si;
@@ -86,8 +86,8 @@ int store_select_series(struct store *st, const struct store_query *q,
 		si->labels = xstrdup(labels ? labels : "");
 		si->kind = sqlite3_column_int(s, 3) == STORE_COUNTER ? STORE_COUNTER : STORE_GAUGE;
 		si->first_ms = sqlite3_column_int64(s, 4);
-		si->last_ms = sqlite3_column_type(s, 5) == SQLITE_NULL ? si->first_ms
-									: sqlite3_column_int64(s, 5);
+		si->last_ms = sqlite3_column_type(s, 5) == SQLITE_NULL ? si->first_ms :
+									 sqlite3_column_int64(s, 5);
 	}
 	sqlite3_finalize(s);
 	strbuf_release(&val);
@@ -307,7 +307,8 @@ int store_query(struct store *st, const struct store_query *q, struct store_resu
 	if (q->since_ms >= q->until_ms || q->step_ms < 0 || q->tier < STORE_TIER_AUTO ||
 	    q->tier >= STORE_NR_TIERS) {
 		if (err)
-			strbuf_addf(err, "bad query: an empty range, a negative step or no such tier");
+			strbuf_addf(err,
+				    "bad query: an empty range, a negative step or no such tier");
 		return -EINVAL;
 	}
 	ret = store_newest(st, &newest);
