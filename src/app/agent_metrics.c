@@ -20,7 +20,7 @@
 
 int agent_metrics_open(struct agent *a, const char *listen)
 {
-	struct http_server_config cfg = {.listen = listen};
+	struct http_server_config cfg = { .listen = listen };
 	struct strbuf err = STRBUF_INIT;
 	int ret;
 

@@ -82,14 +82,15 @@ static void flush_timer(struct loop *l, void *arg)
 	struct agent *a = arg;
 
 	agent_store_flush(a);
-	a->flush_timer = loop_add_timer(l, loop_now_ns() + a->set.write_interval_ns, flush_timer, a);
+	a->flush_timer =
+		loop_add_timer(l, loop_now_ns() + a->set.write_interval_ns, flush_timer, a);
 }
 
 void agent_store_start(struct agent *a, struct loop *l)
 {
 	if (a->store)
-		a->flush_timer = loop_add_timer(l, loop_now_ns() + a->set.write_interval_ns,
-						flush_timer, a);
+		a->flush_timer =
+			loop_add_timer(l, loop_now_ns() + a->set.write_interval_ns, flush_timer, a);
 }
 
 void agent_store_emit_health(struct agent *a)

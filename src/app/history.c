@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "app/commands.h"
+#include "app/loop.h"
 #include "base/units.h"
 #include "cli/timespec.h"
-#include "app/loop.h"
 #include "model/metric.h"
 
 #define DEFAULT_DB "/var/lib/connmon/connmon.db"
@@ -72,7 +72,7 @@ static int hist_tier(const struct hist *h)
 int hist_query(struct hist *h, const char *name, const char *k1, const char *v1, const char *k2,
 	       const char *v2, struct store_result *res)
 {
-	struct store_match m[2] = {{k1, v1}, {k2, v2}};
+	struct store_match m[2] = { { k1, v1 }, { k2, v2 } };
 	struct store_query q = {
 		.name = name,
 		.match = m,
@@ -109,13 +109,15 @@ void hist_no_data(struct hist *h, const char *what)
 	units_utc(a, sizeof(a), h->since_ms / 1000);
 	units_utc(b, sizeof(b), h->until_ms / 1000);
 	if (hi == INT64_MIN) {
-		fprintf(stderr, "connmon history: no %s between %s and %s; the database '%s' holds no data yet\n",
+		fprintf(stderr,
+			"connmon history: no %s between %s and %s; the database '%s' holds no data yet\n",
 			what, a, b, h->db);
 		return;
 	}
 	units_utc(c, sizeof(c), lo / 1000);
 	units_utc(d, sizeof(d), hi / 1000);
-	fprintf(stderr, "connmon history: no %s between %s and %s; the database holds data from %s to %s\n",
+	fprintf(stderr,
+		"connmon history: no %s between %s and %s; the database holds data from %s to %s\n",
 		what, a, b, c, d);
 }
 
@@ -126,7 +128,8 @@ void hist_json_begin(struct hist *h, int64_t step_ms)
 	units_utc(a, sizeof(a), h->since_ms / 1000);
 	units_utc(b, sizeof(b), h->until_ms / 1000);
 	strbuf_reset(&h->line);
-	strbuf_addf(&h->line, "{\"view\":\"%s\",\"since\":\"%s\",\"until\":\"%s\",\"step_s\":%g,\"rows\":[",
+	strbuf_addf(&h->line,
+		    "{\"view\":\"%s\",\"since\":\"%s\",\"until\":\"%s\",\"step_s\":%g,\"rows\":[",
 		    h->view, a, b, (double)step_ms / 1e3);
 	outbuf_add(&h->out, h->line.buf, h->line.len);
 }
@@ -170,10 +173,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct hist *h);
 } views[] = {
-	{"sockets", hist_view_sockets}, {"ifaces", hist_view_ifaces},
-	{"proto", hist_view_proto},	{"peers", hist_view_peers},
-	{"listeners", hist_view_listeners}, {"procs", hist_view_procs},
-	{"series", hist_view_series},
+	{ "sockets", hist_view_sockets },     { "ifaces", hist_view_ifaces },
+	{ "proto", hist_view_proto },	      { "peers", hist_view_peers },
+	{ "listeners", hist_view_listeners }, { "procs", hist_view_procs },
+	{ "series", hist_view_series },
 };
 
 static int run_view(struct hist *h)
@@ -186,7 +189,8 @@ static int run_view(struct hist *h)
 			continue;
 		ret = store_open(&h->st, h->db, STORE_READ, NULL, &err);
 		if (ret < 0) {
-			fprintf(stderr, "connmon history: %s\n", err.len ? err.buf : strerror(-ret));
+			fprintf(stderr, "connmon history: %s\n",
+				err.len ? err.buf : strerror(-ret));
 			strbuf_release(&err);
 			return 1;
 		}
@@ -209,9 +213,9 @@ static int run_view(struct hist *h)
 
 int cmd_history(const struct app_ctx *ctx, int argc, char **argv)
 {
-	static const struct cli_cmd cmd = {
-		"history", CLI_DB | CLI_RANGE | CLI_PORT | CLI_CSV | CLI_ARGS | CLI_TOP | CLI_EDEV |
-				   CLI_IFACES};
+	static const struct cli_cmd cmd = { "history", CLI_DB | CLI_RANGE | CLI_PORT | CLI_CSV |
+							       CLI_ARGS | CLI_TOP | CLI_EDEV |
+							       CLI_IFACES };
 	struct strbuf err = STRBUF_INIT;
 	struct hist h;
 	int rc;
@@ -226,9 +230,10 @@ int cmd_history(const struct app_ctx *ctx, int argc, char **argv)
 		fputs(history_usage, stdout);
 		rc = 0;
 	} else if (h.o.nr_args != 1) {
-		rc = cli_usage_error("history", h.o.nr_args ? "one view at a time"
-							    : "which view? (sockets, ifaces, proto, "
-							      "peers, listeners, procs, series)");
+		rc = cli_usage_error("history", h.o.nr_args ?
+							"one view at a time" :
+							"which view? (sockets, ifaces, proto, "
+							"peers, listeners, procs, series)");
 	} else if ((rc = parse_range(&h)) == 0) {
 		h.view = h.o.args[0];
 		h.db = h.o.db ? h.o.db : DEFAULT_DB;

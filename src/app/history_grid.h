@@ -30,8 +30,8 @@ struct hist_col {
 	const char *name; /* metric; NULL: derived */
 	const char *k1, *v1, *k2, *v2;
 	enum hist_field field;
-	double scale;	/* the value printed is value * scale */
-	int decimals;	/* in text */
+	double scale;			     /* the value printed is value * scale */
+	int decimals;			     /* in text */
 	double (*derive)(const double *row); /* from the row's raw column values */
 	bool machine_only;		     /* in JSON and CSV, not in the text table */
 };

@@ -32,8 +32,8 @@ static int cmp_rank(const void *a, const void *b)
 struct rank_col {
 	const char *head;
 	size_t col;
-	bool max;    /* the largest step; else the mean over the steps */
-	bool sum;    /* the sum over the steps (increases) */
+	bool max; /* the largest step; else the mean over the steps */
+	bool sum; /* the sum over the steps (increases) */
 	int decimals;
 };
 
@@ -108,7 +108,8 @@ static void rank_print(struct hist *h, const struct hist_grid *g, const char *gr
 				strbuf_addch(&h->line, ',');
 			if (isnan(v))
 				strbuf_addstr(&h->line, h->fmt == HIST_TEXT ? "          -" :
-							h->fmt == HIST_JSON ? "null" : "");
+							h->fmt == HIST_JSON ? "null" :
+									      "");
 			else if (h->fmt == HIST_TEXT)
 				strbuf_addf(&h->line, " %10.*f", rc[c].decimals, v);
 			else
@@ -139,48 +140,59 @@ static int rank_view(struct hist *h, struct hist_grid *g, const char *group_head
 
 /* ---- peers ---- */
 
-#define PEER(head, st) {head, "connmon_tcp_peer_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, false}
+#define PEER(head, st)                                                                          \
+	{                                                                                       \
+		head, "connmon_tcp_peer_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, \
+			false                                                                   \
+	}
 
 int hist_view_peers(struct hist *h)
 {
-	static const char *const keys[] = {"addr"};
+	static const char *const keys[] = { "addr" };
 	static const struct hist_col cols[] = {
-		{"all", "connmon_tcp_peer_sockets", NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL, false},
+		{ "all", "connmon_tcp_peer_sockets", NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL,
+		  false },
 		PEER("estab", "established"),
 		PEER("synrecv", "syn_recv"),
 		PEER("timewait", "time_wait"),
 		PEER("closewait", "close_wait"),
 	};
 	static const struct rank_col rc[] = {
-		{"max", 0, true, false, 0},	    {"mean", 0, false, false, 1},
-		{"max_estab", 1, true, false, 0},   {"max_synrecv", 2, true, false, 0},
-		{"max_timewait", 3, true, false, 0}, {"max_closewait", 4, true, false, 0},
+		{ "max", 0, true, false, 0 },	       { "mean", 0, false, false, 1 },
+		{ "max_estab", 1, true, false, 0 },    { "max_synrecv", 2, true, false, 0 },
+		{ "max_timewait", 3, true, false, 0 }, { "max_closewait", 4, true, false, 0 },
 	};
-	struct hist_grid g = {.cols = cols, .nr_cols = 5, .group_keys = keys, .nr_group_keys = 1};
+	struct hist_grid g = { .cols = cols, .nr_cols = 5, .group_keys = keys, .nr_group_keys = 1 };
 
 	return rank_view(h, &g, "ADDR", rc, 6, 0, "peer counts");
 }
 
 /* ---- listeners ---- */
 
-#define LPORT(head, st) {head, "connmon_tcp_port_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, false}
+#define LPORT(head, st)                                                                         \
+	{                                                                                       \
+		head, "connmon_tcp_port_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, \
+			false                                                                   \
+	}
 
 int hist_view_listeners(struct hist *h)
 {
-	static const char *const keys[] = {"port"};
+	static const char *const keys[] = { "port" };
 	static const struct hist_col cols[] = {
 		LPORT("estab", "established"),
 		LPORT("synrecv", "syn_recv"),
 		LPORT("timewait", "time_wait"),
-		{"acceptq", "connmon_listen_queue", NULL, NULL, NULL, NULL, HF_MAX, 1, 0, NULL, false},
-		{"backlog", "connmon_listen_backlog", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL, false},
+		{ "acceptq", "connmon_listen_queue", NULL, NULL, NULL, NULL, HF_MAX, 1, 0, NULL,
+		  false },
+		{ "backlog", "connmon_listen_backlog", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL,
+		  false },
 	};
 	static const struct rank_col rc[] = {
-		{"max_estab", 0, true, false, 0},  {"mean_estab", 0, false, false, 1},
-		{"max_synrecv", 1, true, false, 0}, {"max_timewait", 2, true, false, 0},
-		{"max_acceptq", 3, true, false, 0}, {"backlog", 4, true, false, 0},
+		{ "max_estab", 0, true, false, 0 },   { "mean_estab", 0, false, false, 1 },
+		{ "max_synrecv", 1, true, false, 0 }, { "max_timewait", 2, true, false, 0 },
+		{ "max_acceptq", 3, true, false, 0 }, { "backlog", 4, true, false, 0 },
 	};
-	struct hist_grid g = {.cols = cols, .nr_cols = 5, .group_keys = keys, .nr_group_keys = 1};
+	struct hist_grid g = { .cols = cols, .nr_cols = 5, .group_keys = keys, .nr_group_keys = 1 };
 
 	return rank_view(h, &g, "PORT", rc, 6, 0, "listener counts");
 }
@@ -189,19 +201,19 @@ int hist_view_listeners(struct hist *h)
 
 int hist_view_procs(struct hist *h)
 {
-	static const char *const keys[] = {"comm", "pid"};
+	static const char *const keys[] = { "comm", "pid" };
 	static const struct hist_col cols[] = {
-		{"rx", "connmon_process_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
-		 NULL, false},
-		{"tx", "connmon_process_tx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
-		 NULL, false},
-		{NULL, NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL, false},
+		{ "rx", "connmon_process_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
+		  NULL, false },
+		{ "tx", "connmon_process_tx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
+		  NULL, false },
+		{ NULL, NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL, false },
 	};
 	static const struct rank_col rc[] = {
-		{"rx_bytes", 0, false, true, 0},
-		{"tx_bytes", 1, false, true, 0},
+		{ "rx_bytes", 0, false, true, 0 },
+		{ "tx_bytes", 1, false, true, 0 },
 	};
-	struct hist_grid g = {.cols = cols, .nr_cols = 2, .group_keys = keys, .nr_group_keys = 2};
+	struct hist_grid g = { .cols = cols, .nr_cols = 2, .group_keys = keys, .nr_group_keys = 2 };
 
 	return rank_view(h, &g, "PROCESS/PID", rc, 2, 0, "process traffic");
 }

@@ -152,7 +152,10 @@ static int print_series_table(struct hist *h, struct hist_grid *g, const char *g
 
 /* ---- sockets ---- */
 
-#define TCP_STATE(head, st) {head, "connmon_tcp_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, false}
+#define TCP_STATE(head, st)                                                                      \
+	{                                                                                        \
+		head, "connmon_tcp_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, false \
+	}
 
 static double sum_states(const double *row)
 {
@@ -165,26 +168,40 @@ static double sum_states(const double *row)
 }
 
 static const struct hist_col sockets_cols[] = {
-	TCP_STATE("estab", "established"), TCP_STATE("synsent", "syn_sent"),
-	TCP_STATE("synrecv", "syn_recv"), TCP_STATE("finwait1", "fin_wait1"),
-	TCP_STATE("finwait2", "fin_wait2"), TCP_STATE("timewait", "time_wait"),
-	TCP_STATE("close", "close"), TCP_STATE("closewait", "close_wait"),
-	TCP_STATE("lastack", "last_ack"), TCP_STATE("listen", "listen"),
+	TCP_STATE("estab", "established"),
+	TCP_STATE("synsent", "syn_sent"),
+	TCP_STATE("synrecv", "syn_recv"),
+	TCP_STATE("finwait1", "fin_wait1"),
+	TCP_STATE("finwait2", "fin_wait2"),
+	TCP_STATE("timewait", "time_wait"),
+	TCP_STATE("close", "close"),
+	TCP_STATE("closewait", "close_wait"),
+	TCP_STATE("lastack", "last_ack"),
+	TCP_STATE("listen", "listen"),
 	TCP_STATE("closing", "closing"),
-	{"total", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, sum_states, false},
+	{ "total", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, sum_states, false },
 };
 
-#define PORT_STATE(head, st) {head, "connmon_tcp_port_sockets", "port", NULL, "state", st, HF_MEAN, 1, 0, NULL, false}
+#define PORT_STATE(head, st)                                                                      \
+	{                                                                                         \
+		head, "connmon_tcp_port_sockets", "port", NULL, "state", st, HF_MEAN, 1, 0, NULL, \
+			false                                                                     \
+	}
 
 int hist_view_sockets(struct hist *h)
 {
-	struct hist_grid g = {.cols = sockets_cols, .nr_cols = 12};
+	struct hist_grid g = { .cols = sockets_cols, .nr_cols = 12 };
 	struct hist_col port_cols[] = {
-		PORT_STATE("estab", "established"), PORT_STATE("synsent", "syn_sent"),
-		PORT_STATE("synrecv", "syn_recv"), PORT_STATE("timewait", "time_wait"),
-		PORT_STATE("closewait", "close_wait"), PORT_STATE("other", "other"),
-		{"acceptq", "connmon_listen_queue", "port", NULL, NULL, NULL, HF_MAX, 1, 0, NULL, false},
-		{"backlog", "connmon_listen_backlog", "port", NULL, NULL, NULL, HF_LAST, 1, 0, NULL, false},
+		PORT_STATE("estab", "established"),
+		PORT_STATE("synsent", "syn_sent"),
+		PORT_STATE("synrecv", "syn_recv"),
+		PORT_STATE("timewait", "time_wait"),
+		PORT_STATE("closewait", "close_wait"),
+		PORT_STATE("other", "other"),
+		{ "acceptq", "connmon_listen_queue", "port", NULL, NULL, NULL, HF_MAX, 1, 0, NULL,
+		  false },
+		{ "backlog", "connmon_listen_backlog", "port", NULL, NULL, NULL, HF_LAST, 1, 0,
+		  NULL, false },
 	};
 	char port[8], what[64];
 	int ret;
@@ -206,7 +223,11 @@ int hist_view_sockets(struct hist *h)
 
 /* ---- ifaces ---- */
 
-#define IFC(head, fam, scale, dec) {head, "connmon_iface_" fam "_total", NULL, NULL, NULL, NULL, HF_RATE, scale, dec, NULL, false}
+#define IFC(head, fam, scale, dec)                                                                \
+	{                                                                                         \
+		head, "connmon_iface_" fam "_total", NULL, NULL, NULL, NULL, HF_RATE, scale, dec, \
+			NULL, false                                                               \
+	}
 
 static double ifutil(const double *row)
 {
@@ -224,12 +245,13 @@ static const struct hist_col dev_cols[] = {
 	IFC("rxcmp/s", "rx_compressed", 1, 2),
 	IFC("txcmp/s", "tx_compressed", 1, 2),
 	IFC("rxmcst/s", "rx_multicast", 1, 2),
-	{"%ifutil", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 2, ifutil, false},
-	{NULL, "connmon_iface_speed_bits_per_second", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL, false},
-	{"rx_bytes", "connmon_iface_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0, NULL,
-	 true},
-	{"tx_bytes", "connmon_iface_tx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0, NULL,
-	 true},
+	{ "%ifutil", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 2, ifutil, false },
+	{ NULL, "connmon_iface_speed_bits_per_second", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL,
+	  false },
+	{ "rx_bytes", "connmon_iface_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
+	  NULL, true },
+	{ "tx_bytes", "connmon_iface_tx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
+	  NULL, true },
 };
 
 static const struct hist_col edev_cols[] = {
@@ -242,11 +264,11 @@ static const struct hist_col edev_cols[] = {
 
 int hist_view_ifaces(struct hist *h)
 {
-	static const char *const keys[] = {"iface"};
+	static const char *const keys[] = { "iface" };
 	struct hist_col cols[HIST_MAX_COLS];
 	const struct hist_col *src = h->o.edev ? edev_cols : dev_cols;
 	size_t n = h->o.edev ? 9 : 11;
-	struct hist_grid g = {.cols = cols, .nr_cols = n, .group_keys = keys, .nr_group_keys = 1};
+	struct hist_grid g = { .cols = cols, .nr_cols = n, .group_keys = keys, .nr_group_keys = 1 };
 	int ret;
 
 	memcpy(cols, src, n * sizeof(*cols));
@@ -263,7 +285,10 @@ int hist_view_ifaces(struct hist *h)
 
 /* ---- proto ---- */
 
-#define TCPC(head, counter) {head, NETSTAT, "counter", counter, NULL, NULL, HF_RATE, 1, 2, NULL, false}
+#define TCPC(head, counter)                                                               \
+	{                                                                                 \
+		head, NETSTAT, "counter", counter, NULL, NULL, HF_RATE, 1, 2, NULL, false \
+	}
 
 static double retrans_pct(const double *row)
 {
@@ -272,17 +297,21 @@ static double retrans_pct(const double *row)
 }
 
 static const struct hist_col proto_cols[] = {
-	TCPC("active/s", "TcpActiveOpens"), TCPC("passive/s", "TcpPassiveOpens"),
-	TCPC("iseg/s", "TcpInSegs"),	    TCPC("oseg/s", "TcpOutSegs"),
-	TCPC("atmptf/s", "TcpAttemptFails"), TCPC("estres/s", "TcpEstabResets"),
-	TCPC("retrans/s", "TcpRetransSegs"), TCPC("isegerr/s", "TcpInErrs"),
+	TCPC("active/s", "TcpActiveOpens"),
+	TCPC("passive/s", "TcpPassiveOpens"),
+	TCPC("iseg/s", "TcpInSegs"),
+	TCPC("oseg/s", "TcpOutSegs"),
+	TCPC("atmptf/s", "TcpAttemptFails"),
+	TCPC("estres/s", "TcpEstabResets"),
+	TCPC("retrans/s", "TcpRetransSegs"),
+	TCPC("isegerr/s", "TcpInErrs"),
 	TCPC("orsts/s", "TcpOutRsts"),
-	{"%retrans", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 3, retrans_pct, false},
+	{ "%retrans", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 3, retrans_pct, false },
 };
 
 int hist_view_proto(struct hist *h)
 {
-	struct hist_grid g = {.cols = proto_cols, .nr_cols = 10};
+	struct hist_grid g = { .cols = proto_cols, .nr_cols = 10 };
 	int ret = print_series_table(h, &g, NULL, "protocol counters");
 
 	hist_grid_release(&g);
