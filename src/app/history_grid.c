@@ -8,6 +8,7 @@
 #include "app/history_grid.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,15 @@ void hist_grid_derive(struct hist_grid *g)
 
 	for (size_t gi = 0; gi < g->nr_groups; gi++)
 		for (size_t t = 0; t < g->nr_times; t++) {
-			for (size_t c = 0; c < g->nr_cols; c++)
+			bool any = false;
+
+			for (size_t c = 0; c < g->nr_cols; c++) {
 				row[c] = *hist_grid_cell(g, c, gi, t);
+				any |= !isnan(row[c]);
+			}
+			for (size_t c = 0; c < g->nr_cols; c++)
+				if (any && isnan(row[c]) && g->cols[c].zero_if_absent)
+					*hist_grid_cell(g, c, gi, t) = row[c] = 0;
 			for (size_t c = 0; c < g->nr_cols; c++)
 				if (g->cols[c].derive)
 					*hist_grid_cell(g, c, gi, t) = g->cols[c].derive(row);

@@ -34,6 +34,7 @@ struct hist_col {
 	int decimals;			     /* in text */
 	double (*derive)(const double *row); /* from the row's raw column values */
 	bool machine_only;		     /* in JSON and CSV, not in the text table */
+	bool zero_if_absent; /* no series: 0 where the row has data (a counter never non-zero) */
 };
 
 struct hist_grid {

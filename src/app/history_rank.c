@@ -37,6 +37,13 @@ struct rank_col {
 	int decimals;
 };
 
+static int rank_width(const struct rank_col *rc)
+{
+	size_t n = strlen(rc->head);
+
+	return n > 10 ? (int)n : 10;
+}
+
 static double aggregate(const struct hist_grid *g, const struct rank_col *rc, size_t gi)
 {
 	if (rc->max)
@@ -76,7 +83,10 @@ static void rank_print(struct hist *h, const struct hist_grid *g, const char *gr
 	} else {
 		strbuf_addf(&h->line, h->fmt == HIST_CSV ? "%s" : "%-40s", group_head);
 		for (size_t c = 0; c < nr_rc; c++)
-			strbuf_addf(&h->line, h->fmt == HIST_CSV ? ",%s" : " %10s", rc[c].head);
+			if (h->fmt == HIST_CSV)
+				strbuf_addf(&h->line, ",%s", rc[c].head);
+			else
+				strbuf_addf(&h->line, " %*s", rank_width(&rc[c]), rc[c].head);
 		strbuf_addch(&h->line, '\n');
 		outbuf_add(&h->out, h->line.buf, h->line.len);
 	}
@@ -140,10 +150,10 @@ static int rank_view(struct hist *h, struct hist_grid *g, const char *group_head
 
 /* ---- peers ---- */
 
-#define PEER(head, st)                                                                          \
-	{                                                                                       \
-		head, "connmon_tcp_peer_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, \
-			false                                                                   \
+#define PEER(h_, s_)                                                                     \
+	{                                                                                \
+		.head = h_, .name = "connmon_tcp_peer_sockets", .k1 = "state", .v1 = s_, \
+		.field = HF_MEAN, .scale = 1                                             \
 	}
 
 int hist_view_peers(struct hist *h)
@@ -151,7 +161,7 @@ int hist_view_peers(struct hist *h)
 	static const char *const keys[] = { "addr" };
 	static const struct hist_col cols[] = {
 		{ "all", "connmon_tcp_peer_sockets", NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL,
-		  false },
+		  false, false },
 		PEER("estab", "established"),
 		PEER("synrecv", "syn_recv"),
 		PEER("timewait", "time_wait"),
@@ -169,10 +179,10 @@ int hist_view_peers(struct hist *h)
 
 /* ---- listeners ---- */
 
-#define LPORT(head, st)                                                                         \
-	{                                                                                       \
-		head, "connmon_tcp_port_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, \
-			false                                                                   \
+#define LPORT(h_, s_)                                                                    \
+	{                                                                                \
+		.head = h_, .name = "connmon_tcp_port_sockets", .k1 = "state", .v1 = s_, \
+		.field = HF_MEAN, .scale = 1                                             \
 	}
 
 int hist_view_listeners(struct hist *h)
@@ -183,9 +193,9 @@ int hist_view_listeners(struct hist *h)
 		LPORT("synrecv", "syn_recv"),
 		LPORT("timewait", "time_wait"),
 		{ "acceptq", "connmon_listen_queue", NULL, NULL, NULL, NULL, HF_MAX, 1, 0, NULL,
-		  false },
+		  false, false },
 		{ "backlog", "connmon_listen_backlog", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL,
-		  false },
+		  false, false },
 	};
 	static const struct rank_col rc[] = {
 		{ "max_estab", 0, true, false, 0 },   { "mean_estab", 0, false, false, 1 },
@@ -204,10 +214,10 @@ int hist_view_procs(struct hist *h)
 	static const char *const keys[] = { "comm", "pid" };
 	static const struct hist_col cols[] = {
 		{ "rx", "connmon_process_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
-		  NULL, false },
+		  NULL, false, false },
 		{ "tx", "connmon_process_tx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
-		  NULL, false },
-		{ NULL, NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL, false },
+		  NULL, false, false },
+		{ NULL, NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, NULL, false, false },
 	};
 	static const struct rank_col rc[] = {
 		{ "rx_bytes", 0, false, true, 0 },

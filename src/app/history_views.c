@@ -152,9 +152,10 @@ static int print_series_table(struct hist *h, struct hist_grid *g, const char *g
 
 /* ---- sockets ---- */
 
-#define TCP_STATE(head, st)                                                                      \
-	{                                                                                        \
-		head, "connmon_tcp_sockets", "state", st, NULL, NULL, HF_MEAN, 1, 0, NULL, false \
+#define TCP_STATE(h_, s_)                                                           \
+	{                                                                           \
+		.head = h_, .name = "connmon_tcp_sockets", .k1 = "state", .v1 = s_, \
+		.field = HF_MEAN, .scale = 1                                        \
 	}
 
 static double sum_states(const double *row)
@@ -179,13 +180,13 @@ static const struct hist_col sockets_cols[] = {
 	TCP_STATE("lastack", "last_ack"),
 	TCP_STATE("listen", "listen"),
 	TCP_STATE("closing", "closing"),
-	{ "total", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, sum_states, false },
+	{ "total", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 0, sum_states, false, false },
 };
 
-#define PORT_STATE(head, st)                                                                      \
-	{                                                                                         \
-		head, "connmon_tcp_port_sockets", "port", NULL, "state", st, HF_MEAN, 1, 0, NULL, \
-			false                                                                     \
+#define PORT_STATE(h_, s_)                                                                   \
+	{                                                                                    \
+		.head = h_, .name = "connmon_tcp_port_sockets", .k1 = "port", .k2 = "state", \
+		.v2 = s_, .field = HF_MEAN, .scale = 1                                       \
 	}
 
 int hist_view_sockets(struct hist *h)
@@ -199,9 +200,9 @@ int hist_view_sockets(struct hist *h)
 		PORT_STATE("closewait", "close_wait"),
 		PORT_STATE("other", "other"),
 		{ "acceptq", "connmon_listen_queue", "port", NULL, NULL, NULL, HF_MAX, 1, 0, NULL,
-		  false },
+		  false, false },
 		{ "backlog", "connmon_listen_backlog", "port", NULL, NULL, NULL, HF_LAST, 1, 0,
-		  NULL, false },
+		  NULL, false, false },
 	};
 	char port[8], what[64];
 	int ret;
@@ -223,10 +224,10 @@ int hist_view_sockets(struct hist *h)
 
 /* ---- ifaces ---- */
 
-#define IFC(head, fam, scale, dec)                                                                \
-	{                                                                                         \
-		head, "connmon_iface_" fam "_total", NULL, NULL, NULL, NULL, HF_RATE, scale, dec, \
-			NULL, false                                                               \
+#define IFC(h_, f_, scale_, dec)                                                    \
+	{                                                                           \
+		.head = h_, .name = "connmon_iface_" f_ "_total", .field = HF_RATE, \
+		.scale = scale_, .decimals = dec                                    \
 	}
 
 static double ifutil(const double *row)
@@ -245,13 +246,13 @@ static const struct hist_col dev_cols[] = {
 	IFC("rxcmp/s", "rx_compressed", 1, 2),
 	IFC("txcmp/s", "tx_compressed", 1, 2),
 	IFC("rxmcst/s", "rx_multicast", 1, 2),
-	{ "%ifutil", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 2, ifutil, false },
+	{ "%ifutil", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 2, ifutil, false, false },
 	{ NULL, "connmon_iface_speed_bits_per_second", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL,
-	  false },
+	  false, false },
 	{ "rx_bytes", "connmon_iface_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
-	  NULL, true },
+	  NULL, true, false },
 	{ "tx_bytes", "connmon_iface_tx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
-	  NULL, true },
+	  NULL, true, false },
 };
 
 static const struct hist_col edev_cols[] = {
@@ -285,9 +286,10 @@ int hist_view_ifaces(struct hist *h)
 
 /* ---- proto ---- */
 
-#define TCPC(head, counter)                                                               \
+#define TCPC(h_, c_)                                                                      \
 	{                                                                                 \
-		head, NETSTAT, "counter", counter, NULL, NULL, HF_RATE, 1, 2, NULL, false \
+		.head = h_, .name = NETSTAT, .k1 = "counter", .v1 = c_, .field = HF_RATE, \
+		.scale = 1, .decimals = 2, .zero_if_absent = true                         \
 	}
 
 static double retrans_pct(const double *row)
@@ -306,7 +308,7 @@ static const struct hist_col proto_cols[] = {
 	TCPC("retrans/s", "TcpRetransSegs"),
 	TCPC("isegerr/s", "TcpInErrs"),
 	TCPC("orsts/s", "TcpOutRsts"),
-	{ "%retrans", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 3, retrans_pct, false },
+	{ "%retrans", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 3, retrans_pct, false, false },
 };
 
 int hist_view_proto(struct hist *h)
