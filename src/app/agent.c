@@ -16,6 +16,7 @@
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "cli/config.h"
+#include "collect/netns.h"
 #include "collect/procmap.h"
 
 #define NS_PER_S  1000000000ull
@@ -440,7 +441,6 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	struct tick_opts to = { 0 };
 	int rc, ret;
 
-	(void)ctx;
 	cli_opts_init(&o);
 	if (cli_parse(&cmd, &o, argc, argv, &err) < 0) {
 		rc = cli_usage_error("agent", err.buf);
@@ -462,6 +462,16 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	agent_settings_from(&a.set, &a.cfg);
+	/* [agent] netns, unless -N already chose one: entered before any socket opens. */
+	if (a.cfg.agent.netns[0] && !ctx->netns) {
+		ret = netns_enter(a.cfg.agent.netns);
+		if (ret < 0) {
+			fprintf(stderr, "connmon agent: cannot enter network namespace '%s': %s\n",
+				a.cfg.agent.netns, strerror(-ret));
+			rc = 1;
+			goto out;
+		}
+	}
 	if (!a.once) {
 		ret = agent_store_open(&a, a.cfg.agent.db, &err);
 		if (ret < 0) {
