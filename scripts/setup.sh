@@ -25,8 +25,9 @@ lint="clang-format git"
 # service names in sockets and its tests); iperf3 (known TCP transfers, as in
 # the procs repros of docs and issues); tmux (the live flows screen at a known
 # terminal size); prometheus (tests/export: a real server scrapes /metrics,
-# promtool checks the exposition and packaging/prometheus/).
-test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux prometheus"
+# promtool checks the exposition and packaging/prometheus/); python3-yaml (the
+# packaging test reads the recording rules).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux prometheus python3-yaml"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).
