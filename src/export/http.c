@@ -142,8 +142,12 @@ static enum MHD_Result reply_body(struct http_server *srv, struct MHD_Connection
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
 		body->len, body->data, body_response_done, body);
 
-	if (!resp)
-		body_unref(body);
+	if (!resp) {
+		body_unref(
+			body); /* ours to drop: the response that would have did not come to be */
+		return queue(srv, conn, MHD_HTTP_OK, NULL, NULL);
+	}
+	/* The response holds the reference until it is sent: content_type lives as long. */
 	return queue(srv, conn, MHD_HTTP_OK, resp, body->content_type);
 }
 
