@@ -35,6 +35,7 @@ lint="clang-format git"
 test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux prometheus"
 test="$test sqlite3" # tests/store: PRAGMA integrity_check after a kill -9
 test="$test systemd" # tests/agent: systemd-analyze verify of packaging/connmon.service
+test="$test python3-yaml" # tests/export: the packaging test reads the recording rules
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).

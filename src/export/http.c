@@ -142,8 +142,12 @@ static enum MHD_Result reply_body(struct http_server *srv, struct MHD_Connection
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
 		body->len, body->data, body_response_done, body);
 
-	if (!resp)
-		body_unref(body);
+	if (!resp) {
+		body_unref(
+			body); /* ours to drop: the response that would have did not come to be */
+		return queue(srv, conn, MHD_HTTP_OK, NULL, NULL);
+	}
+	/* The response holds the reference until it is sent: content_type lives as long. */
 	return queue(srv, conn, MHD_HTTP_OK, resp, body->content_type);
 }
 
@@ -177,15 +181,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_server *srv = cls;
 	struct http_request req = { .method = method, .path = url, .conn_ = conn };
 	struct route_view v = { 0 };
+	bool get_or_head =
+		!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)con_cls;
-	/* Answered at the first call (headers read): a request body is never looked at. */
+	/*
+	 * The first call comes with the headers.  Answering there makes
+	 * libmicrohttpd close the connection afterwards (a body might follow),
+	 * so a GET or HEAD is answered at the last call, once any body is read
+	 * and thrown away: the connection stays open for the next scrape.  Other
+	 * methods are refused at once, unread, and their connection closed.
+	 */
+	if (get_or_head && !*con_cls) {
+		*con_cls = srv;
+		return MHD_YES;
+	}
+	if (get_or_head && *upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (!route_view(srv, url, &v))
 		return reply_text(srv, conn, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+	if (!get_or_head) {
 		body_unref(v.body);
 		return reply_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				  "method not allowed: use GET or HEAD\n");

@@ -103,7 +103,7 @@ unsigned int http_server_port(const struct http_server *srv);
  * replacing what was published there before; the first publish of a path
  * creates its route.  Takes over body (a malloc'ed buffer, freed by the
  * server once no response uses it) in every case, errors included.
- * content_type is copied.  Returns 0, -EINVAL (path does not start with
+ * content_type (not NULL) is copied.  Returns 0, -EINVAL (path does not start with
  * '/'), -EEXIST (path has a handler) or -ENOSPC (HTTP_MAX_ROUTES routes).
  * Safe to call while requests are served; never waits for a client.
  */

@@ -326,6 +326,77 @@ static void test_serve(void **state)
 	http_server_close(srv);
 }
 
+/* Reads one response framed by its Content-Length; returns its status. */
+static int read_one(int fd, struct strbuf *raw)
+{
+	const char *end = NULL, *cl;
+	size_t want = 0;
+	int status = 0;
+
+	strbuf_reset(raw);
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (end && raw->len >= want)
+			break;
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		strbuf_grow(raw, 4096);
+		n = recv(fd, raw->buf + raw->len, raw->alloc - raw->len - 1, 0);
+		assert_true(n > 0);
+		raw->len += (size_t)n;
+		raw->buf[raw->len] = '\0';
+		end = strstr(raw->buf, "\r\n\r\n");
+		if (end) {
+			cl = strcasestr(raw->buf, "\r\nContent-Length: ");
+			assert_non_null(cl);
+			want = (size_t)(end + 4 - raw->buf) + strtoul(cl + 18, NULL, 10);
+		}
+	}
+	assert_int_equal(raw->len, want);
+	assert_int_equal(sscanf(raw->buf, "HTTP/1.1 %d ", &status), 1);
+	return status;
+}
+
+/*
+ * Scrapes reuse their connection (Prometheus keeps it open): a GET is answered
+ * without closing, even one that carries a body, which is read and ignored;
+ * a POST is refused without reading its body, and its connection closed.
+ */
+static void test_keep_alive(void **state)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct http_server *srv;
+	unsigned int port;
+	int fd;
+
+	(void)state;
+	NEED_NETNS();
+	srv = open_ok("127.0.0.1:0", 0, 0);
+	port = http_server_port(srv);
+	assert_int_equal(http_server_publish(srv, "/m", dup_body("m 1\n"), 4, "t"), 0);
+	fd = connect_to(AF_INET, port, 0);
+	send_all(fd, "GET /m HTTP/1.1\r\nHost: t\r\n\r\n");
+	assert_int_equal(read_one(fd, &raw), 200);
+	assert_null(strcasestr(raw.buf, "Connection: close"));
+	send_all(fd, "GET /m HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+	assert_int_equal(read_one(fd, &raw), 200);
+	send_all(fd, "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n");
+	assert_int_equal(read_one(fd, &raw), 404);
+	send_all(fd, "HEAD /m HTTP/1.1\r\nHost: t\r\n\r\nGET /m HTTP/1.1\r\nHost: t\r\n\r\n");
+	strbuf_reset(&raw);
+	assert_true(read_all(fd, &raw, 300) == false);			 /* still open after both */
+	assert_non_null(strstr(raw.buf, "\r\n\r\nHTTP/1.1 200 OK\r\n")); /* HEAD: no body */
+	assert_non_null(strstr(raw.buf, "\r\n\r\nm 1\n"));
+	send_all(fd, "POST /m HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\nx");
+	strbuf_reset(&raw);
+	assert_true(read_all(fd, &raw, 5000)); /* closed after the answer */
+	assert_non_null(strstr(raw.buf, "HTTP/1.1 405 "));
+	close(fd);
+	strbuf_release(&raw);
+	http_server_close(srv);
+}
+
 static void test_ipv6(void **state)
 {
 	struct http_server *srv;
@@ -640,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_listen_addr),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_serve),
+		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_body_kept_while_sending),
 		cmocka_unit_test(test_handler_routes),
