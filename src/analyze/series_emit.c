@@ -42,7 +42,7 @@ void series_emit_ifaces(struct series_table *t, const struct iface_table *ifs,
 		set1(t, scratch, MF_IFACE_UP, "iface", s->name, (s->flags & IFF_UP) ? 1 : 0);
 		if (s->speed_mbps > 0)
 			set1(t, scratch, MF_IFACE_SPEED, "iface", s->name,
-			     (double)s->speed_mbps * 1e6);
+			     (double)s->speed_mbps * 1e6 / 8);
 		if (!s->counters_bits)
 			continue;
 		for (size_t k = 0; k < sizeof(iface_map) / sizeof(iface_map[0]); k++)

@@ -4,7 +4,7 @@
  * (model/metric.h names them; docs/METRICS.md lists them):
  *
  *   connmon_iface_*_total{iface}     raw cumulative counters of every interface
- *   connmon_iface_up / _speed_bits_per_second{iface}
+ *   connmon_iface_up / _speed_bytes_per_second{iface}
  *   connmon_netstat_total{counter}   every kernel protocol counter (nstat's
  *                                    names) once it has been non-zero
  *   connmon_netstat{counter}         the gauges among them (TcpCurrEstab...)

@@ -232,10 +232,10 @@ int hist_view_sockets(struct hist *h)
 
 static double ifutil(const double *row)
 {
-	/* rx, tx bytes/s in columns 2 and 3, the speed (bits/s) in column 8 */
+	/* rx, tx bytes/s in columns 2 and 3, the speed (bytes/s) in column 8 */
 	double m = row[2] > row[3] ? row[2] : row[3];
 
-	return row[8] > 0 && !isnan(m) ? m * 8 / row[8] * 100 : NAN;
+	return row[8] > 0 && !isnan(m) ? m / row[8] * 100 : NAN;
 }
 
 static const struct hist_col dev_cols[] = {
@@ -247,7 +247,7 @@ static const struct hist_col dev_cols[] = {
 	IFC("txcmp/s", "tx_compressed", 1, 2),
 	IFC("rxmcst/s", "rx_multicast", 1, 2),
 	{ "%ifutil", NULL, NULL, NULL, NULL, NULL, HF_MEAN, 1, 2, ifutil, false, false },
-	{ NULL, "connmon_iface_speed_bits_per_second", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL,
+	{ NULL, "connmon_iface_speed_bytes_per_second", NULL, NULL, NULL, NULL, HF_LAST, 1, 0, NULL,
 	  false, false },
 	{ "rx_bytes", "connmon_iface_rx_bytes_total", NULL, NULL, NULL, NULL, HF_INCREASE, 1, 0,
 	  NULL, true, false },

@@ -2,99 +2,124 @@
 #include "model/metric.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/outbuf.h"
 #include "base/xalloc.h"
 
 #define G METRIC_GAUGE
 #define C METRIC_COUNTER
 
 const struct metric_family metric_families[MF_MAX] = {
-	[MF_TCP_SOCKETS] = { "connmon_tcp_sockets", "TCP sockets by state.", G },
+	[MF_TCP_SOCKETS] = { "connmon_tcp_sockets",
+			     "TCP sockets by state (ss's states in lower case with _, e.g. time_wait).",
+			     G, "state" },
 	[MF_TCP_PORT_SOCKETS] = { "connmon_tcp_port_sockets",
-				  "TCP sockets on a listening port by state; port=\"other\" holds "
-				  "the rest.",
-				  G },
+				  "TCP sockets by local listening port and state; the busiest ports, the rest summed in port=\"other\".",
+				  G, "port,state" },
 	[MF_TCP_PEER_SOCKETS] = { "connmon_tcp_peer_sockets",
-				  "TCP sockets by remote address and state; addr=\"other\" holds the "
-				  "rest.",
-				  G },
-	[MF_SOCKETS] = { "connmon_sockets", "Sockets by protocol and address family.", G },
-	[MF_SOCKSTAT] = { "connmon_sockstat", "Fields of /proc/net/sockstat and sockstat6.", G },
+				  "TCP sockets by remote address and state; the busiest addresses, the rest summed in addr=\"other\".",
+				  G, "addr,state" },
+	[MF_SOCKETS] = { "connmon_sockets", "Sockets by protocol and address family.", G,
+			 "proto,family" },
+	[MF_SOCKSTAT] = { "connmon_sockstat",
+			  "Socket accounting of /proc/net/sockstat and sockstat6, fields as the kernel names them (inuse, orphan, tw, alloc; mem in pages).",
+			  G, "proto,field" },
 	[MF_LISTEN_QUEUE] = { "connmon_listen_queue",
-			      "Connections waiting in a listener's accept queue.", G },
-	[MF_LISTEN_BACKLOG] = { "connmon_listen_backlog", "A listener's accept-queue limit.", G },
+			      "Connections waiting in the accept queue of the listener on port.", G,
+			      "port" },
+	[MF_LISTEN_BACKLOG] = { "connmon_listen_backlog",
+				"Capacity of the accept queue (backlog) of the listener on port.",
+				G, "port" },
 	[MF_PROCESS_CLOSE_WAIT] = { "connmon_process_close_wait_sockets",
-				    "CLOSE-WAIT sockets held by a process.", G },
+				    "TCP sockets in CLOSE_WAIT held by a process: the peer has closed, the process not yet.",
+				    G, "pid,comm" },
 	[MF_EPHEMERAL_PORTS_USED] = { "connmon_ephemeral_ports_used",
-				      "Ephemeral local ports in use towards one destination.", G },
+				      "Ephemeral local ports in use towards one destination.", G,
+				      "dest" },
 	[MF_EPHEMERAL_PORTS_RANGE] = { "connmon_ephemeral_ports_range",
-				       "Ports in net.ipv4.ip_local_port_range.", G },
-	[MF_CONNTRACK_ENTRIES] = { "connmon_conntrack_entries", "nf_conntrack_count.", G },
-	[MF_CONNTRACK_MAX] = { "connmon_conntrack_max", "nf_conntrack_max.", G },
-	[MF_TCP_ORPHANS_MAX] = { "connmon_tcp_orphans_max", "net.ipv4.tcp_max_orphans.", G },
-	[MF_IFACE_UP] = { "connmon_iface_up", "1 when the interface is up.", G },
-	[MF_IFACE_SPEED] = { "connmon_iface_speed_bits_per_second",
-			     "The link speed the driver reports.", G },
-	[MF_IFACE_RX_BYTES] = { "connmon_iface_rx_bytes_total", "Bytes received.", C },
-	[MF_IFACE_TX_BYTES] = { "connmon_iface_tx_bytes_total", "Bytes sent.", C },
-	[MF_IFACE_RX_PACKETS] = { "connmon_iface_rx_packets_total", "Packets received.", C },
-	[MF_IFACE_TX_PACKETS] = { "connmon_iface_tx_packets_total", "Packets sent.", C },
-	[MF_IFACE_RX_ERRORS] = { "connmon_iface_rx_errors_total", "Receive errors.", C },
-	[MF_IFACE_TX_ERRORS] = { "connmon_iface_tx_errors_total", "Transmit errors.", C },
-	[MF_IFACE_RX_DROPPED] = { "connmon_iface_rx_dropped_total", "Received packets dropped.",
-				  C },
-	[MF_IFACE_TX_DROPPED] = { "connmon_iface_tx_dropped_total", "Packets dropped on send.", C },
+				       "Ports in net.ipv4.ip_local_port_range.", G, "" },
+	[MF_CONNTRACK_ENTRIES] = { "connmon_conntrack_entries", "nf_conntrack_count.", G, "" },
+	[MF_CONNTRACK_MAX] = { "connmon_conntrack_max", "nf_conntrack_max.", G, "" },
+	[MF_TCP_ORPHANS_MAX] = { "connmon_tcp_orphans_max", "net.ipv4.tcp_max_orphans.", G, "" },
+	[MF_IFACE_UP] = { "connmon_iface_up", "1 when the interface is up.", G, "iface" },
+	[MF_IFACE_SPEED] = { "connmon_iface_speed_bytes_per_second",
+			     "Link speed the driver reports, in bytes per second (bits / 8, as node_exporter does); absent when unknown.",
+			     G, "iface" },
+	[MF_IFACE_RX_BYTES] = { "connmon_iface_rx_bytes_total", "Bytes received by the interface.",
+				C, "iface" },
+	[MF_IFACE_TX_BYTES] = { "connmon_iface_tx_bytes_total", "Bytes sent by the interface.", C,
+				"iface" },
+	[MF_IFACE_RX_PACKETS] = { "connmon_iface_rx_packets_total",
+				  "Packets received by the interface.", C, "iface" },
+	[MF_IFACE_TX_PACKETS] = { "connmon_iface_tx_packets_total",
+				  "Packets sent by the interface.", C, "iface" },
+	[MF_IFACE_RX_ERRORS] = { "connmon_iface_rx_errors_total",
+				 "Receive errors of the interface, all kinds.", C, "iface" },
+	[MF_IFACE_TX_ERRORS] = { "connmon_iface_tx_errors_total",
+				 "Transmit errors of the interface, all kinds.", C, "iface" },
+	[MF_IFACE_RX_DROPPED] = { "connmon_iface_rx_dropped_total",
+				  "Received packets the interface or the kernel dropped.", C,
+				  "iface" },
+	[MF_IFACE_TX_DROPPED] = { "connmon_iface_tx_dropped_total",
+				  "Packets to send that the interface or the kernel dropped.", C,
+				  "iface" },
 	[MF_IFACE_RX_MULTICAST] = { "connmon_iface_rx_multicast_total",
-				    "Multicast packets received.", C },
-	[MF_IFACE_COLLISIONS] = { "connmon_iface_collisions_total", "Collisions.", C },
+				    "Multicast packets received by the interface.", C, "iface" },
+	[MF_IFACE_COLLISIONS] = { "connmon_iface_collisions_total",
+				  "Collisions on the interface's medium.", C, "iface" },
 	[MF_IFACE_RX_FRAME_ERRORS] = { "connmon_iface_rx_frame_errors_total",
-				       "Frame alignment errors.", C },
+				       "Frames received with alignment errors.", C, "iface" },
 	[MF_IFACE_RX_FIFO_ERRORS] = { "connmon_iface_rx_fifo_errors_total",
-				      "Receive FIFO overruns.", C },
-	[MF_IFACE_TX_FIFO_ERRORS] = { "connmon_iface_tx_fifo_errors_total", "Transmit FIFO errors.",
-				      C },
+				      "Receive FIFO overruns of the interface.", C, "iface" },
+	[MF_IFACE_TX_FIFO_ERRORS] = { "connmon_iface_tx_fifo_errors_total",
+				      "Transmit FIFO underruns of the interface.", C, "iface" },
 	[MF_IFACE_TX_CARRIER_ERRORS] = { "connmon_iface_tx_carrier_errors_total",
-					 "Carrier errors on send.", C },
+					 "Carrier errors while sending.", C, "iface" },
 	[MF_IFACE_RX_COMPRESSED] = { "connmon_iface_rx_compressed_total",
-				     "Compressed packets received.", C },
+				     "Compressed packets received.", C, "iface" },
 	[MF_IFACE_TX_COMPRESSED] = { "connmon_iface_tx_compressed_total",
-				     "Compressed packets sent.", C },
+				     "Compressed packets sent.", C, "iface" },
 	[MF_NETSTAT_TOTAL] = { "connmon_netstat_total",
-			       "Kernel protocol counters, named as nstat names them.", C },
-	[MF_NETSTAT_GAUGE] = { "connmon_netstat", "Kernel protocol gauges (TcpCurrEstab...).", G },
+			       "Kernel protocol counters of /proc/net/snmp, netstat and snmp6, named as nstat names them (TcpRetransSegs, TcpExtListenOverflows...).",
+			       C, "counter" },
+	[MF_NETSTAT_GAUGE] = { "connmon_netstat",
+			       "Kernel protocol values that are not counters (TcpCurrEstab...), named as nstat names them.",
+			       G, "counter" },
 	[MF_PROTO_KPI] = { "connmon_proto_ratio",
-			   "Protocol-health ratios over the last tick (retransmits, loss...).", G },
+			   "Protocol-health ratios over the last tick (retransmits, loss...).", G,
+			   "kpi" },
 	[MF_PROCESS_RX_BYTES] = { "connmon_process_rx_bytes_total",
-				  "TCP payload bytes received by a process since the agent started "
-				  "(tcp_info); comm=\"other\" holds the rest.",
-				  C },
+				  "TCP bytes received by a process (tcp_info); the busiest processes, the rest summed in comm=\"other\" with pid=\"\".",
+				  C, "pid,comm" },
 	[MF_PROCESS_TX_BYTES] = { "connmon_process_tx_bytes_total",
-				  "TCP payload bytes sent by a process since the agent started "
-				  "(tcp_info); comm=\"other\" holds the rest.",
-				  C },
-	[MF_AGENT_TICK_SECONDS] = { "connmon_agent_tick_seconds", "How long the last tick took.",
-				    G },
+				  "TCP bytes sent by a process (tcp_info); the busiest processes, the rest summed in comm=\"other\" with pid=\"\".",
+				  C, "pid,comm" },
+	[MF_AGENT_TICK_SECONDS] = { "connmon_agent_tick_seconds", "How long the last tick took.", G,
+				    "" },
 	[MF_AGENT_LATE_TICKS] = { "connmon_agent_late_ticks_total",
-				  "Tick deadlines skipped because a tick ran late.", C },
+				  "Tick deadlines skipped because a tick ran late.", C, "" },
 	[MF_AGENT_CENSUS_PERIOD] = { "connmon_agent_census_period_seconds",
-				     "The period of the socket census in force.", G },
+				     "The period of the socket census in force.", G, "" },
 	[MF_AGENT_CENSUS_SOCKETS] = { "connmon_agent_census_sockets",
-				      "Sockets the last census walked.", G },
-	[MF_AGENT_SERIES] = { "connmon_agent_series", "Live series in the agent's registry.", G },
+				      "Sockets the last census walked.", G, "" },
+	[MF_AGENT_SERIES] = { "connmon_agent_series", "Live series in the agent's registry.", G,
+			      "" },
 	[MF_AGENT_SAMPLES_WRITTEN] = { "connmon_agent_samples_written_total",
-				       "Samples committed to the database.", C },
+				       "Samples committed to the database.", C, "" },
 	[MF_AGENT_WRITE_ERRORS] = { "connmon_agent_write_errors_total",
-				    "Database writes that failed.", C },
-	[MF_AGENT_DB_BYTES] = { "connmon_agent_db_bytes", "Size of the database file.", G },
+				    "Database writes that failed.", C, "" },
+	[MF_AGENT_DB_BYTES] = { "connmon_agent_db_bytes", "Size of the database file.", G, "" },
 	[MF_AGENT_BACKLOG] = { "connmon_agent_backlog_samples",
-			       "Samples waiting in memory for the database.", G },
+			       "Samples waiting in memory for the database.", G, "" },
 	[MF_AGENT_SAMPLES_DROPPED] = { "connmon_agent_samples_dropped_total",
-				       "Samples dropped because the backlog was full.", C },
-	[MF_AGENT_SCRAPES] = { "connmon_agent_scrapes_total", "Scrapes of /metrics served.", C },
-	[MF_AGENT_RSS_BYTES] = { "connmon_agent_resident_bytes", "The agent's resident memory.",
-				 G },
+				       "Samples dropped because the backlog was full.", C, "" },
+	[MF_AGENT_SCRAPES] = { "connmon_agent_scrapes_total", "Scrapes of /metrics served.", C,
+			       "" },
+	[MF_AGENT_RSS_BYTES] = { "connmon_agent_resident_bytes", "The agent's resident memory.", G,
+				 "" },
 };
 
 #undef G
@@ -108,8 +133,25 @@ const struct metric_family *metric_family_find(const char *name)
 	return NULL;
 }
 
+static bool plain_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 void metric_labels_add(struct strbuf *sb, const char *key, const char *value)
 {
+	char *safe = NULL;
+
+	if (!plain_ascii(value)) {
+		size_t len = strlen(value);
+
+		safe = xmalloc(4 * len + 1);
+		text_escape(safe, 4 * len + 1, value, len, SIZE_MAX, NULL);
+		value = safe;
+	}
 	if (sb->len)
 		strbuf_addch(sb, ',');
 	strbuf_addstr(sb, key);
@@ -125,6 +167,7 @@ void metric_labels_add(struct strbuf *sb, const char *key, const char *value)
 			strbuf_addch(sb, *p);
 	}
 	strbuf_addch(sb, '"');
+	free(safe);
 }
 
 /* Copies the escaped value starting after the opening quote; returns the end or NULL. */

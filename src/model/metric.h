@@ -38,8 +38,9 @@ enum metric_kind {
 
 struct metric_family {
 	const char *name;
-	const char *help;
+	const char *help; /* the HELP line; docs/METRICS.md has the same text (a test checks) */
 	enum metric_kind kind;
+	const char *label_keys; /* "port,state"; "" for none */
 };
 
 enum metric_family_id {
@@ -101,7 +102,10 @@ const struct metric_family *metric_family_find(const char *name);
 
 /*
  * Appends key="value" (with a comma before it unless sb is empty) to a
- * labels string, escaping the value as the text format requires.
+ * labels string, escaping the value as the text format requires (\\ \" \n).
+ * Control bytes and invalid UTF-8 (a process name is anybody's bytes)
+ * first take connmon's display-safe form, \xHH (base/outbuf.h), so the
+ * exposition is always valid UTF-8 and safe on a terminal.
  */
 void metric_labels_add(struct strbuf *sb, const char *key, const char *value);
 

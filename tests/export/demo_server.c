@@ -15,7 +15,7 @@
  *	connmon_demo_publishes_total       publishes so far
  *	connmon_demo_publish_max_seconds   the longest http_server_publish() call
  *	connmon_demo_http_*_total          the listener's counters
- *	every family of prom_families      with --all-families, labels "x"
+ *	every family of model/metric.h     with --all-families, labels "x"
  *	connmon_demo_series                sample lines in this body
  *	connmon_demo_tick{where="last"}    the publish number again
  *	connmon_demo_tick_end              the publish number, last line of the body
@@ -39,7 +39,7 @@
 #include "base/xalloc.h"
 #include "export/http.h"
 #include "export/prom.h"
-#include "export/prom_families.h"
+#include "model/metric.h"
 
 struct demo {
 	const char *listen;
@@ -166,9 +166,9 @@ static size_t make_pad(struct demo *d)
 /* The labels of the --all-families points: each key of the family = "x", NUL-separated. */
 static void make_family_labels(struct demo *d)
 {
-	for (size_t i = 0; i < prom_nr_families; i++) {
+	for (size_t i = 0; i < MF_MAX; i++) {
 		struct strbuf one = STRBUF_INIT;
-		char *keys = xstrdup(prom_families[i].label_keys), *save = NULL;
+		char *keys = xstrdup(metric_families[i].label_keys), *save = NULL;
 
 		for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save))
 			prom_labels_add(&one, k, "x");
@@ -214,7 +214,7 @@ static size_t add_http_stats(struct prom_point *p, struct http_server *srv)
 static char *build_body(const struct demo *d, struct http_server *srv, const struct progress *pr,
 			size_t *len)
 {
-	struct prom_point *p = xcalloc(32 + prom_nr_families, sizeof(*p));
+	struct prom_point *p = xcalloc(32 + MF_MAX, sizeof(*p));
 	struct strbuf label = STRBUF_INIT, out = STRBUF_INIT;
 	double tick = (double)(pr->publishes + 1);
 	const char *fam_labels = d->family_labels.buf;
@@ -233,10 +233,12 @@ static char *build_body(const struct demo *d, struct http_server *srv, const str
 				      "The longest publish call so far.", PROM_GAUGE, NULL,
 				      pr->max_publish_sec };
 	n += add_http_stats(p + n, srv);
-	for (size_t i = 0; d->all_families && i < prom_nr_families; i++) {
-		const struct prom_family *f = &prom_families[i];
+	for (size_t i = 0; d->all_families && i < MF_MAX; i++) {
+		const struct metric_family *f = &metric_families[i];
 
-		p[n++] = (struct prom_point){ f->name, f->help, f->kind, fam_labels, 1 };
+		p[n++] = (struct prom_point){ f->name, f->help,
+					      f->kind == METRIC_COUNTER ? PROM_COUNTER : PROM_GAUGE,
+					      fam_labels, 1 };
 		fam_labels += strlen(fam_labels) + 1;
 	}
 	series = n++;

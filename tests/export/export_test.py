@@ -50,7 +50,7 @@ LABEL = b'say "hi" \\ a\nb \x1b[2J \xff\xfe \xc2\x9b end \xd0\x96'
 TIMEOUT_SEC = 2
 DOCS = os.path.join(HERE, "..", "..", "docs", "METRICS.md")
 # promtool's linter prefers bytes to bits; common.md fixes this name.
-KNOWN_LINT = {'connmon_iface_speed_bits_per_second use base unit "bytes" instead of "bits"'}
+KNOWN_LINT = set()  # promtool's linter finds nothing in connmon's names
 
 
 def log(*a):

@@ -49,11 +49,13 @@ static void test_labels(void **state)
 	char buf[64];
 
 	(void)state;
-	metric_labels_add(&sb, "comm", "a\"b\\c\nd");
+	/* Quotes and backslashes escaped as the text format says; a control byte (here a
+	 * newline) and invalid UTF-8 first take the display-safe form \xHH. */
+	metric_labels_add(&sb, "comm", "a\"b\\c\nd\xff");
 	metric_labels_add(&sb, "pid", "42");
-	assert_string_equal(sb.buf, "comm=\"a\\\"b\\\\c\\nd\",pid=\"42\"");
+	assert_string_equal(sb.buf, "comm=\"a\\\"b\\\\c\\\\x0ad\\\\xff\",pid=\"42\"");
 	assert_true(metric_labels_get(sb.buf, "comm", buf, sizeof(buf)));
-	assert_string_equal(buf, "a\"b\\c\nd");
+	assert_string_equal(buf, "a\"b\\c\\x0ad\\xff");
 	assert_true(metric_labels_get(sb.buf, "pid", buf, sizeof(buf)));
 	assert_string_equal(buf, "42");
 	assert_false(metric_labels_get(sb.buf, "port", buf, sizeof(buf)));
