@@ -677,6 +677,11 @@ int json_reader_errno(const struct json_reader *r)
 	return r->err;
 }
 
+void json_reader_set_line(struct json_reader *r, uint64_t line)
+{
+	r->line = line;
+}
+
 const char *json_reader_error(const struct json_reader *r)
 {
 	return r->err_msg.buf;

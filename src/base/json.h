@@ -121,6 +121,8 @@ const char *json_reader_path(const struct json_reader *r);
 int json_reader_errno(const struct json_reader *r);
 /* "line 3, column 7, at $.a[2]: expected ',' or ']', found 'x'", or "". */
 const char *json_reader_error(const struct json_reader *r);
+/* Numbers the reader's current line as line (for input that is one line of a file). */
+void json_reader_set_line(struct json_reader *r, uint64_t line);
 /* Sets the sticky error (if none is set yet) at the reader's position; returns err. */
 __attribute__((format(printf, 3, 4))) int json_reader_fail(struct json_reader *r, int err,
 							   const char *fmt, ...);
