@@ -232,7 +232,6 @@ static enum json_token push(struct json_reader *r, char kind)
 	r->path_base[r->depth] = r->path.len;
 	r->depth++;
 	if (kind == '[') {
-		path_set_index(r);
 		r->expect = EXPECT_VALUE_OR_END;
 		return JSON_TOK_ARRAY_BEGIN;
 	}
@@ -623,8 +622,11 @@ enum json_token json_next(struct json_reader *r)
 		case EXPECT_KEY_OR_END:
 			return lex_key(r, c);
 		default:
-			if (c == ']' && r->expect == EXPECT_VALUE_OR_END)
-				return pop(r);
+			if (r->expect == EXPECT_VALUE_OR_END) {
+				if (c == ']')
+					return pop(r);
+				path_set_index(r); /* the first element */
+			}
 			return lex_value(r, c);
 		}
 	}

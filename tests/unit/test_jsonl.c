@@ -399,11 +399,16 @@ static void check_input_result(struct sink_log *l, int ret, const struct import_
 	assert_true(st->nr_records == 6 && st->nr_points == 4 && st->nr_errors == 2);
 }
 
+#define LOG_INIT                                             \
+	{                                                    \
+		.points = STRBUF_INIT, .errors = STRBUF_INIT \
+	}
+
 static void log_reset(struct sink_log *l)
 {
 	strbuf_release(&l->points);
 	strbuf_release(&l->errors);
-	memset(l, 0, sizeof(*l));
+	*l = (struct sink_log)LOG_INIT;
 }
 
 static int read_through_pipe(const char *data, size_t len, const struct point_sink *sink,
@@ -423,7 +428,7 @@ static int read_through_pipe(const char *data, size_t len, const struct point_si
 
 static void test_read(void **state)
 {
-	struct sink_log l = { 0 };
+	struct sink_log l = LOG_INIT;
 	struct point_sink sink = { log_point, log_error, &l };
 	struct import_stats st;
 
@@ -447,7 +452,7 @@ static void test_read(void **state)
 
 static void test_long_line_and_error_cap(void **state)
 {
-	struct sink_log l = { 0 };
+	struct sink_log l = LOG_INIT;
 	struct point_sink sink = { log_point, log_error, &l };
 	struct strbuf in = STRBUF_INIT;
 	struct import_stats st;
