@@ -244,7 +244,7 @@ static int parse_labels(struct jsonl_parser *jp, const struct json_value *obj, u
 	for (const struct json_value *c = json_first(d, obj); c; c = json_sibling(d, c)) {
 		const char *key = json_key(d, c), *v = json_str(d, c);
 
-		if (label_name_len(key) != strlen(key))
+		if (!*key || label_name_len(key) != strlen(key))
 			return bad(jp, line_nr, "$.labels", "\"%s\" is not a label name", key);
 		if (c->type != JSON_STRING)
 			return bad(jp, line_nr, "$.labels",

@@ -298,11 +298,13 @@ static bool digits(const char *s, int n, int *out)
 static bool parse_date_time(const char *date, const char *time, struct tm *tm)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	char sep = time[2];
 	int y, mo, d, h, mi, s;
+	char sep;
 
-	if (strlen(date) != 10 || date[4] != '-' || date[7] != '-' || strlen(time) != 8 ||
-	    (sep != ':' && sep != '-') || time[5] != sep)
+	if (strlen(date) != 10 || date[4] != '-' || date[7] != '-' || strlen(time) != 8)
+		return false;
+	sep = time[2];
+	if ((sep != ':' && sep != '-') || time[5] != sep)
 		return false;
 	if (!digits(date, 4, &y) || !digits(date + 5, 2, &mo) || !digits(date + 8, 2, &d) ||
 	    !digits(time, 2, &h) || !digits(time + 3, 2, &mi) || !digits(time + 6, 2, &s))

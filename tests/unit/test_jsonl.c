@@ -202,6 +202,9 @@ static void test_parse_refusals(void **state)
 		{ "{\"name\":\"a\",\"labels\":{\"a-b\":\"x\"},\"kind\":\"gauge\",\"tier\":\"tick\","
 		  "\"t\":1,\"v\":1}",
 		  "at $.labels: \"a-b\" is not a label name" },
+		{ "{\"name\":\"a\",\"labels\":{\"\":\"x\"},\"kind\":\"gauge\",\"tier\":\"tick\","
+		  "\"t\":1,\"v\":1}",
+		  "at $.labels: \"\" is not a label name" },
 		{ "{\"name\":\"a\",\"labels\":{\"a\":1},\"kind\":\"gauge\",\"tier\":\"tick\",\"t\":1,"
 		  "\"v\":1}",
 		  "at $.labels: expected a string for \"a\", found a number" },
