@@ -30,6 +30,8 @@ static const char history_usage[] =
 	"  listeners   listening ports: connections, SYN-RECV, accept-queue fill\n"
 	"  procs       traffic per process (--top N)\n"
 	"  series      every stored series with its time range\n"
+	"  export [SERIES...]      the stored points as JSON lines (default: all of them)\n"
+	"  import [--sar] FILE|-   JSON lines from export, or sar history from `sadf -j`\n"
 	"\n"
 	"T: now, -15m, -2h, -7d, today, yesterday, HH:MM[:SS], YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM],\n"
 	"@UNIXSECONDS.  Default: the last hour.  The step is a tier's resolution chosen\n"
@@ -58,7 +60,9 @@ void hist_label(const struct store_result_series *s, const char *key, char *buf,
 /*
  * Ranges of up to a day that the tick tier still holds are read from the
  * ticks (aggregated to the step): the rollups of the current minute and
- * hour are not written until they end, and ticks are exact.
+ * hour are not written until they end, and ticks are exact.  Longer ranges
+ * the minute tier still holds are read from it: imports (sar history) land
+ * there, and an hour's step aggregates 60 of its rollups.
  */
 static int hist_tier(const struct hist *h)
 {
@@ -66,7 +70,18 @@ static int hist_tier(const struct hist *h)
 
 	if (h->until_ms - h->since_ms <= 24 * HOUR_MS && h->since_ms >= now - 47 * HOUR_MS)
 		return STORE_TIER_TICK;
+	if (h->since_ms >= now - 89 * 24 * HOUR_MS)
+		return STORE_TIER_MINUTE;
 	return STORE_TIER_AUTO;
+}
+
+static size_t result_points(const struct store_result *res)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->nr_series; i++)
+		n += res->series[i].nr_points;
+	return n;
 }
 
 int hist_query(struct hist *h, const char *name, const char *k1, const char *v1, const char *k2,
@@ -85,6 +100,18 @@ int hist_query(struct hist *h, const char *name, const char *k1, const char *v1,
 	struct strbuf err = STRBUF_INIT;
 	int ret = store_query(h->st, &q, res, &err);
 
+	/*
+	 * Nothing in the tier chosen (an imported range has minute rollups only; an old one
+	 * may have only hours): the other tiers, finest first.
+	 */
+	for (int tier = STORE_TIER_TICK; ret == 0 && !result_points(res) && tier <= STORE_TIER_HOUR;
+	     tier++) {
+		if (tier == q.tier)
+			continue;
+		store_result_release(res);
+		q.tier = tier;
+		ret = store_query(h->st, &q, res, &err);
+	}
 	if (ret < 0)
 		fprintf(stderr, "connmon history: %s\n", err.len ? err.buf : strerror(-ret));
 	strbuf_release(&err);
@@ -153,6 +180,10 @@ static int parse_range(struct hist *h)
 
 	h->until_ms = now;
 	h->since_ms = now - HOUR_MS;
+	if (!strcmp(h->o.args[0], "export")) { /* everything, unless a range is given */
+		h->since_ms = 0;
+		h->until_ms = now + 24 * HOUR_MS;
+	}
 	if ((h->o.since && timespec_parse("--since", h->o.since, now, &h->since_ms, &err) < 0) ||
 	    (h->o.until && timespec_parse("--until", h->o.until, now, &h->until_ms, &err) < 0)) {
 		ret = cli_usage_error("history", err.buf);
@@ -176,7 +207,7 @@ static const struct {
 	{ "sockets", hist_view_sockets },     { "ifaces", hist_view_ifaces },
 	{ "proto", hist_view_proto },	      { "peers", hist_view_peers },
 	{ "listeners", hist_view_listeners }, { "procs", hist_view_procs },
-	{ "series", hist_view_series },
+	{ "series", hist_view_series },	      { "export", hist_export },
 };
 
 static int run_view(struct hist *h)
@@ -215,7 +246,7 @@ int cmd_history(const struct app_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_cmd cmd = { "history", CLI_DB | CLI_RANGE | CLI_PORT | CLI_CSV |
 							       CLI_ARGS | CLI_TOP | CLI_EDEV |
-							       CLI_IFACES };
+							       CLI_IFACES | CLI_SAR };
 	struct strbuf err = STRBUF_INIT;
 	struct hist h;
 	int rc;
@@ -229,11 +260,18 @@ int cmd_history(const struct app_ctx *ctx, int argc, char **argv)
 	} else if (h.o.help) {
 		fputs(history_usage, stdout);
 		rc = 0;
-	} else if (h.o.nr_args != 1) {
-		rc = cli_usage_error("history", h.o.nr_args ?
-							"one view at a time" :
-							"which view? (sockets, ifaces, proto, "
-							"peers, listeners, procs, series)");
+	} else if (!h.o.nr_args) {
+		rc = cli_usage_error("history", "which view? (sockets, ifaces, proto, peers, "
+						"listeners, procs, series, export, import)");
+	} else if (h.o.sar && strcmp(h.o.args[0], "import")) {
+		rc = cli_usage_error("history", "--sar goes with 'import'");
+	} else if (h.o.nr_args > 1 && strcmp(h.o.args[0], "export") &&
+		   strcmp(h.o.args[0], "import")) {
+		rc = cli_usage_error("history", "one view at a time");
+	} else if (!strcmp(h.o.args[0], "import")) {
+		h.db = h.o.db ? h.o.db : DEFAULT_DB;
+		rc = h.o.nr_args > 2 ? cli_usage_error("history", "import reads one FILE (or -)") :
+				       hist_import(&h, h.o.sar);
 	} else if ((rc = parse_range(&h)) == 0) {
 		h.view = h.o.args[0];
 		h.db = h.o.db ? h.o.db : DEFAULT_DB;

@@ -65,4 +65,8 @@ int hist_view_listeners(struct hist *h);
 int hist_view_procs(struct hist *h);
 int hist_view_series(struct hist *h);
 
+/* history_io.c: export as JSON lines (h->st open for reading); import into h->db (a writer). */
+int hist_export(struct hist *h);
+int hist_import(struct hist *h, bool sar);
+
 #endif

@@ -112,6 +112,8 @@ int hist_grid_build(struct hist *h, struct hist_grid *g)
 			for (size_t s = 0; s < res[c].nr_series; s++) {
 				const struct store_result_series *rs = &res[c].series[s];
 
+				if (!rs->nr_points) /* not a group: the first pass skipped it too */
+					continue;
 				group_name(g, rs, name, sizeof(name));
 				size_t gi = group_index(g, name);
 

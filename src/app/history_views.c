@@ -125,6 +125,10 @@ static int print_series_table(struct hist *h, struct hist_grid *g, const char *g
 		return 1;
 	if (!g->nr_times) {
 		hist_no_data(h, what);
+		if (h->fmt == HIST_JSON) { /* still a document: no rows */
+			hist_json_begin(h, g->step_ms);
+			hist_json_end(h);
+		}
 		return 0;
 	}
 	if (h->fmt == HIST_JSON)

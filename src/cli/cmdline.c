@@ -40,6 +40,7 @@ enum opt_id {
 	OPT_STEP,
 	OPT_PORT,
 	OPT_OUTPUT,
+	OPT_SAR,
 };
 
 static const struct opt {
@@ -78,6 +79,7 @@ static const struct opt {
 	[OPT_STEP] = { "step", 0, true, CLI_RANGE },
 	[OPT_PORT] = { "port", 0, true, CLI_PORT },
 	[OPT_OUTPUT] = { "output", 'o', true, CLI_OUTPUT },
+	[OPT_SAR] = { "sar", 0, false, CLI_SAR },
 };
 
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -287,6 +289,9 @@ static void set_flag(struct cli_opts *o, enum opt_id id)
 		break;
 	case OPT_ONCE:
 		o->once = true;
+		break;
+	case OPT_SAR:
+		o->sar = true;
 		break;
 	default:
 		break;

@@ -64,6 +64,7 @@ enum {
 	CLI_PORT = 1u << 21,	  /* --port P */
 	CLI_OUTPUT = 1u << 22,	  /* -o, --output FILE */
 	CLI_ARGS = 1u << 23,	  /* words that are not options (a view, series names) */
+	CLI_SAR = 1u << 24,	  /* --sar (history import) */
 };
 
 struct cli_cmd {
@@ -87,7 +88,7 @@ struct cli_opts {
 	const char *config, *db, *listen, *since, *until, *output;
 	double interval_s, step_s; /* 0: not given */
 	int port;		   /* 0: not given */
-	bool once;
+	bool once, sar;
 	const char **args; /* CLI_ARGS: borrowed from argv; the array is owned */
 	size_t nr_args, alloc_args;
 };
