@@ -21,14 +21,14 @@
 
 static enum store_tier tier_of(enum series_tier t)
 {
-	return t == SERIES_TIER_HOUR ? STORE_TIER_HOUR :
+	return t == SERIES_TIER_HOUR   ? STORE_TIER_HOUR :
 	       t == SERIES_TIER_MINUTE ? STORE_TIER_MINUTE :
 					 STORE_TIER_TICK;
 }
 
 static enum series_tier series_tier_of(enum store_tier t)
 {
-	return t == STORE_TIER_HOUR ? SERIES_TIER_HOUR :
+	return t == STORE_TIER_HOUR   ? SERIES_TIER_HOUR :
 	       t == STORE_TIER_MINUTE ? SERIES_TIER_MINUTE :
 					SERIES_TIER_TICK;
 }
@@ -87,8 +87,8 @@ static int export_point(void *arg, const struct store_series_info *info, enum st
 
 int hist_export(struct hist *h)
 {
-	struct export_ctx x = {.h = h};
-	struct store_query q = {.since_ms = h->since_ms, .until_ms = h->until_ms};
+	struct export_ctx x = { .h = h };
+	struct store_query q = { .since_ms = h->since_ms, .until_ms = h->until_ms };
 	struct strbuf err = STRBUF_INIT;
 	int ret;
 
@@ -143,9 +143,9 @@ static void import_error(void *arg, const char *msg)
 
 int hist_import(struct hist *h, bool sar)
 {
-	struct import_ctx x = {0};
-	struct point_sink sink = {import_point, import_error, &x};
-	struct import_stats stats = {0};
+	struct import_ctx x = { 0 };
+	struct point_sink sink = { import_point, import_error, &x };
+	struct import_stats stats = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	const char *file = h->o.nr_args > 1 ? h->o.args[1] : "-";
 	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
@@ -172,7 +172,8 @@ int hist_import(struct hist *h, bool sar)
 		fprintf(stderr, "connmon history: %s\n", err.buf);
 		rc = 1;
 	}
-	fprintf(stderr, "connmon history: imported %llu points from '%s' into '%s'%s%llu refused, %llu problems in the input)\n",
+	fprintf(stderr,
+		"connmon history: imported %llu points from '%s' into '%s'%s%llu refused, %llu problems in the input)\n",
 		(unsigned long long)x.nr_ok, file, h->db, " (", (unsigned long long)x.nr_refused,
 		(unsigned long long)stats.nr_errors);
 	if (x.nr_refused || stats.nr_errors)

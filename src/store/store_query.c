@@ -122,6 +122,8 @@ struct agg {
 	int64_t dur_ms;
 	int64_t prev_t; /* ticks of counters: the previous sample with a value */
 	double prev_v;
+	int64_t prev_last_t; /* rollups of counters: the previous bucket's raw counter */
+	double prev_last;
 };
 
 static void agg_close(struct agg *a)
@@ -211,8 +213,13 @@ static int agg_rollup(void *ctx, int64_t t, const double v[RS_NR])
 
 	if (t >= a->until)
 		return 1;
-	if (t + bucket <= a->since)
+	if (t + bucket <= a->since) {
+		if (a->kind == STORE_COUNTER && !isnan(v[RS_LAST])) {
+			a->prev_last_t = t;
+			a->prev_last = v[RS_LAST];
+		}
 		return 0;
+	}
 	agg_open(a, t);
 	if (!isnan(v[RS_MIN]))
 		agg_minmax(a, v[RS_MIN]);
@@ -229,9 +236,20 @@ static int agg_rollup(void *ctx, int64_t t, const double v[RS_NR])
 	if (a->kind == STORE_GAUGE) {
 		a->sum += v[RS_MEAN] * w;
 		a->weight += w;
+	} else if (a->prev_last_t != NO_TIME && !isnan(v[RS_LAST])) {
+		/*
+		 * The raw counters of two buckets: exact whatever the buckets covered (an
+		 * import of sar's 10-minute samples is one point in ten minutes).
+		 */
+		a->inc += v[RS_LAST] >= a->prev_last ? v[RS_LAST] - a->prev_last : v[RS_LAST];
+		a->dur_ms += t - a->prev_last_t;
 	} else {
 		a->inc += v[RS_MEAN] * (double)bucket / 1000.0;
 		a->dur_ms += bucket;
+	}
+	if (a->kind == STORE_COUNTER && !isnan(v[RS_LAST])) {
+		a->prev_last_t = t;
+		a->prev_last = v[RS_LAST];
 	}
 	if (!a->cur.count)
 		a->cur.count = 1; /* an imported point without a count */
@@ -333,6 +351,7 @@ int store_query(struct store *st, const struct store_query *q, struct store_resu
 			.until = q->until_ms,
 			.step = res->step_ms,
 			.prev_t = NO_TIME,
+			.prev_last_t = NO_TIME,
 		};
 
 		res->series[i].info = info[i];
