@@ -148,7 +148,8 @@ static int parse_all(struct sel_parser *ps)
 	if (*ps->p == '{' && parse_matchers(ps) < 0)
 		return -EINVAL;
 	if (*ps->p) {
-		ps->why = "unexpected text after the series (expected NAME or NAME{key=\"value\",...})";
+		ps->why =
+			"unexpected text after the series (expected NAME or NAME{key=\"value\",...})";
 		return -EINVAL;
 	}
 	return 0;
