@@ -343,11 +343,11 @@ static int report(struct bl_cmd *c)
 		outbuf_addf(&c->out, "\",\"time\":\"%s\",\"series\":[\n",
 			    units_utc(now, sizeof(now), c->now_ms / 1000));
 	}
-	for (size_t k = 0; k < c->nr_sel; k++) {
+	for (size_t k = 0, shown = 0; k < c->nr_sel; k++) {
 		if (load_entry(c, &c->v[c->sel[k]], &e)) {
 			rc = 1;
 		} else if (c->o.json) {
-			print_json(c, &e, k == 0);
+			print_json(c, &e, shown++ == 0);
 		} else {
 			print_text(c, &e);
 		}
