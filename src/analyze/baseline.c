@@ -160,16 +160,17 @@ static void tally_points(struct baseline *b, struct slot_tally *t, const struct 
 }
 
 /* The mode follows from the span of the points that made it into a slot. */
-static void choose_mode(struct baseline *b, const struct slot_tally *t)
+static void choose_mode(struct baseline *b, const struct slot_tally *t,
+			const struct baseline_spans *spans)
 {
 	bool weekly;
 
 	if (b->nr_points)
 		b->span_ms = b->last_ms - b->first_ms + BASELINE_ROLLUP_MS;
-	weekly = b->span_ms >= BASELINE_WEEKLY_MS;
+	weekly = b->span_ms >= spans->weekly_ms;
 	b->mode = weekly ? BASELINE_WEEKLY : BASELINE_DAILY;
 	b->nr_slots = weekly ? BASELINE_WEEK_SLOTS : BASELINE_DAY_SLOTS;
-	b->learning = b->span_ms < BASELINE_LEARNING_MS;
+	b->learning = b->span_ms < spans->learning_ms;
 	for (unsigned s = 0; s < b->nr_slots; s++) {
 		b->slot[s].nr_samples = weekly ? t->nr_week[s] : t->nr_day[s];
 		b->slot[s].nr_days = weekly ? t->days_week[s] : t->days_day[s];
@@ -221,6 +222,16 @@ static void fill_quantiles(struct baseline *b, const struct baseline_point *pts,
 int baseline_compute(struct baseline *b, const struct baseline_point *pts, size_t nr,
 		     const struct baseline_zone *zone)
 {
+	return baseline_compute_spans(b, pts, nr, zone, NULL);
+}
+
+int baseline_compute_spans(struct baseline *b, const struct baseline_point *pts, size_t nr,
+			   const struct baseline_zone *zone, const struct baseline_spans *spans)
+{
+	static const struct baseline_spans defaults = {
+		.weekly_ms = BASELINE_WEEKLY_MS,
+		.learning_ms = BASELINE_LEARNING_MS,
+	};
 	struct slot_tally *t;
 	uint8_t *wslot;
 	double *vals;
@@ -240,7 +251,7 @@ int baseline_compute(struct baseline *b, const struct baseline_point *pts, size_
 	wslot = xmalloc(nr);
 	vals = xmalloc(nr * sizeof(*vals));
 	tally_points(b, t, pts, nr, zone, wslot);
-	choose_mode(b, t);
+	choose_mode(b, t, spans ? spans : &defaults);
 	fill_quantiles(b, pts, nr, wslot, vals);
 	free(vals);
 	free(wslot);

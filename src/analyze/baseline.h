@@ -16,7 +16,8 @@
  * local dates they cover (in weekly mode every date of a slot is another
  * week, so that count is the number of weeks).  Below three days of history
  * (BASELINE_LEARNING_MS) the baseline is "learning": the figures exist but
- * are not yet a judgement.
+ * are not yet a judgement.  Both thresholds are defaults that struct
+ * baseline_spans overrides.
  *
  * Pure computation: no I/O, no printing, no global state (localtime_r reads
  * the process's TZ).  Ownership: a struct baseline is plain data, copied
@@ -64,7 +65,7 @@ struct baseline_slot {
 
 struct baseline {
 	enum baseline_mode mode;
-	bool learning;	  /* span_ms < BASELINE_LEARNING_MS */
+	bool learning;	  /* span_ms < BASELINE_LEARNING_MS (or the spans given) */
 	int64_t first_ms; /* first and last rollup used; 0 when nr_points is 0 */
 	int64_t last_ms;
 	int64_t span_ms;     /* last_ms - first_ms + BASELINE_ROLLUP_MS; 0 without points */
@@ -89,14 +90,28 @@ struct baseline_zone {
 bool baseline_fixed_offset(int64_t epoch_s, struct tm *tm, const void *arg);
 
 /*
+ * The history spans (baseline.span_ms) at which a baseline turns weekly and
+ * stops learning: the config's [baseline] weekly_after_days and
+ * learning_days (docs/CONFIG.md).  BASELINE_WEEKLY_MS and
+ * BASELINE_LEARNING_MS are the defaults.
+ */
+struct baseline_spans {
+	int64_t weekly_ms;   /* >= this: 168 weekly slots */
+	int64_t learning_ms; /* < this: learning */
+};
+
+/*
  * Computes the baseline of one series from its rollups, pts[0..nr), in
  * non-decreasing time order.  Non-finite values are skipped; when more than
  * BASELINE_MAX_POINTS are given only the newest that many are used.  Returns
  * 0, or -EINVAL when the times go backwards (then *b is an empty daily
- * baseline).  O(n log n) time.
+ * baseline).  O(n log n) time.  With the default spans.
  */
 int baseline_compute(struct baseline *b, const struct baseline_point *pts, size_t nr,
 		     const struct baseline_zone *zone);
+/* The same with other spans (NULL: the defaults). */
+int baseline_compute_spans(struct baseline *b, const struct baseline_point *pts, size_t nr,
+			   const struct baseline_zone *zone, const struct baseline_spans *spans);
 
 /*
  * The slot t_ms falls in, for a baseline of mode: 0 to 23 (daily) or 0 to

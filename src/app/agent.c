@@ -395,6 +395,7 @@ static void agent_setup(struct tick *t, void *arg)
 	tick_add_source(t, &census_source_ops, &a->cen);
 	tick_add_consumer(t, &agent_consumer_ops, a);
 	agent_store_start(a, t->loop);
+	agent_baseline_start(a, t->loop);
 	/* After the loop blocked its signals: the listener's thread inherits the mask. */
 	if (!a->once && !a->cfg.agent.listen.off) {
 		struct strbuf addr = STRBUF_INIT;
@@ -487,6 +488,7 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	if (!a.once) {
 		sd_notify(0, "STOPPING=1");
 		agent_metrics_close(&a);
+		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)
 			rc = 1;
 		log_info("stopped after %llu ticks", (unsigned long long)a.stats.ticks);

@@ -74,6 +74,7 @@ struct agent_settings {
 struct store;
 struct http_server;
 struct prom_point;
+struct agent_baseline;
 
 struct agent {
 	struct agent_settings set;
@@ -98,6 +99,8 @@ struct agent {
 	struct prom_point *points;
 	size_t alloc_points;
 	size_t last_body_len;
+	/* agent_baseline.c's recompute; NULL: no store */
+	struct agent_baseline *baseline;
 };
 
 /* A label-less series of the current tick. */
@@ -115,6 +118,10 @@ int agent_store_flush(struct agent *a);
 void agent_store_start(struct agent *a, struct loop *l);
 void agent_store_emit_health(struct agent *a);
 int agent_store_close(struct agent *a);
+
+/* agent_baseline.c: the hourly recompute of the stored bands, on the loop */
+void agent_baseline_start(struct agent *a, struct loop *l);
+void agent_baseline_stop(struct agent *a);
 
 /* agent_metrics.c */
 int agent_metrics_open(struct agent *a, const char *listen);

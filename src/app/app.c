@@ -26,6 +26,7 @@ static const struct command {
 	{ "procs", cmd_procs, "traffic per process, TCP and UDP (nethogs)" },
 	{ "agent", cmd_agent, "the daemon: records history, serves /metrics" },
 	{ "history", cmd_history, "recorded history: sockets, ifaces, proto, peers... (sar -f)" },
+	{ "baseline", cmd_baseline, "usual bands per hour of the week, and where values stand" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/commands.h"
+#include "app/overview_baseline.h"
 #include "app/overview_traffic.h"
 #include "app/summary.h"
 #include "base/units.h"
@@ -23,6 +24,12 @@
 
 /* Lines wrap under their first item, after the 11-column label. */
 #define INDENT 11
+
+/* What the printers get as ctx. */
+struct overview_ctx {
+	struct overview_traffic t;
+	struct overview_baseline b;
+};
 
 static void line_title(struct outbuf *ob, unsigned width, const struct summary_data *d, time_t now)
 {
@@ -201,14 +208,16 @@ static void print_text(struct outbuf *ob, const struct summary_data *d, const st
 		       const struct snapshot *cur, void *ctx)
 {
 	unsigned width = term_width(ob->fd, false);
+	struct overview_ctx *c = ctx;
 
-	overview_traffic_compute(ctx, prev, cur);
+	overview_traffic_compute(&c->t, prev, cur);
 	line_title(ob, width, d, (time_t)(cur->wall_ns / 1000000000LL));
 	line_sockets(ob, width, d);
 	line_states(ob, width, d);
 	line_listeners(ob, width, d);
 	line_capacity(ob, width, d);
-	overview_traffic_text(ob, width, ctx);
+	overview_traffic_text(ob, width, &c->t);
+	overview_baseline_text(ob, width, &c->b, d, &c->t);
 	section_warnings(ob, width, d);
 	section_peers(ob, d);
 }
@@ -217,8 +226,9 @@ static void print_json(struct outbuf *ob, const struct summary_data *d, const st
 		       const struct snapshot *cur, void *ctx)
 {
 	char when[UNITS_UTC_LEN];
+	struct overview_ctx *c = ctx;
 
-	overview_traffic_compute(ctx, prev, cur);
+	overview_traffic_compute(&c->t, prev, cur);
 	units_utc(when, sizeof(when), cur->wall_ns / 1000000000LL);
 	outbuf_addf(ob, "{\"time\":\"%s\",", when);
 	summary_json_totals(ob, d);
@@ -229,7 +239,9 @@ static void print_json(struct outbuf *ob, const struct summary_data *d, const st
 	outbuf_addch(ob, ',');
 	summary_json_peers(ob, "top_peers", d);
 	outbuf_addch(ob, ',');
-	overview_traffic_json(ob, ctx);
+	overview_traffic_json(ob, &c->t);
+	outbuf_addch(ob, ',');
+	overview_baseline_json(ob, &c->b, d, &c->t);
 	outbuf_addch(ob, ',');
 	summary_json_warnings(ob, d);
 	outbuf_addstr(ob, "}\n");
@@ -237,17 +249,22 @@ static void print_json(struct outbuf *ob, const struct summary_data *d, const st
 
 static void add_sources(struct tick *tick, void *ctx)
 {
-	overview_traffic_add_sources(ctx, tick);
+	struct overview_ctx *c = ctx;
+
+	overview_traffic_add_sources(&c->t, tick);
 }
 
 static const char usage[] =
 	"usage: connmon [overview] [-tuwx46] [-N NETNS] [--json] [--top N]\n"
-	"               [-w SEC [--iterations N]] [FILTER]\n"
+	"               [-w SEC [--iterations N]] [--db PATH] [FILTER]\n"
 	"  One screen: socket totals, TCP states, TIME-WAIT and CLOSE-WAIT, listen\n"
 	"  queues and limits, interface rates and protocol health over one second,\n"
+	"  ESTABLISHED and traffic against the recorded baseline of this hour,\n"
 	"  warnings, top peers.\n"
-	"  -w SEC   repeat every SEC seconds (rates over the interval), --iterations N\n"
-	"           times\n"
+	"  -w SEC     repeat every SEC seconds (rates over the interval), --iterations N\n"
+	"             times\n"
+	"  --db PATH  the agent's database, for the baseline lines (default\n"
+	"             " OVERVIEW_DEFAULT_DB ", when it exists)\n"
 	"  See docs/COMMANDS-summary.md.\n";
 
 int cmd_overview(const struct app_ctx *ctx, int argc, char **argv)
@@ -258,11 +275,18 @@ int cmd_overview(const struct app_ctx *ctx, int argc, char **argv)
 		.usage = usage,
 		.add_sources = add_sources,
 	};
-	struct overview_traffic t;
+	struct overview_ctx c;
 	int ret;
 
-	overview_traffic_init(&t);
-	ret = summary_run(ctx, argc, argv, &p, &t);
-	overview_traffic_release(&t);
+	overview_baseline_init(&c.b);
+	argc = overview_baseline_args(&c.b, argc, argv);
+	if (argc < 0) {
+		overview_baseline_release(&c.b);
+		return 2;
+	}
+	overview_traffic_init(&c.t);
+	ret = summary_run(ctx, argc, argv, &p, &c);
+	overview_traffic_release(&c.t);
+	overview_baseline_release(&c.b);
 	return ret;
 }

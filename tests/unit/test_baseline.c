@@ -268,6 +268,40 @@ static void test_mode_and_learning_thresholds(void **state)
 	assert_int_equal(b.nr_points, 1);
 }
 
+/* The config's learning_days and weekly_after_days move both thresholds. */
+static void test_spans(void **state)
+{
+	const struct baseline_spans week = { 7 * DAY_S * 1000, 1 * DAY_S * 1000 };
+	const struct baseline_spans never = { 91 * DAY_S * 1000, 0 };
+	long utc = 0;
+	struct baseline_zone z = { baseline_fixed_offset, &utc };
+	size_t nr = 8 * 1440;
+	struct baseline_point *p = gen_noisy(MONDAY_S, nr, utc, true);
+	struct baseline b;
+
+	(void)state;
+	assert_int_equal(baseline_compute_spans(&b, p, nr, &z, &week), 0);
+	assert_int_equal(b.mode, BASELINE_WEEKLY);
+	assert_false(b.learning);
+	/* Monday 10:00 holds two Mondays, Tuesday 10:00 one. */
+	assert_int_equal(b.slot[10].nr_days, 2);
+	assert_int_equal(b.slot[34].nr_days, 1);
+	assert_int_equal(baseline_compute_spans(&b, p, 7 * 1440 - 1, &z, &week), 0);
+	assert_int_equal(b.mode, BASELINE_DAILY);
+	assert_int_equal(baseline_compute_spans(&b, p, 1440, &z, &week), 0);
+	assert_false(b.learning);
+	assert_int_equal(baseline_compute_spans(&b, p, 1439, &z, &week), 0);
+	assert_true(b.learning);
+	assert_int_equal(baseline_compute_spans(&b, p, nr, &z, &never), 0);
+	assert_int_equal(b.mode, BASELINE_DAILY);
+	assert_false(b.learning);
+	assert_int_equal(baseline_compute_spans(&b, p, 1, &z, &never), 0);
+	assert_false(b.learning);
+	assert_int_equal(baseline_compute_spans(&b, p, nr, &z, NULL), 0);
+	assert_int_equal(b.mode, BASELINE_DAILY);
+	free(p);
+}
+
 /*
  * Sets TZ to Europe/Berlin; without tzdata, to the POSIX rule that says the
  * same (CET, CEST from the last Sunday of March to the last of October).
@@ -689,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_four_weeks),
 		cmocka_unit_test(test_daily_below_two_weeks),
 		cmocka_unit_test(test_mode_and_learning_thresholds),
+		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_dst_berlin),
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_bad_and_edge_input),
