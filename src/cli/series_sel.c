@@ -72,8 +72,12 @@ static char *parse_value(struct sel_parser *ps)
 				ps->why = "unknown escape (accepted: \\\\, \\\" and \\n)";
 				goto fail;
 			}
-			if (c == 'n')
-				c = '\n';
+			if (c == 'n') {
+				/* Stored labels hold a newline in the display-safe form
+				 * (model/metric.h). */
+				strbuf_addstr(&v, "\\x0a");
+				continue;
+			}
 		}
 		strbuf_addch(&v, (char)c);
 	}
