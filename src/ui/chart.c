@@ -51,9 +51,14 @@ static const char *series_colour(const struct chart *c, size_t k)
 
 static double x_of(const struct layout *l, int64_t t_ms)
 {
-	double x = l->left + (double)(t_ms - l->c->t0_ms) / l->span_ms * (l->right - l->left);
+	double x = l->left + ((double)t_ms - (double)l->c->t0_ms) / l->span_ms * (l->right - l->left);
 
 	return fmin(fmax(x, l->left), l->right);
+}
+
+static double tick(const struct chart_axis *a, unsigned i)
+{
+	return a->lo + i * a->step;
 }
 
 static double y_of(const struct layout *l, double v)
@@ -100,7 +105,7 @@ static void layout_init(struct layout *l, const struct chart *c, const struct ch
 	l->c = c;
 	l->w = width_px < 320 ? 320 : width_px;
 	l->h = height_px < 160 ? 160 : height_px;
-	l->span_ms = c->t1_ms > c->t0_ms ? (double)(c->t1_ms - c->t0_ms) : 1;
+	l->span_ms = c->t1_ms > c->t0_ms ? (double)c->t1_ms - (double)c->t0_ms : 1;
 	l->kind = chart_unit_kind(c->unit);
 	l->per_s = c->unit && !strcmp(c->unit, "B/s");
 	l->stats = xcalloc(c->nr_series ? c->nr_series : 1, sizeof(*l->stats));
@@ -182,14 +187,15 @@ static void draw_value_axis(struct strbuf *out, const struct layout *l)
 	char buf[CHART_LABEL_LEN];
 
 	strbuf_addstr(out, "<g class=\"cm-grid\">");
-	for (double v = l->ax.lo; l->any_data && v <= l->ax.hi + l->ax.step / 2; v += l->ax.step)
-		if (fabs(v) > l->ax.step / 2)
-			strbuf_addf(out, "<path d=\"M%.1f %.1fH%.1f\"/>", l->left, y_of(l, v),
-				    l->right);
+	for (unsigned i = 0; l->any_data && i < l->ax.nr_ticks; i++)
+		if (fabs(tick(&l->ax, i)) > l->ax.step / 2)
+			strbuf_addf(out, "<path d=\"M%.1f %.1fH%.1f\"/>", l->left,
+				    y_of(l, tick(&l->ax, i)), l->right);
 	strbuf_addstr(out, "</g>\n<g class=\"cm-tick\" text-anchor=\"end\">");
-	for (double v = l->ax.lo; l->any_data && v <= l->ax.hi + l->ax.step / 2; v += l->ax.step)
+	for (unsigned i = 0; l->any_data && i < l->ax.nr_ticks; i++)
 		strbuf_addf(out, "<text x=\"%.1f\" y=\"%.1f\">%s</text>", l->left - 7,
-			    y_of(l, v) + 4, chart_axis_label(&l->ax, v, buf, sizeof(buf)));
+			    y_of(l, tick(&l->ax, i)) + 4,
+			    chart_axis_label(&l->ax, tick(&l->ax, i), buf, sizeof(buf)));
 	strbuf_addstr(out, "</g>\n");
 }
 
@@ -213,7 +219,7 @@ static void draw_time_axis(struct strbuf *out, const struct layout *l)
 	double ctx_end = -1e9;
 
 	strbuf_addstr(out, "<g text-anchor=\"middle\">");
-	for (int64_t t = first; t <= c->t1_ms; t += step) {
+	for (int64_t t = first, i = 0; t <= c->t1_ms && i < CHART_MAX_TICKS; t += step, i++) {
 		double x = x_of(l, t);
 		int64_t local = t + (int64_t)c->tz_offset_s * CHART_MS_S;
 		bool midnight = step < CHART_MS_DAY && local % CHART_MS_DAY == 0;

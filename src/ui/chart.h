@@ -4,7 +4,7 @@
  *
  * The caller owns every array and string; chart_svg() only reads them while
  * it runs and keeps nothing.  Times are int64 milliseconds since the Unix
- * epoch, values doubles; NaN is "no value" and breaks a line, as does a time
+ * epoch (within 10^15 ms of it, some 31,000 years), values doubles; NaN is "no value" and breaks a line, as does a time
  * gap longer than 1.5 times the chart's step.  Points outside [t0_ms, t1_ms]
  * are not drawn and do not count in the legend's figures.  Points must be
  * in ascending time order within a series: a point earlier than the one

@@ -128,10 +128,9 @@ void chart_axis_init(struct chart_axis *a, const char *unit, double min_v, doubl
 
 	memset(a, 0, sizeof(*a));
 	a->kind = chart_unit_kind(unit);
-	if (!isfinite(lo) || !isfinite(hi)) /* no data, or none that can be drawn */
+	/* No data, only zeros, or magnitudes a tick step cannot resolve: a unit axis. */
+	if (!isfinite(hi - lo) || hi - lo < 1e-200)
 		lo = 0, hi = 1;
-	if (hi - lo <= 0) /* only zeros: a unit axis */
-		hi = lo + 1;
 	a->per_s = unit && !strcmp(unit, "B/s");
 	axis_scale(a, fmax(fabs(lo), fabs(hi)));
 	step = chart_nice_step((hi - lo) / a->div, target, integer && a->div == 1);
@@ -139,6 +138,7 @@ void chart_axis_init(struct chart_axis *a, const char *unit, double min_v, doubl
 	a->lo = floor(lo / a->step) * a->step;
 	a->hi = ceil(hi / a->step) * a->step;
 	a->decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+	a->nr_ticks = (unsigned)fmin(round((a->hi - a->lo) / a->step), CHART_MAX_TICKS - 1) + 1;
 }
 
 const char *chart_axis_label(const struct chart_axis *a, double v, char *buf, size_t len)

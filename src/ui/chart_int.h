@@ -36,8 +36,11 @@ struct chart_axis {
 	double div;	    /* raw value / div = the number a tick shows */
 	const char *suffix; /* after the number: "k", " MiB/s", "%" */
 	double lo, hi, step;
+	unsigned nr_ticks; /* lo + i * step for i < nr_ticks; at most CHART_MAX_TICKS */
 	int decimals;
 };
+
+#define CHART_MAX_TICKS 64
 
 /*
  * Chooses about target ticks covering [min_v, max_v] (0 is always inside:
