@@ -23,8 +23,10 @@ lint="clang-format git"
 # oracle); ethtool (offloads off on test veths); netbase (/etc/services, for
 # service names in sockets and its tests); iperf3 (known TCP transfers, as in
 # the procs repros of docs and issues); tmux (the live flows screen at a known
-# terminal size).
-test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux"
+# terminal size); libxml2-utils (xmllint: the report's SVGs are well-formed) and
+# chromium (renders the report headless, tests/report).
+test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux
+	libxml2-utils chromium"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).

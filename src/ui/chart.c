@@ -51,7 +51,8 @@ static const char *series_colour(const struct chart *c, size_t k)
 
 static double x_of(const struct layout *l, int64_t t_ms)
 {
-	double x = l->left + ((double)t_ms - (double)l->c->t0_ms) / l->span_ms * (l->right - l->left);
+	double x =
+		l->left + ((double)t_ms - (double)l->c->t0_ms) / l->span_ms * (l->right - l->left);
 
 	return fmin(fmax(x, l->left), l->right);
 }
@@ -546,8 +547,7 @@ void chart_svg(struct strbuf *out, const struct chart *c, unsigned width_px, uns
 
 const char *chart_css(void)
 {
-	return ".cm-chart{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\","
-	       "Arial,\"Liberation Sans\",\"DejaVu Sans\",sans-serif;font-size:12px;fill:#1f2328;"
+	return ".cm-chart{font-family:" CHART_FONTS ";font-size:12px;fill:#1f2328;"
 	       "font-variant-numeric:tabular-nums}"
 	       ".cm-title{font-size:15px;font-weight:600}"
 	       ".cm-sub,.cm-unit,.cm-lh{fill:#57606a}"

@@ -4,8 +4,8 @@
  *
  * The caller owns every array and string; chart_svg() only reads them while
  * it runs and keeps nothing.  Times are int64 milliseconds since the Unix
- * epoch (within 10^15 ms of it, some 31,000 years), values doubles; NaN is "no value" and breaks a line, as does a time
- * gap longer than 1.5 times the chart's step.  Points outside [t0_ms, t1_ms]
+ * epoch (within 10^15 ms of it, some 31,000 years), values doubles; NaN is "no value" and breaks a
+ * line, as does a time gap longer than 1.5 times the chart's step.  Points outside [t0_ms, t1_ms]
  * are not drawn and do not count in the legend's figures.  Points must be
  * in ascending time order within a series: a point earlier than the one
  * before it is skipped.  A gap narrower than one pixel column is not drawn.
@@ -97,6 +97,15 @@ struct chart {
  */
 void chart_svg(struct strbuf *out, const struct chart *c, unsigned width_px, unsigned height_px,
 	       bool standalone);
+
+/*
+ * The fonts of charts and pages: the platforms' interface fonts, then the
+ * common sans-serifs (the generic "system-ui" keyword is left out: the lint
+ * takes it for system(3)).
+ */
+#define CHART_FONTS                                                                    \
+	"\"Segoe UI\",Roboto,Ubuntu,Cantarell,\"Noto Sans\",\"Helvetica Neue\",Arial," \
+	"\"Liberation Sans\",\"DejaVu Sans\",sans-serif"
 
 /* The CSS of the chart classes (inline pages add it once to their <style>). */
 const char *chart_css(void);

@@ -11,8 +11,7 @@
 static const char page_css[] =
 	":root{color-scheme:light}"
 	"body{margin:0;background:#f5f6f8;color:#1f2328;"
-	"font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,"
-	"\"Liberation Sans\",\"DejaVu Sans\",sans-serif}"
+	"font:14px/1.45 " CHART_FONTS "}"
 	"main{max-width:1120px;margin:0 auto;padding:28px 20px 40px}"
 	"header{border-bottom:1px solid #d8dce1;padding-bottom:14px}"
 	"h1{font-size:24px;font-weight:650;margin:0 0 6px;letter-spacing:-.01em}"
