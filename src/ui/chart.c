@@ -296,34 +296,71 @@ static void draw_band_mid(struct strbuf *out, const struct layout *l)
 	free(p);
 }
 
-static void draw_marks(struct strbuf *out, const struct layout *l, bool labels)
+static bool mark_in_range(const struct chart *c, const struct chart_mark *m)
+{
+	return m->t_ms <= c->t1_ms && (m->t_ms >= c->t0_ms || m->until_ms >= c->t0_ms);
+}
+
+static int mark_severity(const struct chart_mark *m)
+{
+	return m->severity < 0 ? 0 : m->severity > 2 ? 2 : m->severity;
+}
+
+/* Spans (or lines) under the data; each with its label as a tooltip. */
+static void draw_mark_spans(struct strbuf *out, const struct layout *l)
 {
 	for (size_t i = 0; i < l->c->nr_marks; i++) {
 		const struct chart_mark *m = &l->c->marks[i];
-		int sev = m->severity < 0 ? 0 : m->severity > 2 ? 2 : m->severity;
+		const char *col = severity_colour[mark_severity(m)];
 		double x0 = x_of(l, m->t_ms), x1 = x_of(l, m->until_ms);
 
-		if (m->t_ms > l->c->t1_ms || (m->until_ms < l->c->t0_ms && m->t_ms < l->c->t0_ms))
+		if (!mark_in_range(l->c, m))
 			continue;
-		if (!labels) {
-			if (m->until_ms > m->t_ms)
-				strbuf_addf(out,
-					    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-					    "height=\"%.1f\" fill=\"%s\" fill-opacity=\".1\"/>",
-					    x0, l->top, fmax(x1 - x0, 1), l->bottom - l->top,
-					    severity_colour[sev]);
-			strbuf_addf(out,
-				    "<path d=\"M%.1f %.1fV%.1f\" stroke=\"%s\" "
-				    "stroke-opacity=\".7\"/>\n",
-				    x0, l->top, l->bottom, severity_colour[sev]);
-			continue;
-		}
-		strbuf_addf(out, "<text class=\"cm-mark\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">",
-			    x0 + 3, l->top + 11, severity_colour[sev]);
-		chart_xml_text(out, m->label, 40);
-		strbuf_addstr(out, "<title>");
+		strbuf_addstr(out, "<g><title>");
 		chart_xml_text(out, m->label, 0);
-		strbuf_addstr(out, "</title></text>\n");
+		strbuf_addstr(out, "</title>");
+		if (m->until_ms > m->t_ms)
+			strbuf_addf(out,
+				    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				    "fill=\"%s\" fill-opacity=\".1\"/>",
+				    x0, l->top, fmax(x1 - x0, 1), l->bottom - l->top, col);
+		strbuf_addf(
+			out,
+			"<path d=\"M%.1f %.1fV%.1f\" stroke=\"%s\" stroke-opacity=\".7\"/></g>\n",
+			x0, l->top, l->bottom, col);
+	}
+}
+
+/*
+ * Labels at the top of the plot, over the data: each in the first of three
+ * rows where it does not overlap the one before; a mark with no room keeps
+ * its tooltip only.  A label that would leave the plot ends at its mark.
+ */
+static void draw_mark_labels(struct strbuf *out, const struct layout *l)
+{
+	double row_end[3] = { -1e9, -1e9, -1e9 };
+
+	for (size_t i = 0; i < l->c->nr_marks; i++) {
+		const struct chart_mark *m = &l->c->marks[i];
+		double x = x_of(l, m->t_ms), w;
+		size_t len = m->label ? strlen(m->label) : 0;
+		bool left;
+		int row = 0;
+
+		if (!mark_in_range(l->c, m) || !len)
+			continue;
+		w = (double)(len < 40 ? len : 40) * TICK_FONT_W;
+		left = x + 3 + w > l->right;
+		while (row < 3 && (left ? x - 3 - w : x + 3) < row_end[row] + 8)
+			row++;
+		if (row == 3)
+			continue;
+		row_end[row] = left ? x : x + 3 + w;
+		strbuf_addf(out, "<text class=\"cm-mark\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\"%s>",
+			    left ? x - 3 : x + 3, l->top + 11 + 14 * row,
+			    severity_colour[mark_severity(m)], left ? " text-anchor=\"end\"" : "");
+		chart_xml_text(out, m->label, 40);
+		strbuf_addstr(out, "</text>\n");
 	}
 }
 
@@ -523,7 +560,7 @@ void chart_svg(struct strbuf *out, const struct chart *c, unsigned width_px, uns
 	draw_header(out, &l);
 	draw_value_axis(out, &l);
 	draw_time_axis(out, &l);
-	draw_marks(out, &l, false);
+	draw_mark_spans(out, &l);
 	/* Under lines; over areas, which would hide it (it is the total's band). */
 	if (c->stacked) {
 		draw_stack(out, &l, &stk);
@@ -533,7 +570,7 @@ void chart_svg(struct strbuf *out, const struct chart *c, unsigned width_px, uns
 		draw_lines(out, &l);
 	}
 	draw_band_mid(out, &l);
-	draw_marks(out, &l, true);
+	draw_mark_labels(out, &l);
 	if (!l.any_data)
 		strbuf_addf(out,
 			    "<text class=\"cm-nodata\" x=\"%.1f\" y=\"%.1f\" "

@@ -604,12 +604,43 @@ static void test_legend_rendered(void **state)
 	assert_int_equal(count(sb.buf, ">2.50</text>"), 2);
 	assert_non_null(strstr(sb.buf, "first: last 4, min 1, max 4, mean 2.50"));
 	assert_non_null(strstr(sb.buf, "stroke=\"#a3a9b1\"")); /* "other" is grey */
-	assert_non_null(strstr(sb.buf, ">reload<title>"));
+	assert_non_null(strstr(sb.buf, "<g><title>reload</title>"));
+	assert_non_null(strstr(sb.buf, ">reload</text>"));
 	assert_non_null(strstr(sb.buf, "width=\"100%\""));
 	c.stacked = true;
 	render(&sb, &c, false);
 	assert_non_null(strstr(sb.buf, ">total</text>"));
 	assert_non_null(strstr(sb.buf, ">8</text>")); /* the total's max */
+	strbuf_release(&sb);
+}
+
+static void test_marks(void **state)
+{
+	struct chart_mark m[5] = {
+		{ T0_MS + MS_H, T0_MS + 2 * MS_H, "one", 2 },
+		{ T0_MS + MS_H, 0, "two", 1 },
+		{ T0_MS + MS_H, 0, "three", 0 },
+		{ T0_MS + MS_H, 0, "four", 7 },	       /* no room left: tooltip only */
+		{ T1_MS, 0, "at the right edge", -3 }, /* ends at its mark */
+	};
+	struct chart c = {
+		.title = "t", .unit = "u", .t0_ms = T0_MS, .t1_ms = T1_MS, .marks = m, .nr_marks = 5
+	};
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	render(&sb, &c, true);
+	assert_null(xml_check(sb.buf));
+	assert_int_equal(count(sb.buf, "<text class=\"cm-mark\""), 4);
+	assert_null(strstr(sb.buf, ">four</text>"));
+	assert_non_null(strstr(sb.buf, "<title>four</title>"));
+	assert_non_null(strstr(sb.buf, "text-anchor=\"end\">at the right edge</text>"));
+	/* Three rows of labels; severities clamped to 0..2. */
+	assert_non_null(strstr(sb.buf, "y=\"63.0\" fill=\"#c0392b\">one<"));
+	assert_non_null(strstr(sb.buf, "y=\"77.0\" fill=\"#c98a00\">two<"));
+	assert_non_null(strstr(sb.buf, "y=\"91.0\" fill=\"#3a6ea5\">three<"));
+	assert_int_equal(count(sb.buf, "fill=\"#c0392b\""), 2); /* critical: span and label */
+	assert_int_equal(count(sb.buf, "<rect x="), 1); /* one span; the others are instants */
 	strbuf_release(&sb);
 }
 
@@ -690,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_band),
 		cmocka_unit_test(test_stack_merge),
 		cmocka_unit_test(test_legend_rendered),
+		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_page),
 	};
 
