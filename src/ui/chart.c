@@ -123,9 +123,10 @@ static void layout_init(struct layout *l, const struct chart *c, const struct ch
 	l->bottom = l->h - 36;
 	chart_axis_init(&l->ax, c->unit, lo, hi, integer,
 			(unsigned)fmax(2, (l->bottom - l->top) / 48));
-	for (double v = l->ax.lo; v <= l->ax.hi + l->ax.step / 2; v += l->ax.step)
-		widest =
-			fmax(widest, (double)strlen(chart_axis_label(&l->ax, v, buf, sizeof(buf))));
+	for (unsigned i = 0; i < l->ax.nr_ticks; i++) {
+		chart_axis_label(&l->ax, tick(&l->ax, i), buf, sizeof(buf));
+		widest = fmax(widest, (double)strlen(buf));
+	}
 	l->left = PAD + widest * TICK_FONT_W + 8;
 	l->right = l->w - PAD;
 	l->plot_px = (unsigned)(l->right - l->left);

@@ -9,6 +9,8 @@
  * are not drawn and do not count in the legend's figures.  Points must be
  * in ascending time order within a series: a point earlier than the one
  * before it is skipped.  A gap narrower than one pixel column is not drawn.
+ * Infinite values count as gaps; values beyond +-1e300 are drawn at the
+ * plot's edge.
  *
  * What is drawn:
  *  - a header with the title and the subtitle;

@@ -124,7 +124,8 @@ static void axis_scale(struct chart_axis *a, double biggest)
 void chart_axis_init(struct chart_axis *a, const char *unit, double min_v, double max_v,
 		     bool integer, unsigned target)
 {
-	double lo = fmin(0, min_v), hi = fmax(0, max_v), step;
+	/* Beyond +-1e300 a tick could overflow: such values are drawn at the edge. */
+	double lo = fmax(fmin(0, min_v), -1e300), hi = fmin(fmax(0, max_v), 1e300), step;
 
 	memset(a, 0, sizeof(*a));
 	a->kind = chart_unit_kind(unit);
