@@ -24,8 +24,7 @@ static const char *const severity_colour[] = { "#3a6ea5", "#c98a00", "#c0392b" }
 
 #define PAD   16.0
 #define ROW_H 20.0
-/* Estimated text widths, for the larger type of narrow pages (report_page.c): 14 px ticks, 15 px
- * text. */
+/* Text widths as estimated for the larger type of narrow pages (report_page.c). */
 #define TICK_FONT_W 7.8 /* a 14 px digit */
 #define TEXT_FONT_W 8.2 /* a 15 px letter, on average */
 
@@ -82,7 +81,8 @@ static void data_range(struct layout *l, double *lo, double *hi, bool *integer)
 		if (!st->nr)
 			continue;
 		*lo = fmin(*lo, st->min);
-		*hi = fmax(*hi, c->stacked ? *hi : st->max);
+		if (!c->stacked) /* a stack's top is its total's, known later */
+			*hi = fmax(*hi, st->max);
 		*integer = *integer && st->integer;
 	}
 	for (size_t i = 0; b && i < b->n; i++) {
@@ -425,34 +425,50 @@ static double stack_top(const struct chart_stack *st, size_t r, size_t k)
 	return sum;
 }
 
+/*
+ * Layer k's area from zero to the top of layers 0..k over rows [a, b):
+ * layers are painted top one first, each over the ones above it, so only
+ * top edges are written (half the points of bands between two edges).
+ */
 static void draw_stack_piece(struct strbuf *out, const struct layout *l,
 			     const struct chart_stack *st, size_t k, size_t a, size_t b)
 {
+	double y0 = y_of(l, 0);
+
 	if (b - a == 1) { /* a row alone between gaps: a sliver 1.5 px wide */
-		double x = x_of(l, st->t[a]), bottom = k ? stack_top(st, a, k - 1) : 0;
+		double x = x_of(l, st->t[a]);
 
 		strbuf_addf(out, "M%.1f %.1fH%.1fV%.1fH%.1fZ", x - 0.75,
-			    y_of(l, stack_top(st, a, k)), x + 0.75, y_of(l, bottom), x - 0.75);
+			    y_of(l, stack_top(st, a, k)), x + 0.75, y0, x - 0.75);
 		return;
 	}
 	for (size_t r = a; r < b; r++)
 		strbuf_addf(out, "%c%.1f %.1f", r == a ? 'M' : 'L', x_of(l, st->t[r]),
 			    y_of(l, stack_top(st, r, k)));
-	for (size_t r = b; r-- > a;)
-		strbuf_addf(out, "L%.1f %.1f", x_of(l, st->t[r]),
-			    y_of(l, k ? stack_top(st, r, k - 1) : 0));
-	strbuf_addch(out, 'Z');
+	strbuf_addf(out, "V%.1fH%.1fZ", y0, x_of(l, st->t[a]));
+}
+
+/* colour mixed with white: areas a little lighter than lines, yet opaque. */
+static void add_area_colour(struct strbuf *out, const char *colour)
+{
+	unsigned rgb = (unsigned)strtoul(colour + 1, NULL, 16), mixed = 0;
+
+	for (int shift = 16; shift >= 0; shift -= 8) {
+		unsigned c = rgb >> shift & 0xff;
+
+		mixed |= (c + (255 - c) * 15 / 100) << shift;
+	}
+	strbuf_addf(out, "#%06x", mixed);
 }
 
 static void draw_stack(struct strbuf *out, const struct layout *l, const struct chart_stack *st)
 {
-	for (size_t k = 0; k < st->nr_layers; k++) {
-		if (!st->nr_rows)
-			break;
+	for (size_t k = st->nr_layers; st->nr_rows && k-- > 0;) {
 		strbuf_addstr(out, "<g><title>");
 		add_figures(out, l, l->c->series[k].label, &l->stats[k]);
-		strbuf_addf(out, "</title><path fill=\"%s\" fill-opacity=\".88\" d=\"",
-			    series_colour(l->c, k));
+		strbuf_addstr(out, "</title><path class=\"cm-area\" fill=\"");
+		add_area_colour(out, series_colour(l->c, k));
+		strbuf_addstr(out, "\" d=\"");
 		for (size_t a = 0, b; a < st->nr_rows; a = b) {
 			for (b = a + 1; b < st->nr_rows && !st->starts_line[b]; b++)
 				;
@@ -482,18 +498,20 @@ static void legend_figures(struct strbuf *out, const struct layout *l, double y,
 			    chart_fmt_value(l->kind, l->per_s, v[i], buf, sizeof(buf)));
 }
 
-/* The swatch of row k: a line for lines, a square for areas, the band's fill. */
+/* A legend row's swatch: 0 a line, 1 a square of area colour, 2 the band. */
 static void legend_swatch(struct strbuf *out, double y, const char *colour, int shape)
 {
 	if (shape == 0)
 		strbuf_addf(out, "<path d=\"M%.1f %.1fh16\" stroke=\"%s\" stroke-width=\"2.5\"/>",
 			    PAD, y - 4, colour);
-	else if (shape == 1)
-		strbuf_addf(out,
-			    "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" "
-			    "rx=\"2\" fill=\"%s\"/>",
-			    PAD + 2, y - 10, colour);
-	else
+	else if (shape == 1) {
+		strbuf_addf(
+			out,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" rx=\"2\" fill=\"",
+			PAD + 2, y - 10);
+		add_area_colour(out, colour);
+		strbuf_addstr(out, "\"/>");
+	} else
 		strbuf_addf(out,
 			    "<rect class=\"cm-band\" x=\"%.1f\" y=\"%.1f\" width=\"16\" "
 			    "height=\"12\"/><path class=\"cm-mid\" fill=\"none\" "

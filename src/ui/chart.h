@@ -20,8 +20,9 @@
  *    of the given zone (1/5/15/30 min, 1/3/6/12 h, days, weeks), the date
  *    under the first tick and wherever it changes, the zone on the axis;
  *  - the baseline band (lo..hi shaded, mid dashed) under the data;
- *  - the series as lines, or as stacked areas (chart.stacked; missing or NaN
- *    values count as 0 where another series has a value at that time);
+ *  - the series as lines, or as stacked areas (chart.stacked, for series
+ *    that are never negative; missing or NaN values count as 0 where another
+ *    series has a value at that time);
  *  - alert marks as shaded spans (or lines when until_ms <= t_ms) coloured
  *    by severity (0 info, 1 warning, 2 critical);
  *  - a legend below the plot: one row per series with its last, min, max

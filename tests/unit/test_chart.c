@@ -612,6 +612,9 @@ static void test_legend_rendered(void **state)
 	c.stacked = true;
 	render(&sb, &c, false);
 	assert_non_null(strstr(sb.buf, ">total</text>"));
+	/* The top layer is painted first, each lower one over it. */
+	assert_true(strstr(sb.buf, "<title>other:") < strstr(sb.buf, "<title>first:"));
+	assert_int_equal(count(sb.buf, "class=\"cm-area\""), 2);
 	assert_non_null(strstr(sb.buf, ">8</text>")); /* the total's max */
 	strbuf_release(&sb);
 }
