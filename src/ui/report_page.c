@@ -224,3 +224,18 @@ void report_page_end(struct report_page *p)
 			      "</main>\n</body>\n</html>\n");
 	p->out = NULL;
 }
+
+void report_local_zone(int64_t t_ms, int *tz_offset_s, char *name, size_t len)
+{
+	time_t t = (time_t)(t_ms / 1000);
+	struct tm tm;
+
+	*tz_offset_s = 0;
+	if (len)
+		name[0] = '\0';
+	if (!localtime_r(&t, &tm))
+		return;
+	*tz_offset_s = (int)tm.tm_gmtoff;
+	if (len && tm.tm_zone)
+		snprintf(name, len, "%s", tm.tm_zone);
+}

@@ -69,4 +69,12 @@ void report_page_chart_table(struct report_page *p, const struct chart *c,
 /* Closes the page; p no longer uses out afterwards. */
 void report_page_end(struct report_page *p);
 
+/*
+ * The local time zone (TZ, else /etc/localtime) in force at t_ms: its offset
+ * east of UTC in seconds and its abbreviation ("CET"; "" when the system has
+ * none) into name, len bytes with the NUL.  A chart uses one offset for its
+ * whole range: take it at the range's end, the time people look at first.
+ */
+void report_local_zone(int64_t t_ms, int *tz_offset_s, char *name, size_t len);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -706,6 +707,33 @@ static void test_page(void **state)
 	strbuf_release(&sb);
 }
 
+static void test_local_zone(void **state)
+{
+	char name[16];
+	int off;
+
+	(void)state;
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	report_local_zone(T1_MS, &off, name, sizeof(name));
+	assert_int_equal(off, 3600);
+	assert_string_equal(name, "CET");
+	report_local_zone(T1_MS - 140LL * 24 * MS_H, &off, name, sizeof(name)); /* in July */
+	assert_int_equal(off, 7200);
+	assert_string_equal(name, "CEST");
+	setenv("TZ", "Asia/Kolkata", 1);
+	tzset();
+	report_local_zone(T1_MS, &off, name, sizeof(name));
+	assert_int_equal(off, 19800);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	report_local_zone(T1_MS, &off, name, sizeof(name));
+	assert_int_equal(off, 0);
+	assert_string_equal(name, "UTC");
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_legend_rendered),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_page),
+		cmocka_unit_test(test_local_zone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
