@@ -25,14 +25,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0_MS 1795435200000LL
+#define T0_MS	   1795435200000LL
 #define MAX_SERIES 4
 
 /* The length of one valid UTF-8 character at p, or 0. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-	size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-				   : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	size_t len = p[0] < 0x80	   ? 1 :
+		     (p[0] & 0xe0) == 0xc0 ? 2 :
+		     (p[0] & 0xf0) == 0xe0 ? 3 :
+		     (p[0] & 0xf8) == 0xf0 ? 4 :
+					     0;
 	uint32_t cp;
 
 	if (!len || len > n)
@@ -200,12 +203,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.s[k].label = name;
 	in.band = (struct chart_band){ in.t[0], in.v[0], in.v[0], in.v[0], in.s[0].n, name };
 	for (int i = 0; i < 3; i++)
-		in.marks[i] = (struct chart_mark){ T0_MS + i * 3600000LL, T0_MS + 7200000LL, name, i };
-	c = (struct chart){ .title = name, .subtitle = name, .unit = name, .t0_ms = T0_MS,
-			    .t1_ms = T0_MS + 86400000LL, .step_ms = (int64_t)data[1] * 1000,
-			    .tz_offset_s = (int)data[1] * 900 - 43200, .tz_name = name,
-			    .stacked = data[0] & 1, .series = in.s, .nr_series = nr_series,
-			    .band = data[0] & 2 ? &in.band : NULL, .marks = in.marks,
+		in.marks[i] =
+			(struct chart_mark){ T0_MS + i * 3600000LL, T0_MS + 7200000LL, name, i };
+	c = (struct chart){ .title = name,
+			    .subtitle = name,
+			    .unit = name,
+			    .t0_ms = T0_MS,
+			    .t1_ms = T0_MS + 86400000LL,
+			    .step_ms = (int64_t)data[1] * 1000,
+			    .tz_offset_s = (int)data[1] * 900 - 43200,
+			    .tz_name = name,
+			    .stacked = data[0] & 1,
+			    .series = in.s,
+			    .nr_series = nr_series,
+			    .band = data[0] & 2 ? &in.band : NULL,
+			    .marks = in.marks,
 			    .nr_marks = data[0] & 4 ? 3 : 0 };
 	render(&c);
 	for (size_t k = 0; k < nr_series; k++) {
