@@ -36,6 +36,7 @@ test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase i
 test="$test sqlite3" # tests/store: PRAGMA integrity_check after a kill -9
 test="$test systemd" # tests/agent: systemd-analyze verify of packaging/connmon.service
 test="$test python3-yaml" # tests/export: the packaging test reads the recording rules
+test="$test libxml2-utils chromium" # tests/report: xmllint checks the SVGs, chromium renders the page headless
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar), procps (sysctl).
