@@ -27,6 +27,8 @@ static const struct command {
 	{ "agent", cmd_agent, "the daemon: records history, serves /metrics" },
 	{ "history", cmd_history, "recorded history: sockets, ifaces, proto, peers... (sar -f)" },
 	{ "baseline", cmd_baseline, "usual bands per hour of the week, and where values stand" },
+	{ "report", cmd_report,
+	  "charts of the history with baseline bands, HTML or SVG (sadf -g)" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

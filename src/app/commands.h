@@ -32,6 +32,7 @@ int cmd_flows(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_procs(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_agent(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_history(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_report(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_baseline(const struct app_ctx *ctx, int argc, char **argv);
 
 #endif
