@@ -232,20 +232,32 @@ static void emit_self(struct agent *a)
 /* ---- the consumer: series, ring ---- */
 
 /* Wall time in ms, never before the previous tick's (a clock stepped back holds still). */
-static int64_t tick_time_ms(struct agent *a, const struct snapshot *cur)
+int64_t agent_stamp(int64_t wall_ns, int64_t iv_ms, int64_t last_ms, bool *held)
 {
 	/* Snapped to the interval's grid: a regular cadence costs the store 1 bit a sample. */
-	int64_t iv = (int64_t)(a->set.interval_ns / NS_PER_MS);
-	int64_t t = (cur->wall_ns / (int64_t)NS_PER_MS + iv / 2) / iv * iv;
+	int64_t t = iv_ms > 0 ? (wall_ns / (int64_t)NS_PER_MS + iv_ms / 2) / iv_ms * iv_ms :
+				wall_ns / (int64_t)NS_PER_MS;
 
-	if (a->stats.ticks && t <= a->stats.last_t_ms) {
-		if (!a->stats.clock_backsteps++)
-			log_warn("the wall clock went back %.3f s; timestamps are held after "
-				 "%lld until it catches up",
-				 (double)(a->stats.last_t_ms - t) / 1e3,
-				 (long long)a->stats.last_t_ms);
-		t = a->stats.last_t_ms + 1;
+	*held = last_ms != INT64_MIN && t <= last_ms;
+	return *held ? last_ms + 1 : t;
+}
+
+static int64_t tick_time_ms(struct agent *a, const struct snapshot *cur)
+{
+	int64_t last = a->stats.ticks ? a->stats.last_t_ms : INT64_MIN;
+	bool held;
+	int64_t t =
+		agent_stamp(cur->wall_ns, (int64_t)(a->set.interval_ns / NS_PER_MS), last, &held);
+
+	if (held && !a->stats.clock_held) {
+		a->stats.clock_backsteps++;
+		log_warn("the wall clock went back %.3f s; samples are stamped just after %lld "
+			 "until it catches up",
+			 (double)(last - cur->wall_ns / (int64_t)NS_PER_MS) / 1e3, (long long)last);
+	} else if (!held && a->stats.clock_held) {
+		log_info("the wall clock caught up; samples are stamped with it again");
 	}
+	a->stats.clock_held = held;
 	a->stats.last_t_ms = t;
 	return t;
 }

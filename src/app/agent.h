@@ -54,8 +54,9 @@ struct agent_census {
 
 struct agent_stats {
 	uint64_t ticks;
-	uint64_t tick_ns; /* how long the last consume took, census included */
-	uint64_t clock_backsteps;
+	uint64_t tick_ns;	  /* how long the last consume took, census included */
+	uint64_t clock_backsteps; /* times the wall clock went back */
+	bool clock_held;	  /* stamps are held after the last one (the clock is behind) */
 	int64_t last_t_ms;
 };
 
@@ -102,6 +103,14 @@ struct agent {
 	/* agent_baseline.c's recompute; NULL: no store */
 	struct agent_baseline *baseline;
 };
+
+/*
+ * The time stamp of a tick's samples: the wall clock (ns) snapped to the
+ * interval's grid (iv_ms), never at or before last_ms (INT64_MIN: none) —
+ * a clock that stepped back gives last_ms + 1 and *held, so every series
+ * stays ordered until the clock catches up.
+ */
+int64_t agent_stamp(int64_t wall_ns, int64_t iv_ms, int64_t last_ms, bool *held);
 
 /* A label-less series of the current tick. */
 void agent_set(struct agent *a, enum metric_family_id id, double v);

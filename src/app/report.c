@@ -94,7 +94,7 @@ static void rchart_add(struct rchart *r, const struct hist_grid *g, size_t c, si
 	r->v[i] = xmalloc((g->nr_times + 1) * sizeof(double));
 	for (size_t t = 0; t < g->nr_times; t++)
 		r->v[i][t] = *hist_grid_cell_c(g, c, gi, t) * scale;
-	r->s[i] = (struct chart_series){r->labels[i], g->times, r->v[i], g->nr_times};
+	r->s[i] = (struct chart_series){ r->labels[i], g->times, r->v[i], g->nr_times };
 	r->c.nr_series++;
 	r->c.step_ms = g->step_ms;
 }
@@ -135,7 +135,7 @@ static void rchart_band(struct rchart *r, struct report *rp, const char *name, c
 		goto out;
 	snprintf(r->band_label, sizeof(r->band_label), "usual band p10-p90, median dashed (%s)",
 		 mode == BASELINE_WEEKLY ? "hour of the week" : "hour of the day");
-	r->band = (struct chart_band){g->times, r->lo, r->hi, r->mid, g->nr_times, r->band_label};
+	r->band = (struct chart_band){ g->times, r->lo, r->hi, r->mid, g->nr_times, r->band_label };
 	r->c.band = &r->band;
 out:
 	free(b);
@@ -169,7 +169,10 @@ static size_t top_groups(const struct hist_grid *g, size_t c, size_t n, size_t *
 	return k;
 }
 
-#define COL(n_, k1_, v1_, f_) {.head = "x", .name = n_, .k1 = k1_, .v1 = v1_, .field = f_, .scale = 1}
+#define COL(n_, k1_, v1_, f_)                                                          \
+	{                                                                              \
+		.head = "x", .name = n_, .k1 = k1_, .v1 = v1_, .field = f_, .scale = 1 \
+	}
 
 typedef int (*section_fn)(struct report *rp, struct report_page *page, struct strbuf *svg);
 
@@ -187,11 +190,11 @@ static void emit(struct report_page *page, struct strbuf *svg, struct rchart *r,
 
 static int section_states(struct report *rp, struct report_page *page, struct strbuf *svg)
 {
-	static const char *const st[] = {"established", "syn_recv", "time_wait", "close_wait",
-					 "syn_sent",	"fin_wait1", "fin_wait2", "last_ack",
-					 "closing"};
+	static const char *const st[] = { "established", "syn_recv", "time_wait",
+					  "close_wait",	 "syn_sent", "fin_wait1",
+					  "fin_wait2",	 "last_ack", "closing" };
 	struct hist_col cols[9];
-	struct hist_grid g = {.cols = cols, .nr_cols = 9};
+	struct hist_grid g = { .cols = cols, .nr_cols = 9 };
 	struct rchart r;
 
 	for (size_t i = 0; i < 9; i++)
@@ -218,10 +221,10 @@ static int section_top(struct report *rp, struct report_page *page, struct strbu
 		       const char *metric, const char *key, const char *title, const char *unit,
 		       const char *heading, const char *note, double scale)
 {
-	static const char *head[] = {NULL, "largest", "mean"};
-	const char *const keys[] = {key};
+	static const char *head[] = { NULL, "largest", "mean" };
+	const char *const keys[] = { key };
 	struct hist_col col = COL(metric, NULL, NULL, HF_MEAN);
-	struct hist_grid g = {.cols = &col, .nr_cols = 1, .group_keys = keys, .nr_group_keys = 1};
+	struct hist_grid g = { .cols = &col, .nr_cols = 1, .group_keys = keys, .nr_group_keys = 1 };
 	size_t top[TOP_N], n;
 	struct rchart r;
 	char cells[TOP_N][3][48];
@@ -236,13 +239,15 @@ static int section_top(struct report *rp, struct report_page *page, struct strbu
 	for (size_t i = 0; i < n; i++) {
 		rchart_add(&r, &g, 0, top[i], g.groups[top[i]], scale);
 		snprintf(cells[i][0], sizeof(cells[i][0]), "%s", g.groups[top[i]]);
-		snprintf(cells[i][1], sizeof(cells[i][1]), "%.0f", hist_grid_max(&g, 0, top[i]) * scale);
-		snprintf(cells[i][2], sizeof(cells[i][2]), "%.1f", hist_grid_mean(&g, 0, top[i]) * scale);
+		snprintf(cells[i][1], sizeof(cells[i][1]), "%.0f",
+			 hist_grid_max(&g, 0, top[i]) * scale);
+		snprintf(cells[i][2], sizeof(cells[i][2]), "%.1f",
+			 hist_grid_mean(&g, 0, top[i]) * scale);
 		for (int k = 0; k < 3; k++)
 			cellp[i * 3 + k] = cells[i][k];
 	}
 	head[0] = key;
-	struct report_table t = {NULL, head, 3, cellp, n, 0x6};
+	struct report_table t = { NULL, head, 3, cellp, n, 0x6 };
 
 	if (page)
 		report_page_section(page, heading, note);
@@ -275,10 +280,10 @@ static int section_procs(struct report *rp, struct report_page *page, struct str
 
 static int section_ifaces(struct report *rp, struct report_page *page, struct strbuf *svg)
 {
-	static const char *const keys[] = {"iface"};
-	struct hist_col cols[2] = {COL("connmon_iface_rx_bytes_total", NULL, NULL, HF_RATE),
-				   COL("connmon_iface_tx_bytes_total", NULL, NULL, HF_RATE)};
-	struct hist_grid g = {.cols = cols, .nr_cols = 2, .group_keys = keys, .nr_group_keys = 1};
+	static const char *const keys[] = { "iface" };
+	struct hist_col cols[2] = { COL("connmon_iface_rx_bytes_total", NULL, NULL, HF_RATE),
+				    COL("connmon_iface_tx_bytes_total", NULL, NULL, HF_RATE) };
+	struct hist_grid g = { .cols = cols, .nr_cols = 2, .group_keys = keys, .nr_group_keys = 1 };
 	char title[96], labels[96];
 	size_t shown = 0;
 
@@ -291,8 +296,8 @@ static int section_ifaces(struct report *rp, struct report_page *page, struct st
 	for (size_t gi = 0; gi < g.nr_groups && shown < 4; gi++) {
 		struct rchart r;
 
-		if (!strcmp(g.groups[gi], "lo") || !(hist_grid_max(&g, 0, gi) > 0 ||
-						      hist_grid_max(&g, 1, gi) > 0))
+		if (!strcmp(g.groups[gi], "lo") ||
+		    !(hist_grid_max(&g, 0, gi) > 0 || hist_grid_max(&g, 1, gi) > 0))
 			continue;
 		snprintf(title, sizeof(title), "%s: traffic", g.groups[gi]);
 		rchart_init(&r, rp, title, "B/s", false);
@@ -320,8 +325,8 @@ static int section_proto(struct report *rp, struct report_page *page, struct str
 		COL("connmon_proto_ratio", "kpi", "error_ratio", HF_MEAN),
 		COL("connmon_proto_ratio", "kpi", "drop_ratio", HF_MEAN),
 	};
-	static const char *const names[] = {"retransmits", "loss", "errors", "drops"};
-	struct hist_grid g = {.cols = cols, .nr_cols = 4};
+	static const char *const names[] = { "retransmits", "loss", "errors", "drops" };
+	struct hist_grid g = { .cols = cols, .nr_cols = 4 };
 	struct rchart r;
 
 	if (hist_grid_build(&rp->h, &g) < 0)
@@ -343,8 +348,9 @@ static const struct {
 	const char *name;
 	section_fn fn;
 } sections[] = {
-	{"states", section_states}, {"listeners", section_listeners}, {"peers", section_peers},
-	{"ifaces", section_ifaces}, {"proto", section_proto},	      {"procs", section_procs},
+	{ "states", section_states }, { "listeners", section_listeners },
+	{ "peers", section_peers },   { "ifaces", section_ifaces },
+	{ "proto", section_proto },   { "procs", section_procs },
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -388,7 +394,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int parse(struct report *rp, int argc, char **argv, bool *svg)
 {
-	static const struct cli_cmd cmd = {"report", CLI_DB | CLI_RANGE | CLI_OUTPUT | CLI_ARGS};
+	static const struct cli_cmd cmd = { "report", CLI_DB | CLI_RANGE | CLI_OUTPUT | CLI_ARGS };
 	struct strbuf err = STRBUF_INIT;
 	int64_t now = loop_wall_ns() / 1000000;
 	int ret = 0;
@@ -400,12 +406,14 @@ static int parse(struct report *rp, int argc, char **argv, bool *svg)
 	else if (rp->h.o.help)
 		return fputs(report_usage, stdout) < 0 ? 1 : -1;
 	else if (!rp->h.o.output)
-		ret = cli_usage_error("report", "where to? -o FILE.html (or FILE.svg for one chart)");
+		ret = cli_usage_error("report",
+				      "where to? -o FILE.html (or FILE.svg for one chart)");
 	else if (!(*svg = ends_with(rp->h.o.output, ".svg")) && !ends_with(rp->h.o.output, ".html"))
-		ret = cli_usage_error("report", "-o takes FILE.html (the report) or FILE.svg (one chart)");
+		ret = cli_usage_error("report",
+				      "-o takes FILE.html (the report) or FILE.svg (one chart)");
 	else if (rp->h.o.nr_args > (*svg ? 1u : 0u))
-		ret = cli_usage_error("report", *svg ? "one CHART per SVG" :
-						       "CHART goes with -o FILE.svg");
+		ret = cli_usage_error("report",
+				      *svg ? "one CHART per SVG" : "CHART goes with -o FILE.svg");
 	else if ((rp->h.o.since &&
 		  timespec_parse("--since", rp->h.o.since, now, &rp->h.since_ms, &err) < 0) ||
 		 (rp->h.o.until &&
@@ -444,8 +452,10 @@ static int render(struct report *rp, bool svg)
 		int i = find_section(rp->h.o.nr_args ? rp->h.o.args[0] : "states");
 
 		if (i < 0) {
-			fprintf(stderr, "connmon report: no chart '%s' (states, listeners, peers, "
-					"ifaces, proto, procs)\n", rp->h.o.args[0]);
+			fprintf(stderr,
+				"connmon report: no chart '%s' (states, listeners, peers, "
+				"ifaces, proto, procs)\n",
+				rp->h.o.args[0]);
 			return 2;
 		}
 		return sections[i].fn(rp, NULL, &rp->out) < 0 ? 1 : 0;

@@ -17,6 +17,7 @@
 
 #include "analyze/census.h"
 #include "analyze/series_ring.h"
+#include "app/agent.h"
 #include "model/metric.h"
 
 static struct sock_entry tcp(uint8_t state, const char *laddr, uint16_t lport, const char *raddr,
@@ -245,13 +246,45 @@ static void test_census_topn(void **state)
 	series_table_release(&t);
 }
 
+/* Stamps on the interval's grid; a clock that steps back holds them, ordered, until it catches up.
+ */
+static void test_stamp(void **state)
+{
+	const int64_t s = 1000000000LL; /* 1 s in ns */
+	int64_t t, last = INT64_MIN;
+	bool held;
+
+	(void)state;
+	t = agent_stamp(1000 * s + 3000000, 1000, last, &held); /* 3 ms late */
+	assert_int_equal(t, 1000000);
+	assert_false(held);
+	last = t;
+	t = agent_stamp(1000 * s + 998000000, 1000, last, &held); /* 2 ms early for 1001 */
+	assert_int_equal(t, 1001000);
+	last = t;
+	/* The clock steps back 10 minutes: held just after the last, in order. */
+	t = agent_stamp(402 * s, 1000, last, &held);
+	assert_true(held);
+	assert_int_equal(t, 1001001);
+	last = t;
+	t = agent_stamp(403 * s, 1000, last, &held);
+	assert_true(held);
+	assert_int_equal(t, 1001002);
+	last = t;
+	/* Caught up: on the grid again. */
+	t = agent_stamp(1002 * s, 1000, last, &held);
+	assert_false(held);
+	assert_int_equal(t, 1002000);
+	/* 100 ms ticks. */
+	assert_int_equal(agent_stamp(5 * s + 149000000, 100, INT64_MIN, &held), 5100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_labels),
-		cmocka_unit_test(test_table_expire),
-		cmocka_unit_test(test_ring),
-		cmocka_unit_test(test_census_topn),
+		cmocka_unit_test(test_labels), cmocka_unit_test(test_table_expire),
+		cmocka_unit_test(test_ring),   cmocka_unit_test(test_census_topn),
+		cmocka_unit_test(test_stamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
