@@ -50,8 +50,9 @@ static const char *const stmt_sql[SQL_NR] = {
 			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 			     " ON CONFLICT (series_id, tier, first_ms) DO UPDATE SET"
 			     " last_ms = excluded.last_ms, nr = excluded.nr, data = excluded.data",
-	[SQL_CHUNK_LAST] = "SELECT first_ms, last_ms, data FROM chunk WHERE series_id = ?1 AND tier = ?2"
-			   " ORDER BY first_ms DESC LIMIT 1",
+	[SQL_CHUNK_LAST] =
+		"SELECT first_ms, last_ms, data FROM chunk WHERE series_id = ?1 AND tier = ?2"
+		" ORDER BY first_ms DESC LIMIT 1",
 	/* The chunk holding since (or the last one before it) and every later one before until. */
 	[SQL_CHUNK_RANGE] = "SELECT first_ms, data FROM chunk WHERE series_id = ?1 AND tier = ?2"
 			    " AND first_ms < ?4 AND first_ms >= coalesce((SELECT max(first_ms)"
@@ -115,10 +116,11 @@ int store_sql_error(struct store *st, int rc, struct strbuf *err, const char *wh
 		e = -ENOSPC;
 		break;
 	case SQLITE_IOERR:
-		e = sqlite3_system_errno(st->db) == ENOSPC || sqlite3_system_errno(st->db) == EDQUOT ||
-				    rc == SQLITE_IOERR_WRITE
-			    ? -ENOSPC
-			    : -EIO;
+		e = sqlite3_system_errno(st->db) == ENOSPC ||
+				    sqlite3_system_errno(st->db) == EDQUOT ||
+				    rc == SQLITE_IOERR_WRITE ?
+			    -ENOSPC :
+			    -EIO;
 		break;
 	case SQLITE_READONLY:
 		e = -EROFS;
@@ -223,8 +225,9 @@ static int check_file(const char *path, bool writer, bool *empty, struct strbuf 
 		return 0;
 	}
 	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0) {
-		strbuf_addf(err, "'%s' is not an SQLite database (not a connmon history file?);"
-				 " left untouched",
+		strbuf_addf(err,
+			    "'%s' is not an SQLite database (not a connmon history file?);"
+			    " left untouched",
 			    path);
 		return -EPROTO;
 	}
@@ -251,7 +254,8 @@ static int take_lock(struct store *st, struct strbuf *err)
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		if (ret == -EBUSY)
-			strbuf_addf(err, "database '%s' is in use by another connmon writer (pid %s)",
+			strbuf_addf(err,
+				    "database '%s' is in use by another connmon writer (pid %s)",
 				    st->path, pid[0] ? pid : "unknown");
 		else
 			strbuf_addf(err, "cannot lock '%s': %s", lock.buf, strerror(-ret));
@@ -300,7 +304,8 @@ static int read_version(struct store *st, long *version, struct strbuf *err)
 	if (rc == SQLITE_ERROR) {
 		/* No meta table: a new empty database, or someone else's. */
 		rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
-		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0)
+		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_int(s, 0) == 0)
 			rc = SQLITE_DONE;
 		else if (rc == SQLITE_OK)
 			rc = SQLITE_MISMATCH;
@@ -308,8 +313,9 @@ static int read_version(struct store *st, long *version, struct strbuf *err)
 		if (rc == SQLITE_DONE)
 			return 0;
 		if (rc == SQLITE_MISMATCH) {
-			strbuf_addf(err, "'%s' is an SQLite database but not connmon's (no meta table);"
-					 " left untouched",
+			strbuf_addf(err,
+				    "'%s' is an SQLite database but not connmon's (no meta table);"
+				    " left untouched",
 				    st->path);
 			return -EPROTO;
 		}
@@ -333,10 +339,11 @@ static int read_version(struct store *st, long *version, struct strbuf *err)
 		return -EPROTO;
 	}
 	if (*version > STORE_SCHEMA_VERSION) {
-		strbuf_addf(err,
-			    "'%s' was written by a newer connmon (schema version %ld; this one reads"
-			    " up to %d); left untouched",
-			    st->path, *version, STORE_SCHEMA_VERSION);
+		strbuf_addf(
+			err,
+			"'%s' was written by a newer connmon (schema version %ld; this one reads"
+			" up to %d); left untouched",
+			st->path, *version, STORE_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;
@@ -389,15 +396,58 @@ static int writer_setup(struct store *st, struct strbuf *err)
 	return 0;
 }
 
+/*
+ * A reader in a directory it cannot write (a read-only mount, someone
+ * else's directory) cannot create the -shm file SQLite's WAL mode needs.
+ * With no WAL content there is nothing it would hold, and no writer (which
+ * would have created it): the file is then opened as immutable.
+ */
+static bool reader_needs_immutable(const char *path)
+{
+	struct strbuf wal = STRBUF_INIT;
+	char *copy = xstrdup(path);
+	bool writable = access(dirname(copy), W_OK) == 0;
+	struct stat sb;
+	bool need;
+
+	strbuf_addf(&wal, "%s-wal", path);
+	need = !writable && (stat(wal.buf, &sb) != 0 || sb.st_size == 0);
+	strbuf_release(&wal);
+	free(copy);
+	return need;
+}
+
+static int open_immutable(struct store *st, int flags)
+{
+	struct strbuf uri = STRBUF_INIT;
+	int rc;
+
+	strbuf_addstr(&uri, "file:");
+	for (const char *p = st->path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addch(&uri, *p);
+	}
+	strbuf_addstr(&uri, "?immutable=1");
+	rc = sqlite3_open_v2(uri.buf, &st->db, flags | SQLITE_OPEN_URI, NULL);
+	strbuf_release(&uri);
+	return rc;
+}
+
 static int open_db(struct store *st, bool empty, struct strbuf *err)
 {
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	long version;
 	int rc, ret;
 
-	flags |= st->mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-					 : SQLITE_OPEN_READONLY;
-	rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+	flags |= st->mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
+					   SQLITE_OPEN_READONLY;
+	if (st->mode == STORE_READ && reader_needs_immutable(st->path)) {
+		rc = open_immutable(st, flags);
+	} else {
+		rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+	}
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "open database");
 	sqlite3_busy_timeout(st->db, st->mode == STORE_WRITE ? 1000 : 5000);
@@ -469,7 +519,8 @@ int store_close(struct store *st, struct strbuf *err)
 	store_import_release(st);
 	for (size_t i = 0; i < SQL_NR; i++)
 		sqlite3_finalize(st->stmt[i]);
-	sqlite3_close(st->db); /* the last connection checkpoints and removes the WAL */
+	sqlite3_close(
+		st->db); /* the writer's, the last connection, checkpoints and removes the WAL */
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* releases the flock */
 	series_map_release(&st->map);

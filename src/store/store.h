@@ -161,7 +161,7 @@ struct store_match {
 };
 
 struct store_query {
-	const char *name; /* metric name, exact; NULL: every series */
+	const char *name; /* metric name, exact; "prefix*": every name with the prefix; NULL: all */
 	const struct store_match *match;
 	size_t nr_match;
 	int64_t since_ms, until_ms; /* [since, until) */

@@ -10,8 +10,7 @@
 #include "base/xalloc.h"
 #include "store/store_int.h"
 
-static int put_rows(struct store *st, int64_t series_id, const struct store_baseline *b,
-		    size_t nr)
+static int put_rows(struct store *st, int64_t series_id, const struct store_baseline *b, size_t nr)
 {
 	sqlite3_stmt *del = NULL, *ins = NULL;
 	int rc;
@@ -73,8 +72,8 @@ static double column_double(sqlite3_stmt *s, int col)
 	return sqlite3_column_type(s, col) == SQLITE_NULL ? NAN : sqlite3_column_double(s, col);
 }
 
-int store_baseline_get(struct store *st, int64_t series_id, struct store_baseline **out,
-		       size_t *nr, struct strbuf *err)
+int store_baseline_get(struct store *st, int64_t series_id, struct store_baseline **out, size_t *nr,
+		       struct strbuf *err)
 {
 	struct store_baseline *v = NULL, *b;
 	size_t alloc = 0;

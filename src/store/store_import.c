@@ -45,16 +45,17 @@ int store_import(struct store *st, const char *name, const char *labels, enum st
 		if (err)
 			strbuf_addf(err, "cannot import into %s{%s}: %s", name ? name : "",
 				    labels ? labels : "",
-				    ret == -EINVAL ? "bad name or labels, or stored with the other kind"
-						   : "cannot read the series");
+				    ret == -EINVAL ?
+					    "bad name or labels, or stored with the other kind" :
+					    "cannot read the series");
 		return ret;
 	}
 	s = series_map_by_id(&st->map, id);
 	if (s && import_conflicts(s, tier, store_floor(smp->t_ms, st->opt.block_ms[tier]),
 				  store_floor(smp->t_ms, store_bucket_ms(tier)))) {
 		if (err)
-			strbuf_addf(err, "cannot import into %s{%s}: this writer is recording it", name,
-				    labels);
+			strbuf_addf(err, "cannot import into %s{%s}: this writer is recording it",
+				    name, labels);
 		return -EBUSY;
 	}
 	ALLOC_GROW(st->imports, st->nr_imports + 1, st->alloc_imports);
@@ -162,13 +163,15 @@ static int load_block(struct store *st, struct merge *m, int64_t block, struct s
 	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		ALLOC_GROW(m->rowids, m->nr_rowids + 1, m->alloc_rowids);
 		m->rowids[m->nr_rowids++] = sqlite3_column_int64(q, 0);
-		ret = merge_stored(m, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+		ret = merge_stored(m, sqlite3_column_blob(q, 1),
+				   (size_t)sqlite3_column_bytes(q, 1));
 	}
 	sqlite3_reset(q);
 	if (ret) {
 		if (err)
-			strbuf_addf(err, "cannot import into '%s': a stored chunk of series %lld is"
-					 " corrupt",
+			strbuf_addf(err,
+				    "cannot import into '%s': a stored chunk of series %lld is"
+				    " corrupt",
 				    st->path, (long long)m->series_id);
 		return -EPROTO;
 	}
@@ -334,7 +337,8 @@ static int export_series(struct store *st, struct export_ctx *e, struct strbuf *
 	sqlite3_bind_int64(q, 3, e->since);
 	sqlite3_bind_int64(q, 4, e->until);
 	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW)
-		ret = export_chunk(e, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+		ret = export_chunk(e, sqlite3_column_blob(q, 1),
+				   (size_t)sqlite3_column_bytes(q, 1));
 	sqlite3_reset(q);
 	if (ret == -EPROTO && err)
 		strbuf_addf(err, "cannot read '%s': a chunk of series %lld is corrupt", st->path,

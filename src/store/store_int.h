@@ -12,9 +12,10 @@
 #ifndef CONNMON_STORE_STORE_INT_H
 #define CONNMON_STORE_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <sqlite3.h>
 
 #include "base/strbuf.h"
 #include "store/chunk.h"
@@ -37,8 +38,8 @@ enum rollup_stream {
 struct rollup_acc {
 	int64_t bucket; /* start; NO_TIME: empty */
 	double min, max, sum, last;
-	uint32_t count;	 /* gauges: samples; counters: rate intervals */
-	int64_t dur_ms;	 /* counters: the time those intervals cover */
+	uint32_t count; /* gauges: samples; counters: rate intervals */
+	int64_t dur_ms; /* counters: the time those intervals cover */
 	bool has_last;
 };
 
@@ -57,8 +58,8 @@ struct wseries {
 	int64_t id;
 	char *name, *labels;
 	enum store_kind kind;
-	bool in_db;  /* its row exists (else inserted at the next flush) */
-	bool loaded; /* tails read from the database */
+	bool in_db;			 /* its row exists (else inserted at the next flush) */
+	bool loaded;			 /* tails read from the database */
 	int64_t dirty_first, dirty_last; /* range of the points since the last flush */
 	int64_t last_t;			 /* the last sample added or stored; NO_TIME: none */
 	int64_t last_vt;		 /* the last one with a value (not NaN) */

@@ -21,9 +21,9 @@ int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t si
 	if (forced_tier >= 0 && forced_tier < STORE_NR_TIERS)
 		return forced_tier;
 	if (newest_ms == NO_TIME)
-		return step_ms < MS_MINUTE ? STORE_TIER_TICK
-		       : step_ms < MS_HOUR ? STORE_TIER_MINUTE
-					   : STORE_TIER_HOUR;
+		return step_ms < MS_MINUTE ? STORE_TIER_TICK :
+		       step_ms < MS_HOUR   ? STORE_TIER_MINUTE :
+					     STORE_TIER_HOUR;
 	if (step_ms < MS_MINUTE && since_ms >= newest_ms - o->retention_ms[STORE_TIER_TICK])
 		return STORE_TIER_TICK;
 	if (step_ms < MS_HOUR && since_ms >= newest_ms - o->retention_ms[STORE_TIER_MINUTE])
@@ -53,9 +53,26 @@ void store_series_info_free(struct store_series_info *v, size_t nr)
 	free(v);
 }
 
+/* A metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a prefix of one followed by '*'. */
+static bool name_pattern_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len && name[len - 1] == '*')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+		      (i && c >= '0' && c <= '9')))
+			return false;
+	}
+	return len || name[0] == '*';
+}
+
 /* The series q selects (name NULL: all), with data, ordered by name and labels. */
 int store_select_series(struct store *st, const struct store_query *q,
-			 struct store_series_info **out, size_t *nr, struct strbuf *err)
+			struct store_series_info **out, size_t *nr, struct strbuf *err)
 {
 	struct strbuf val = STRBUF_INIT;
 	struct store_series_info *v = NULL, *si;
@@ -65,9 +82,17 @@ int store_select_series(struct store *st, const struct store_query *q,
 
 	*out = NULL;
 	*nr = 0;
+	if (q && q->name && !name_pattern_ok(q->name)) {
+		if (err)
+			strbuf_addf(err,
+				    "bad series name '%s' (a metric name, or a prefix and '*')",
+				    q->name);
+		return -EINVAL;
+	}
+	/* GLOB: the name has no pattern characters but a final '*' (checked above). */
 	rc = sqlite3_prepare_v2(st->db,
 				"SELECT id, name, labels, kind, first_ms, last_ms FROM series"
-				" WHERE (?1 IS NULL OR name = ?1) AND first_ms IS NOT NULL"
+				" WHERE (?1 IS NULL OR name GLOB ?1) AND first_ms IS NOT NULL"
 				" ORDER BY name, labels",
 				-1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -86,8 +111,8 @@ int store_select_series(struct store *st, const struct store_query *q,
 		si->labels = xstrdup(labels ? labels : "");
 		si->kind = sqlite3_column_int(s, 3) == STORE_COUNTER ? STORE_COUNTER : STORE_GAUGE;
 		si->first_ms = sqlite3_column_int64(s, 4);
-		si->last_ms = sqlite3_column_type(s, 5) == SQLITE_NULL ? si->first_ms
-									: sqlite3_column_int64(s, 5);
+		si->last_ms = sqlite3_column_type(s, 5) == SQLITE_NULL ? si->first_ms :
+									 sqlite3_column_int64(s, 5);
 	}
 	sqlite3_finalize(s);
 	strbuf_release(&val);
@@ -173,6 +198,33 @@ static void agg_minmax(struct agg *a, double x)
 		a->cur.max = x;
 }
 
+/* Step 0: each sample is its own step (the general case would give the same, slower). */
+static void agg_sample(struct agg *a, int64_t t, double v)
+{
+	struct store_point *p;
+	double x;
+
+	ALLOC_GROW(a->pts, a->nr + 1, a->alloc);
+	p = &a->pts[a->nr++];
+	p->t_ms = t;
+	p->last = v;
+	p->count = 1;
+	if (a->kind == STORE_GAUGE) {
+		p->min = p->max = p->mean = v;
+		p->rate = p->increase = NAN;
+	} else if (a->prev_t != NO_TIME) {
+		x = v >= a->prev_v ? v - a->prev_v : v;
+		p->increase = x;
+		p->min = p->max = p->mean = p->rate = x * 1000.0 / (double)(t - a->prev_t);
+	} else {
+		p->min = p->max = p->mean = p->rate = NAN;
+		p->increase = 0;
+		p->count = 0;
+	}
+	a->prev_t = t;
+	a->prev_v = v;
+}
+
 static void agg_tick(struct agg *a, int64_t t, double v)
 {
 	double x;
@@ -182,6 +234,10 @@ static void agg_tick(struct agg *a, int64_t t, double v)
 			a->prev_t = t;
 			a->prev_v = v;
 		}
+		return;
+	}
+	if (!a->step) {
+		agg_sample(a, t, v);
 		return;
 	}
 	agg_open(a, t);
@@ -251,6 +307,8 @@ static int agg_chunk(struct agg *a, const void *data, size_t len)
 	}
 	if (chunk_dec_init(&d, data, len))
 		return -EPROTO;
+	if (!a->step) /* at most one point a sample: grow once */
+		ALLOC_GROW(a->pts, a->nr + chunk_dec_count(&d), a->alloc);
 	while ((rc = chunk_dec_next(&d, &t, &v)) == 1) {
 		if (t >= a->until)
 			return 0;
@@ -307,7 +365,8 @@ int store_query(struct store *st, const struct store_query *q, struct store_resu
 	if (q->since_ms >= q->until_ms || q->step_ms < 0 || q->tier < STORE_TIER_AUTO ||
 	    q->tier >= STORE_NR_TIERS) {
 		if (err)
-			strbuf_addf(err, "bad query: an empty range, a negative step or no such tier");
+			strbuf_addf(err,
+				    "bad query: an empty range, a negative step or no such tier");
 		return -EINVAL;
 	}
 	ret = store_newest(st, &newest);

@@ -160,10 +160,11 @@ static int enforce_cap(struct store *st, struct id_list *ids, struct strbuf *err
 		batch = (used - (int64_t)(st->opt.size_cap_bytes - st->opt.size_cap_bytes / 64)) /
 				(used / nr_chunks + 1) +
 			1;
-		ret = delete_chunks(st,
-				    "DELETE FROM chunk WHERE rowid IN (SELECT rowid FROM chunk"
-				    " WHERE tier = ?1 ORDER BY last_ms LIMIT ?2) RETURNING series_id",
-				    tier, batch, ids, err);
+		ret = delete_chunks(
+			st,
+			"DELETE FROM chunk WHERE rowid IN (SELECT rowid FROM chunk"
+			" WHERE tier = ?1 ORDER BY last_ms LIMIT ?2) RETURNING series_id",
+			tier, batch, ids, err);
 		st->health.chunks_evicted += (uint64_t)ids->nr;
 		if (!ret)
 			ret = fix_series(st, ids, err);

@@ -160,8 +160,8 @@ static int64_t column_time(sqlite3_stmt *s, int col)
 }
 
 /* Finds (name, labels) in the database: 1 with its columns set, 0 absent, or an error. */
-static int find_row(struct store *st, const char *name, const char *labels, int64_t *id,
-		    int *kind, int64_t *first_ms, int64_t *last_ms)
+static int find_row(struct store *st, const char *name, const char *labels, int64_t *id, int *kind,
+		    int64_t *first_ms, int64_t *last_ms)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_SERIES_BY_KEY);
 	int rc;

@@ -182,9 +182,8 @@ static void enforce_backlog(struct store *st)
 		if (!p->blob)
 			continue;
 		lost = p->nr - p->nr_committed;
-		st->health.backlog_samples -= lost < st->health.backlog_samples
-						      ? lost
-						      : st->health.backlog_samples;
+		st->health.backlog_samples -=
+			lost < st->health.backlog_samples ? lost : st->health.backlog_samples;
 		st->health.samples_dropped += lost;
 		free(p->blob);
 		p->blob = NULL;
@@ -287,9 +286,9 @@ static int write_series(struct store *st, struct wseries *s, struct strbuf *err)
 		if (!tc->dirty)
 			continue;
 		tier_emit(tc, k, &st->blob);
-		ret = upsert_chunk(st, s->id, k, chunk_enc_first_t(&tc->enc[0]),
-				   chunk_enc_last_t(&tc->enc[0]), (uint32_t)chunk_enc_count(&tc->enc[0]),
-				   st->blob.buf, st->blob.len, err);
+		ret = upsert_chunk(
+			st, s->id, k, chunk_enc_first_t(&tc->enc[0]), chunk_enc_last_t(&tc->enc[0]),
+			(uint32_t)chunk_enc_count(&tc->enc[0]), st->blob.buf, st->blob.len, err);
 	}
 	return ret;
 }
@@ -302,8 +301,8 @@ static int write_all(struct store *st, struct strbuf *err)
 		struct pending_chunk *p = &st->pending[i];
 
 		if (p->blob)
-			ret = upsert_chunk(st, p->series_id, p->tier, p->first_ms, p->last_ms, p->nr,
-					   p->blob, p->blob_len, err);
+			ret = upsert_chunk(st, p->series_id, p->tier, p->first_ms, p->last_ms,
+					   p->nr, p->blob, p->blob_len, err);
 	}
 	for (size_t i = 0; i < st->map.cap && !ret; i++)
 		for (struct wseries *s = st->map.by_id[i]; s && !ret; s = s->next_id)
@@ -341,7 +340,8 @@ static void committed(struct store *st)
 			s->dirty_first = s->dirty_last = NO_TIME;
 			for (int k = 0; k < STORE_NR_TIERS; k++) {
 				s->tier[k].dirty = false;
-				s->tier[k].nr_committed = (uint32_t)chunk_enc_count(&s->tier[k].enc[0]);
+				s->tier[k].nr_committed =
+					(uint32_t)chunk_enc_count(&s->tier[k].enc[0]);
 			}
 			if (is_idle(st, s)) {
 				series_map_remove(&st->map, s);

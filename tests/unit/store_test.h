@@ -11,11 +11,11 @@
 #include "store/store.h"
 
 /* An hour boundary (2023-11-14 22:00:00 UTC): blocks and buckets start here. */
-#define T0	 1699999200000LL
-#define SEC	 1000LL
-#define MINUTE	 (60 * SEC)
-#define HOUR	 (60 * MINUTE)
-#define DAY	 (24 * HOUR)
+#define T0     1699999200000LL
+#define SEC    1000LL
+#define MINUTE (60 * SEC)
+#define HOUR   (60 * MINUTE)
+#define DAY    (24 * HOUR)
 
 struct tdir {
 	char dir[64];

@@ -8,13 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 /* cmocka needs these first. */
 // clang-format off
@@ -87,7 +88,9 @@ long long sql_int(const char *path, const char *sql)
 	sqlite3_stmt *s;
 	long long v = -1;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+		SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -160,8 +163,8 @@ static void test_reopen(void **state)
 		id = series_id(st, "connmon_sockets", "proto=\"tcp\",family=\"ipv4\"", STORE_GAUGE);
 		assert_int_equal(id, 1); /* persistent */
 		for (int i = 0; i < 100; i++)
-			assert_int_equal(store_add(st, id, T0 + (run * 100 + i) * SEC, run * 100 + i),
-					 0);
+			assert_int_equal(
+				store_add(st, id, T0 + (run * 100 + i) * SEC, run * 100 + i), 0);
 		/* Not after the last one, even across a restart. */
 		assert_int_equal(store_add(st, id, T0 + (run * 100) * SEC, 0), -EINVAL);
 		assert_int_equal(store_close(st, NULL), 0);
@@ -320,12 +323,17 @@ static void test_second_writer(void **state)
 static void test_labels(void **state)
 {
 	static const char *const good[] = {
-		"", "a=\"\"", "state=\"time_wait\"", "port=\"443\",state=\"listen\"",
-		"comm=\"a\\\"b\\\\c\\nd\"", "_x9=\"\xc3\xa9\"",
+		"",
+		"a=\"\"",
+		"state=\"time_wait\"",
+		"port=\"443\",state=\"listen\"",
+		"comm=\"a\\\"b\\\\c\\nd\"",
+		"_x9=\"\xc3\xa9\"",
 	};
 	static const char *const bad[] = {
-		"a", "a=", "a=\"", "=\"x\"", "9a=\"x\"", "a=\"x\",", "a=\"x\"b=\"y\"",
-		"a=\"\\x\"", "a=\"\n\"", "a=\"x\" ", ",a=\"x\"", "a-b=\"x\"",
+		"a",	    "a=",	"a=\"",		  "=\"x\"",
+		"9a=\"x\"", "a=\"x\",", "a=\"x\"b=\"y\"", "a=\"\\x\"",
+		"a=\"\n\"", "a=\"x\" ", ",a=\"x\"",	  "a-b=\"x\"",
 	};
 	struct strbuf v = STRBUF_INIT;
 
@@ -369,7 +377,8 @@ static void test_rollup_blob(void **state)
 	for (int i = 0; i < RS_NR; i++) {
 		chunk_enc_init(&enc[i]);
 		for (int k = 0; k < 3; k++)
-			assert_int_equal(chunk_enc_add(&enc[i], T0 + k * MINUTE, i * 10 + k + 0.5), 0);
+			assert_int_equal(chunk_enc_add(&enc[i], T0 + k * MINUTE, i * 10 + k + 0.5),
+					 0);
 	}
 	rollup_emit(enc, &out);
 	assert_int_equal(rollup_decode(out.buf, out.len, collect, &c), 0);
@@ -393,10 +402,10 @@ static void test_rollup_blob(void **state)
 int main(void)
 {
 	const struct CMUnitTest open_tests[] = {
-		cmocka_unit_test(test_schema),	       cmocka_unit_test(test_reopen),
-		cmocka_unit_test(test_newer_version),  cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_directories),    cmocka_unit_test(test_second_writer),
-		cmocka_unit_test(test_labels),	       cmocka_unit_test(test_rollup_blob),
+		cmocka_unit_test(test_schema),	      cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_newer_version), cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_directories),   cmocka_unit_test(test_second_writer),
+		cmocka_unit_test(test_labels),	      cmocka_unit_test(test_rollup_blob),
 	};
 	int fails = cmocka_run_group_tests_name("store open", open_tests, NULL, NULL);
 

@@ -7,12 +7,13 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 /* cmocka needs these first. */
 // clang-format off
@@ -229,8 +230,12 @@ static void test_matchers(void **state)
 {
 	static const char *const states[] = { "established", "listen", "time_wait" };
 	struct store_match m[2] = { { "state", "listen" }, { "port", "" } };
-	struct store_query q = { .name = "connmon_tcp_port_sockets", .match = m, .nr_match = 1,
-				 .since_ms = T0, .until_ms = T0 + HOUR, .tier = STORE_TIER_AUTO };
+	struct store_query q = { .name = "connmon_tcp_port_sockets",
+				 .match = m,
+				 .nr_match = 1,
+				 .since_ms = T0,
+				 .until_ms = T0 + HOUR,
+				 .tier = STORE_TIER_AUTO };
 	struct strbuf lbl = STRBUF_INIT;
 	struct store_series_info *list;
 	struct store_result res;
@@ -252,7 +257,8 @@ static void test_matchers(void **state)
 	assert_int_equal(store_series(st, q.name, "port=\"22\",state=\"listen\"", STORE_COUNTER,
 				      &(int64_t){ 0 }),
 			 -EINVAL);
-	assert_int_equal(store_series(st, q.name, "port=22", STORE_GAUGE, &(int64_t){ 0 }), -EINVAL);
+	assert_int_equal(store_series(st, q.name, "port=22", STORE_GAUGE, &(int64_t){ 0 }),
+			 -EINVAL);
 	assert_int_equal(store_flush(st, NULL), 0);
 	assert_int_equal(store_query(st, &q, &res, NULL), 0);
 	assert_int_equal(res.nr_series, 2);
@@ -264,6 +270,15 @@ static void test_matchers(void **state)
 	assert_int_equal(store_query(st, &q, &res, NULL), 0);
 	assert_int_equal(res.nr_series, 0);
 	store_result_release(&res);
+	/* A prefix and '*': both names; anything else with pattern characters is refused. */
+	q.name = "connmon_tcp_*";
+	q.nr_match = 1;
+	assert_int_equal(store_query(st, &q, &res, NULL), 0);
+	assert_int_equal(res.nr_series, 3);
+	assert_string_equal(res.series[2].info.name, "connmon_tcp_sockets");
+	store_result_release(&res);
+	q.name = "connmon_tcp_[ps]*";
+	assert_int_equal(store_query(st, &q, &res, NULL), -EINVAL);
 	assert_int_equal(store_list(st, &list, &nr, NULL), 0);
 	assert_int_equal(nr, 7);
 	assert_string_equal(list[6].name, "connmon_tcp_sockets");
@@ -296,10 +311,12 @@ static void test_retention(void **state)
 	now = T0 + 5 * HOUR - 10 * SEC;
 	assert_int_equal(store_flush(st, NULL), 0);
 	assert_true(sql_int(d.db, "SELECT count(*) FROM chunk WHERE tier = 0") >= 2);
-	assert_true(sql_int(d.db, "SELECT min(last_ms) FROM chunk WHERE tier = 0") >= now - 2 * HOUR);
+	assert_true(sql_int(d.db, "SELECT min(last_ms) FROM chunk WHERE tier = 0") >=
+		    now - 2 * HOUR);
 	assert_true(sql_int(d.db, "SELECT min(first_ms) FROM chunk WHERE tier = 0") <
 		    now - 2 * HOUR + HOUR);
-	assert_true(sql_int(d.db, "SELECT min(last_ms) FROM chunk WHERE tier = 1") >= now - 3 * HOUR);
+	assert_true(sql_int(d.db, "SELECT min(last_ms) FROM chunk WHERE tier = 1") >=
+		    now - 3 * HOUR);
 	/* The hour tier still reaches back to T0, and the series' range says so. */
 	assert_int_equal(sql_int(d.db, "SELECT min(first_ms) FROM chunk WHERE tier = 2"), T0);
 	assert_int_equal(sql_int(d.db, "SELECT first_ms FROM series"), T0);
@@ -353,7 +370,8 @@ static void test_size_cap(void **state)
 	bytes = sql_int(d.db, "PRAGMA page_count") * sql_int(d.db, "PRAGMA page_size");
 	if (bytes > (long long)(o.size_cap_bytes + o.size_cap_bytes / 32 + 16 * 4096))
 		fail_msg("%lld bytes, cap %llu, free pages %lld", bytes,
-			 (unsigned long long)o.size_cap_bytes, sql_int(d.db, "PRAGMA freelist_count"));
+			 (unsigned long long)o.size_cap_bytes,
+			 sql_int(d.db, "PRAGMA freelist_count"));
 	/* The newest ticks stay; the oldest went first; the long tiers kept their start. */
 	assert_true(sql_int(d.db, "SELECT max(last_ms) FROM chunk WHERE tier = 0") == end - SEC);
 	assert_true(sql_int(d.db, "SELECT min(first_ms) FROM chunk WHERE tier = 0") > T0 + HOUR);
@@ -482,9 +500,19 @@ static void test_import_export(void **state)
 static void test_baselines(void **state)
 {
 	struct store_baseline b[3] = {
-		{ .slot = 0, .median = 158, .p10 = 120, .p90 = 190, .nr_samples = 1680,
-		  .nr_days = 28, .computed_ms = T0 },
-		{ .slot = 14, .median = 3, .p10 = NAN, .p90 = 5, .nr_samples = 2, .learning = true },
+		{ .slot = 0,
+		  .median = 158,
+		  .p10 = 120,
+		  .p90 = 190,
+		  .nr_samples = 1680,
+		  .nr_days = 28,
+		  .computed_ms = T0 },
+		{ .slot = 14,
+		  .median = 3,
+		  .p10 = NAN,
+		  .p90 = 5,
+		  .nr_samples = 2,
+		  .learning = true },
 		{ .slot = 167, .median = 0 },
 	};
 	struct store_baseline *got;
@@ -515,7 +543,8 @@ static void test_baselines(void **state)
 	store_close(st, NULL);
 
 	st = open_reader(d.db);
-	assert_int_equal(store_minute_means(st, id, T0 + MINUTE, T0 + DAY, &t, &mean, &nr, NULL), 0);
+	assert_int_equal(store_minute_means(st, id, T0 + MINUTE, T0 + DAY, &t, &mean, &nr, NULL),
+			 0);
 	assert_int_equal(nr, 2);
 	assert_int_equal(t[0], T0 + MINUTE);
 	assert_near(mean[1], 4.5);
@@ -527,10 +556,10 @@ static void test_baselines(void **state)
 }
 
 const struct CMUnitTest store_data_tests[] = {
-	cmocka_unit_test(test_gauge_rollups), cmocka_unit_test(test_counter_rates),
+	cmocka_unit_test(test_gauge_rollups),	   cmocka_unit_test(test_counter_rates),
 	cmocka_unit_test(test_restart_mid_bucket), cmocka_unit_test(test_pick_tier),
-	cmocka_unit_test(test_matchers), cmocka_unit_test(test_retention),
-	cmocka_unit_test(test_size_cap), cmocka_unit_test(test_failed_flush),
-	cmocka_unit_test(test_import_export), cmocka_unit_test(test_baselines),
+	cmocka_unit_test(test_matchers),	   cmocka_unit_test(test_retention),
+	cmocka_unit_test(test_size_cap),	   cmocka_unit_test(test_failed_flush),
+	cmocka_unit_test(test_import_export),	   cmocka_unit_test(test_baselines),
 };
 const size_t nr_store_data_tests = sizeof(store_data_tests) / sizeof(*store_data_tests);
