@@ -98,7 +98,7 @@ int store_int64(struct store *st, const char *sql, int64_t *out, int64_t none)
 /* Bytes the data takes: the file's pages less the free ones. */
 static int used_bytes(struct store *st, int64_t *used, int64_t *nr_free, int64_t *nr_pages)
 {
-	int64_t page_size;
+	int64_t page_size = 4096;
 	int rc;
 
 	rc = store_int64(st, "PRAGMA page_count", nr_pages, 0);
