@@ -154,6 +154,19 @@ int store_exec(struct store *st, const char *sql, struct strbuf *err, const char
 	return rc == SQLITE_OK ? 0 : store_sql_error(st, rc, err, what);
 }
 
+bool store_read_begin(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return false;
+	return sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void store_read_end(struct store *st, bool began)
+{
+	if (began)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
 bool store_is_writer(const struct store *st)
 {
 	return st->mode == STORE_WRITE;

@@ -348,10 +348,10 @@ static int export_series(struct store *st, struct export_ctx *e, struct strbuf *
 	return rc == SQLITE_DONE ? 0 : store_sql_error(st, rc, err, "read");
 }
 
-int store_export(struct store *st, const struct store_query *q,
-		 int (*fn)(void *ctx, const struct store_series_info *info, enum store_tier tier,
-			   const struct store_sample *s),
-		 void *ctx, struct strbuf *err)
+static int store_export_snapshot(struct store *st, const struct store_query *q,
+				 int (*fn)(void *ctx, const struct store_series_info *info,
+					   enum store_tier tier, const struct store_sample *s),
+				 void *ctx, struct strbuf *err)
 {
 	struct export_ctx e = { .since = q->since_ms, .until = q->until_ms, .fn = fn, .ctx = ctx };
 	struct store_series_info *info = NULL;
@@ -367,5 +367,17 @@ int store_export(struct store *st, const struct store_query *q,
 		}
 	}
 	store_series_info_free(info, nr);
+	return ret;
+}
+
+int store_export(struct store *st, const struct store_query *q,
+		 int (*fn)(void *ctx, const struct store_series_info *info, enum store_tier tier,
+			   const struct store_sample *s),
+		 void *ctx, struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret = store_export_snapshot(st, q, fn, ctx, err);
+
+	store_read_end(st, began);
 	return ret;
 }

@@ -122,7 +122,8 @@ int store_select_series(struct store *st, const struct store_query *q,
 	return 0;
 }
 
-int store_list(struct store *st, struct store_series_info **out, size_t *nr, struct strbuf *err)
+static int store_list_snapshot(struct store *st, struct store_series_info **out, size_t *nr,
+			       struct strbuf *err)
 {
 	int ret = store_select_series(st, NULL, out, nr, err);
 
@@ -353,8 +354,8 @@ void store_result_release(struct store_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-int store_query(struct store *st, const struct store_query *q, struct store_result *res,
-		struct strbuf *err)
+static int store_query_snapshot(struct store *st, const struct store_query *q,
+				struct store_result *res, struct strbuf *err)
 {
 	struct store_series_info *info;
 	int64_t newest;
@@ -402,5 +403,24 @@ int store_query(struct store *st, const struct store_query *q, struct store_resu
 	free(info); /* the strings moved to res */
 	if (ret)
 		store_result_release(res);
+	return ret;
+}
+
+int store_query(struct store *st, const struct store_query *q, struct store_result *res,
+		struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret = store_query_snapshot(st, q, res, err);
+
+	store_read_end(st, began);
+	return ret;
+}
+
+int store_list(struct store *st, struct store_series_info **out, size_t *nr, struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret = store_list_snapshot(st, out, nr, err);
+
+	store_read_end(st, began);
 	return ret;
 }

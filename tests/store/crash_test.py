@@ -84,6 +84,13 @@ def one_round(driver, db, out, rng, committed):
             log("FAIL: restarted at tick %d, at or before the committed %d" % (started, committed))
             return None
         time.sleep(rng.uniform(0.02, 1.5))
+        if tick_ms != "0" and rng.random() < 0.5:
+            # A reader while the writer writes: it sees a committed state, whole.
+            rc, said = verify(driver, db, watermark(lines_of(out), committed))
+            log("         reader during the writes: %s" % said.splitlines()[-1])
+            if rc != 0:
+                log("FAIL:", said)
+                return None
     finally:
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=10)

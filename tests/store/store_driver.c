@@ -124,7 +124,8 @@ static int do_write(const char *db, int seconds, int tick_ms)
 			if (ret && !failing)
 				printf("error %d %s\n", ret, err.buf);
 			else if (!ret)
-				printf("%s %lld\n", failing ? "recovered" : "committed", (long long)k);
+				printf("%s %lld\n", failing ? "recovered" : "committed",
+				       (long long)k);
 			failing = ret != 0;
 			committed = ret ? committed : k;
 			fflush(stdout);
