@@ -247,7 +247,9 @@ int store_export(struct store *st, const struct store_query *q,
 /*
  * Writes one point into a tier of a series (created when new; writer only)
  * at the next flush, merged with what is stored: a point at a stored time
- * replaces it.  Any order.  s->count 0 (unknown) is stored as 1.  Buffered
+ * replaces it.  Any order.  s->count 0 (unknown) is stored as 1.  Minute
+ * points also make the hour points of their hours, unless the import has
+ * hour points for them (docs/STORE.md, "Imports").  Buffered
  * imports are flushed when they reach 262,144 points (the result of that
  * flush is returned).  -EBUSY: this writer has added ticks to the series
  * in this session at or after the point's block.

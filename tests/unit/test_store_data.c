@@ -450,9 +450,9 @@ static void test_import_export(void **state)
 {
 	struct store_query all = { .since_ms = 0, .until_ms = INT64_MAX };
 	struct store_sample s = { .count = 0 };
-	struct exported e;
-
-	memset(&e, 0, sizeof(e));
+	struct exported e = { .last_t = 0 };
+	const struct store_result_series *r;
+	struct store_result res;
 	struct store *st;
 	struct tdir d;
 
@@ -477,6 +477,13 @@ static void test_import_export(void **state)
 		s.last = k;
 		store_import(st, "connmon_sockets", "", STORE_GAUGE, STORE_TIER_TICK, &s, NULL);
 	}
+	/* Minutes and their own hour point: that one is kept as given. */
+	s.t_ms = T0 + MINUTE;
+	s.min = s.max = s.mean = s.last = 5;
+	store_import(st, "connmon_sockstat", "", STORE_GAUGE, STORE_TIER_MINUTE, &s, NULL);
+	s.t_ms = T0;
+	s.min = s.max = s.mean = s.last = 7;
+	store_import(st, "connmon_sockstat", "", STORE_GAUGE, STORE_TIER_HOUR, &s, NULL);
 	assert_int_equal(store_flush(st, NULL), 0);
 	/* A second import merges into the stored block. */
 	s.t_ms = T0 + 10 * SEC;
@@ -487,11 +494,20 @@ static void test_import_export(void **state)
 	st = open_reader(d.db);
 	assert_int_equal(store_import(st, "x", "", STORE_GAUGE, STORE_TIER_TICK, &s, NULL), -EROFS);
 	assert_int_equal(store_export(st, &all, on_point, &e, NULL), 0);
-	assert_int_equal(e.nr[STORE_TIER_MINUTE], 10);
-	assert_near(e.sum_last[STORE_TIER_MINUTE], 60000.0 * 55 - 60000 + 1);
+	assert_int_equal(e.nr[STORE_TIER_MINUTE], 11);
+	assert_near(e.sum_last[STORE_TIER_MINUTE], 60000.0 * 55 - 60000 + 1 + 5);
 	assert_int_equal(e.nr[STORE_TIER_TICK], 6);
 	assert_near(e.sum_last[STORE_TIER_TICK], 0 + 1 + 2 + 3 + 4 + 10);
-	assert_int_equal(e.nr[STORE_TIER_HOUR], 0);
+	/* The hour points: one made from the imported minutes, one imported. */
+	assert_int_equal(e.nr[STORE_TIER_HOUR], 2);
+	assert_near(e.sum_last[STORE_TIER_HOUR], 600000 + 7);
+	r = query_one(st, &res, "connmon_netstat_total", T0, T0 + HOUR, HOUR, STORE_TIER_HOUR);
+	assert_int_equal(r->nr_points, 1);
+	assert_near(r->points[0].mean, 1000);
+	assert_near(r->points[0].min, 1000);
+	assert_near(r->points[0].last, 600000);
+	assert_int_equal(r->points[0].count, 10);
+	store_result_release(&res);
 	store_close(st, NULL);
 	assert_int_equal(sql_int(d.db, "SELECT count(*) FROM chunk WHERE tier = 0"), 1);
 	tdir_remove(&d);
