@@ -19,11 +19,12 @@
  * (<= 1.0 byte/sample, <= 100 ms, <= 300 ms) are met, 1 otherwise.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -37,11 +38,11 @@
 #define T_START 1699228800000LL
 
 enum model {
-	CONST,	       /* never changes */
-	WALK,	       /* +-1..step now and then (probability p per second) */
-	BUSY,	       /* changes every second by up to +-step */
-	STEADY,	       /* counter: rate per second with +-20 % noise, rate drifts */
-	SPARSE,	       /* counter: +1..step with probability p per second */
+	CONST,	/* never changes */
+	WALK,	/* +-1..step now and then (probability p per second) */
+	BUSY,	/* changes every second by up to +-step */
+	STEADY, /* counter: rate per second with +-20 % noise, rate drifts */
+	SPARSE, /* counter: +1..step with probability p per second */
 };
 
 struct gen {
@@ -77,8 +78,8 @@ static void add(struct bench *b, const char *name, const char *labels, enum mode
 	int64_t id;
 
 	if (store_series(b->st, name, labels,
-			 m == STEADY || m == SPARSE || strstr(name, "_total") ? STORE_COUNTER
-									      : STORE_GAUGE,
+			 m == STEADY || m == SPARSE || strstr(name, "_total") ? STORE_COUNTER :
+										STORE_GAUGE,
 			 &id)) {
 		fprintf(stderr, "store-bench: cannot register %s{%s}\n", name, labels);
 		exit(2);
@@ -88,11 +89,11 @@ static void add(struct bench *b, const char *name, const char *labels, enum mode
 	*g = (struct gen){ .id = id, .model = m, .v = v, .p = p, .step = step, .rate = step };
 }
 
-static void addf(struct bench *b, const char *name, enum model m, double v, double p,
-		 double step, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void addf(struct bench *b, const char *name, enum model m, double v, double p, double step,
+		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-static void addf(struct bench *b, const char *name, enum model m, double v, double p,
-		 double step, const char *fmt, ...)
+static void addf(struct bench *b, const char *name, enum model m, double v, double p, double step,
+		 const char *fmt, ...)
 {
 	struct strbuf lbl = STRBUF_INIT;
 	va_list ap;
@@ -106,32 +107,40 @@ static void addf(struct bench *b, const char *name, enum model m, double v, doub
 
 static void define_sockets(struct bench *b)
 {
-	static const char *const states[] = { "established", "syn_sent", "syn_recv", "fin_wait1",
-					      "fin_wait2", "time_wait", "close", "close_wait",
-					      "last_ack", "listen", "closing" };
+	static const char *const states[] = { "established", "syn_sent",  "syn_recv", "fin_wait1",
+					      "fin_wait2",   "time_wait", "close",    "close_wait",
+					      "last_ack",    "listen",	  "closing" };
 	static const char *const port_states[] = { "established", "time_wait", "syn_recv",
 						   "listen" };
 
 	for (int i = 0; i < 11; i++)
-		addf(b, "connmon_tcp_sockets", i == 0 || i == 5 ? BUSY : i == 9 ? CONST : WALK,
-		     i == 0 ? 400 : i == 5 ? 1200 : i == 9 ? 31 : 2, 0.05, i == 5 ? 12 : 3,
-		     "state=\"%s\"", states[i]);
+		addf(b, "connmon_tcp_sockets",
+		     i == 0 || i == 5 ? BUSY :
+		     i == 9	      ? CONST :
+					WALK,
+		     i == 0 ? 400 :
+		     i == 5 ? 1200 :
+		     i == 9 ? 31 :
+			      2,
+		     0.05, i == 5 ? 12 : 3, "state=\"%s\"", states[i]);
 	for (int port = 0; port < 31; port++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), port == 30 ? "other" : "%d", 8000 + port);
 		for (int s = 0; s < 4; s++)
 			addf(b, "connmon_tcp_port_sockets", s == 3 ? CONST : WALK, s == 3 ? 1 : 10,
-			     s == 0 ? 0.05 : s == 1 ? 0.2 : 0.01, 2, "port=\"%s\",state=\"%s\"",
-			     name, port_states[s]);
+			     s == 0 ? 0.05 :
+			     s == 1 ? 0.2 :
+				      0.01,
+			     2, "port=\"%s\",state=\"%s\"", name, port_states[s]);
 	}
 	for (int a = 0; a < 33; a++)
 		for (int s = 0; s < 3; s++)
 			addf(b, "connmon_tcp_peer_sockets", WALK, 4, 0.03, 1,
 			     "addr=\"10.%d.0.%d\",state=\"%s\"", a / 8, a, port_states[s]);
 	for (int i = 0; i < 8; i++)
-		addf(b, "connmon_sockets", WALK, 50, 0.1, 2, "proto=\"p%d\",family=\"ipv%d\"", i / 2,
-		     i % 2 ? 6 : 4);
+		addf(b, "connmon_sockets", WALK, 50, 0.1, 2, "proto=\"p%d\",family=\"ipv%d\"",
+		     i / 2, i % 2 ? 6 : 4);
 	for (int i = 0; i < 15; i++)
 		addf(b, "connmon_sockstat", WALK, 100, i == 4 ? 0.3 : 0.1, 3,
 		     "proto=\"tcp\",field=\"f%d\"", i);
@@ -147,10 +156,10 @@ static void define_sockets(struct bench *b)
 static void define_counters(struct bench *b)
 {
 	static const char *const ifc[] = {
-		"rx_bytes",	 "tx_bytes",	  "rx_packets",	   "tx_packets",
-		"rx_errors",	 "tx_errors",	  "rx_dropped",	   "tx_dropped",
-		"rx_multicast",	 "collisions",	  "rx_frame_errors", "rx_fifo_errors",
-		"tx_fifo_errors", "tx_carrier_errors", "rx_compressed", "tx_compressed",
+		"rx_bytes",	  "tx_bytes",	       "rx_packets",	  "tx_packets",
+		"rx_errors",	  "tx_errors",	       "rx_dropped",	  "tx_dropped",
+		"rx_multicast",	  "collisions",	       "rx_frame_errors", "rx_fifo_errors",
+		"tx_fifo_errors", "tx_carrier_errors", "rx_compressed",	  "tx_compressed",
 	};
 	struct strbuf name = STRBUF_INIT;
 
@@ -158,8 +167,15 @@ static void define_counters(struct bench *b)
 		for (int c = 0; c < 16; c++) {
 			strbuf_reset(&name);
 			strbuf_addf(&name, "connmon_iface_%s_total", ifc[c]);
-			addf(b, name.buf, c < 2 ? STEADY : c < 4 ? STEADY : c < 9 ? SPARSE : CONST, 0,
-			     c < 9 ? 0.01 : 0, c < 2 ? 2e5 / (i + 1) : c < 4 ? 300.0 / (i + 1) : 2,
+			addf(b, name.buf,
+			     c < 2 ? STEADY :
+			     c < 4 ? STEADY :
+			     c < 9 ? SPARSE :
+				     CONST,
+			     0, c < 9 ? 0.01 : 0,
+			     c < 2 ? 2e5 / (i + 1) :
+			     c < 4 ? 300.0 / (i + 1) :
+				     2,
 			     "iface=\"eth%d\"", i);
 		}
 		addf(b, "connmon_iface_speed_bits_per_second", CONST, 1e10, 0, 0, "iface=\"eth%d\"",
@@ -167,8 +183,11 @@ static void define_counters(struct bench *b)
 	}
 	/* nstat: a few busy counters, some that move now and then, most never. */
 	for (int i = 0; i < 230; i++)
-		addf(b, "connmon_netstat_total", i < 20 ? STEADY : i < 60 ? SPARSE : CONST, 0,
-		     i < 60 ? 0.02 : 0, i < 20 ? 500.0 / (i + 1) : 3, "counter=\"C%d\"", i);
+		addf(b, "connmon_netstat_total",
+		     i < 20 ? STEADY :
+		     i < 60 ? SPARSE :
+			      CONST,
+		     0, i < 60 ? 0.02 : 0, i < 20 ? 500.0 / (i + 1) : 3, "counter=\"C%d\"", i);
 	for (int i = 0; i < 5; i++)
 		addf(b, "connmon_netstat", WALK, 400, 0.05, 3, "counter=\"G%d\"", i);
 	for (int i = 0; i < 33; i++) {
@@ -256,8 +275,8 @@ static void record(struct bench *b, int64_t start, int64_t end, bool wobble, int
 }
 
 /* Runs q five times: best and median wall time in ms; *nr_points of the last run. */
-static void time_query(struct store *st, const struct store_query *q, double *best,
-		       double *median, size_t *nr_points, size_t *nr_series)
+static void time_query(struct store *st, const struct store_query *q, double *best, double *median,
+		       size_t *nr_points, size_t *nr_series)
 {
 	struct store_result res;
 	struct strbuf err = STRBUF_INIT;
@@ -290,10 +309,14 @@ static void time_query(struct store *st, const struct store_query *q, double *be
 
 static bool run_queries(const char *db, int64_t end, int hours)
 {
-	struct store_query sockets = { .name = "connmon_tcp_sockets", .since_ms = end - 24 * HOUR,
-				       .until_ms = end, .tier = STORE_TIER_AUTO };
-	struct store_query ifaces = { .name = "connmon_iface_*", .since_ms = end - 7 * 24 * HOUR,
-				      .until_ms = end, .tier = STORE_TIER_AUTO };
+	struct store_query sockets = { .name = "connmon_tcp_sockets",
+				       .since_ms = end - 24 * HOUR,
+				       .until_ms = end,
+				       .tier = STORE_TIER_AUTO };
+	struct store_query ifaces = { .name = "connmon_iface_*",
+				      .since_ms = end - 7 * 24 * HOUR,
+				      .until_ms = end,
+				      .tier = STORE_TIER_AUTO };
 	struct strbuf err = STRBUF_INIT;
 	double best, median;
 	size_t nr, nr_series;
@@ -325,8 +348,8 @@ static bool run_queries(const char *db, int64_t end, int hours)
 		ok &= median <= 300;
 		ifaces.step_ms = HOUR;
 		time_query(st, &ifaces, &best, &median, &nr, &nr_series);
-		printf("query ifaces 7 days, hours (%zu points): best %.1f ms, median %.1f ms\n", nr,
-		       best, median);
+		printf("query ifaces 7 days, hours (%zu points): best %.1f ms, median %.1f ms\n",
+		       nr, best, median);
 	}
 	store_close(st, NULL);
 	strbuf_release(&err);
@@ -345,6 +368,7 @@ int main(int argc, char **argv)
 	struct bench b = { .rng = 0x2545f4914f6cdd1dULL };
 	struct strbuf db = STRBUF_INIT, err = STRBUF_INIT;
 	struct store_health h;
+	struct rusage ru;
 	int64_t *flush_us = NULL, end;
 	size_t nr_flush = 0;
 	double t0, secs, per_sample, kept;
@@ -386,6 +410,8 @@ int main(int argc, char **argv)
 	printf("flush every 10 s (%zu flushes, %zu series): median %.1f ms, p95 %.1f ms, max %.1f ms\n",
 	       nr_flush, b.nr, flush_us[nr_flush / 2] / 1e3, flush_us[nr_flush * 95 / 100] / 1e3,
 	       flush_us[nr_flush - 1] / 1e3);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("writer: peak RSS %ld KiB (the whole benchmark process so far)\n", ru.ru_maxrss);
 	ok = run_queries(db.buf, end, hours);
 	ok &= per_sample <= 1.0 || hours > 48;
 	free(flush_us);

@@ -479,6 +479,19 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 	return st->mode == STORE_WRITE ? writer_setup(st, err) : 0;
 }
 
+static int check_options(const struct store_options *o, struct strbuf *err)
+{
+	for (int k = 0; k < STORE_NR_TIERS; k++) {
+		if (o->block_ms[k] < store_bucket_ms(k) || o->block_ms[k] % store_bucket_ms(k)) {
+			strbuf_addf(err,
+				    "bad block length %lld ms for tier %d: a multiple of %lld ms",
+				    (long long)o->block_ms[k], k, (long long)store_bucket_ms(k));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int store_open(struct store **out, const char *path, enum store_mode mode,
 	       const struct store_options *opts, struct strbuf *err)
 {
@@ -501,7 +514,9 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 		st->opt = *opts;
 	else
 		store_options_init(&st->opt);
-	ret = check_dir(path, mode == STORE_WRITE, err);
+	ret = check_options(&st->opt, err);
+	if (!ret)
+		ret = check_dir(path, mode == STORE_WRITE, err);
 	if (!ret && mode == STORE_WRITE)
 		ret = take_lock(st, err);
 	if (!ret)

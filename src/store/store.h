@@ -65,10 +65,11 @@ enum store_mode {
 
 /* Tunables; store_options_init() sets the documented defaults. */
 struct store_options {
-	int64_t retention_ms[STORE_NR_TIERS]; /* 48 h, 90 d, 730 d */
-	int64_t block_ms[STORE_NR_TIERS];     /* chunk time blocks: 1 h, 6 h, 7 d */
-	uint64_t size_cap_bytes;	      /* 1 GiB; 0: no cap */
-	size_t backlog_max_samples;	      /* 8,000,000 unwritten samples */
+	int64_t retention_ms[STORE_NR_TIERS]; /* 48 h, 90 d, 730 d; <= 0: kept for ever */
+	/* Chunk time blocks: 1 h, 6 h, 7 d; multiples of the tier's resolution, else -EINVAL. */
+	int64_t block_ms[STORE_NR_TIERS];
+	uint64_t size_cap_bytes;    /* 1 GiB; 0: no cap */
+	size_t backlog_max_samples; /* 8,000,000 unwritten samples */
 };
 
 void store_options_init(struct store_options *o);

@@ -15,6 +15,11 @@
 #define MS_MINUTE (60 * 1000LL)
 #define MS_HOUR	  (60 * MS_MINUTE)
 
+static bool kept(const struct store_options *o, int tier, int64_t newest_ms, int64_t since_ms)
+{
+	return o->retention_ms[tier] <= 0 || since_ms >= newest_ms - o->retention_ms[tier];
+}
+
 int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t since_ms,
 		    int64_t step_ms, int forced_tier)
 {
@@ -24,9 +29,9 @@ int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t si
 		return step_ms < MS_MINUTE ? STORE_TIER_TICK :
 		       step_ms < MS_HOUR   ? STORE_TIER_MINUTE :
 					     STORE_TIER_HOUR;
-	if (step_ms < MS_MINUTE && since_ms >= newest_ms - o->retention_ms[STORE_TIER_TICK])
+	if (step_ms < MS_MINUTE && kept(o, STORE_TIER_TICK, newest_ms, since_ms))
 		return STORE_TIER_TICK;
-	if (step_ms < MS_HOUR && since_ms >= newest_ms - o->retention_ms[STORE_TIER_MINUTE])
+	if (step_ms < MS_HOUR && kept(o, STORE_TIER_MINUTE, newest_ms, since_ms))
 		return STORE_TIER_MINUTE;
 	return STORE_TIER_HOUR;
 }

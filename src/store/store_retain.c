@@ -142,7 +142,9 @@ static int pick_victim(struct store *st, int *tier)
 			return rc;
 		if (oldest == NO_TIME || oldest >= st->now_ms - st->opt.block_ms[k])
 			continue;
-		score = (double)(st->now_ms - oldest) / (double)st->opt.retention_ms[k];
+		/* A tier kept for ever counts as kept for 100 years. */
+		score = (double)(st->now_ms - oldest) /
+			(st->opt.retention_ms[k] > 0 ? (double)st->opt.retention_ms[k] : 3.2e12);
 		if (score > best) {
 			best = score;
 			*tier = k;
