@@ -304,6 +304,30 @@ static int create_schema(struct store *st, struct strbuf *err)
 	return ret;
 }
 
+/* No meta table: a new, empty database (0), or someone else's. */
+static int no_meta_table(struct store *st, struct strbuf *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0)
+		rc = SQLITE_DONE;
+	else if (rc == SQLITE_OK)
+		rc = SQLITE_MISMATCH;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_MISMATCH) {
+		strbuf_addf(err,
+			    "'%s' is an SQLite database but not connmon's (no meta table);"
+			    " left untouched",
+			    st->path);
+		return -EPROTO;
+	}
+	return store_sql_error(st, rc, err, "read database");
+}
+
 static int read_version(struct store *st, long *version, struct strbuf *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -314,26 +338,8 @@ static int read_version(struct store *st, long *version, struct strbuf *err)
 	*version = 0;
 	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
 				&s, NULL);
-	if (rc == SQLITE_ERROR) {
-		/* No meta table: a new empty database, or someone else's. */
-		rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
-		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-		    sqlite3_column_int(s, 0) == 0)
-			rc = SQLITE_DONE;
-		else if (rc == SQLITE_OK)
-			rc = SQLITE_MISMATCH;
-		sqlite3_finalize(s);
-		if (rc == SQLITE_DONE)
-			return 0;
-		if (rc == SQLITE_MISMATCH) {
-			strbuf_addf(err,
-				    "'%s' is an SQLite database but not connmon's (no meta table);"
-				    " left untouched",
-				    st->path);
-			return -EPROTO;
-		}
-		return store_sql_error(st, rc, err, "read database");
-	}
+	if (rc == SQLITE_ERROR)
+		return no_meta_table(st, err);
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "read database");
 	rc = sqlite3_step(s);

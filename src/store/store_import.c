@@ -179,16 +179,11 @@ static int load_block(struct store *st, struct merge *m, int64_t block, struct s
 }
 
 /* Encodes the merged points (the last of equal times wins) and replaces the block's chunks. */
-static int write_block(struct store *st, struct merge *m, struct strbuf *err)
+static size_t encode_merged(struct merge *m, struct chunk_enc enc[RS_NR], int n)
 {
-	struct chunk_enc enc[RS_NR];
-	sqlite3_stmt *q;
-	int rc = SQLITE_DONE, n = m->tier == STORE_TIER_TICK ? 1 : RS_NR;
 	size_t kept = 0;
 
 	qsort(m->v, m->nr, sizeof(*m->v), cmp_import);
-	for (int i = 0; i < RS_NR; i++)
-		chunk_enc_init(&enc[i]);
 	for (size_t i = 0; i < m->nr; i++) {
 		const struct store_sample *s = &m->v[i].s;
 		double v[RS_NR] = { s->min, s->max, s->mean, s->last, s->count };
@@ -201,6 +196,19 @@ static int write_block(struct store *st, struct merge *m, struct strbuf *err)
 			chunk_enc_add(&enc[k], s->t_ms, v[k]);
 		kept++;
 	}
+	return kept;
+}
+
+static int write_block(struct store *st, struct merge *m, struct strbuf *err)
+{
+	struct chunk_enc enc[RS_NR];
+	sqlite3_stmt *q;
+	int rc = SQLITE_DONE, n = m->tier == STORE_TIER_TICK ? 1 : RS_NR;
+	size_t kept;
+
+	for (int i = 0; i < RS_NR; i++)
+		chunk_enc_init(&enc[i]);
+	kept = encode_merged(m, enc, n);
 	q = store_stmt(st, SQL_CHUNK_DELETE);
 	for (size_t i = 0; q && i < m->nr_rowids && rc == SQLITE_DONE; i++) {
 		sqlite3_bind_int64(q, 1, m->rowids[i]);
