@@ -48,8 +48,7 @@ static int same(void *ctx, int64_t t, const double v[RS_NR])
 {
 	struct points *p = ctx;
 
-	if (p->cmp >= p->nr || t != p->t[p->cmp] ||
-	    memcmp(v, p->v[p->cmp], sizeof(double) * RS_NR))
+	if (p->cmp >= p->nr || t != p->t[p->cmp] || memcmp(v, p->v[p->cmp], sizeof(double) * RS_NR))
 		abort();
 	p->cmp++;
 	return 0;
