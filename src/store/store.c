@@ -154,6 +154,19 @@ int store_exec(struct store *st, const char *sql, struct strbuf *err, const char
 	return rc == SQLITE_OK ? 0 : store_sql_error(st, rc, err, what);
 }
 
+bool store_read_begin(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return false;
+	return sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void store_read_end(struct store *st, bool began)
+{
+	if (began)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
 bool store_is_writer(const struct store *st)
 {
 	return st->mode == STORE_WRITE;
@@ -291,6 +304,30 @@ static int create_schema(struct store *st, struct strbuf *err)
 	return ret;
 }
 
+/* No meta table: a new, empty database (0), or someone else's. */
+static int no_meta_table(struct store *st, struct strbuf *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0)
+		rc = SQLITE_DONE;
+	else if (rc == SQLITE_OK)
+		rc = SQLITE_MISMATCH;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_MISMATCH) {
+		strbuf_addf(err,
+			    "'%s' is an SQLite database but not connmon's (no meta table);"
+			    " left untouched",
+			    st->path);
+		return -EPROTO;
+	}
+	return store_sql_error(st, rc, err, "read database");
+}
+
 static int read_version(struct store *st, long *version, struct strbuf *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -301,26 +338,8 @@ static int read_version(struct store *st, long *version, struct strbuf *err)
 	*version = 0;
 	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
 				&s, NULL);
-	if (rc == SQLITE_ERROR) {
-		/* No meta table: a new empty database, or someone else's. */
-		rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
-		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-		    sqlite3_column_int(s, 0) == 0)
-			rc = SQLITE_DONE;
-		else if (rc == SQLITE_OK)
-			rc = SQLITE_MISMATCH;
-		sqlite3_finalize(s);
-		if (rc == SQLITE_DONE)
-			return 0;
-		if (rc == SQLITE_MISMATCH) {
-			strbuf_addf(err,
-				    "'%s' is an SQLite database but not connmon's (no meta table);"
-				    " left untouched",
-				    st->path);
-			return -EPROTO;
-		}
-		return store_sql_error(st, rc, err, "read database");
-	}
+	if (rc == SQLITE_ERROR)
+		return no_meta_table(st, err);
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "read database");
 	rc = sqlite3_step(s);
@@ -396,6 +415,45 @@ static int writer_setup(struct store *st, struct strbuf *err)
 	return 0;
 }
 
+/*
+ * A reader in a directory it cannot write (a read-only mount, someone
+ * else's directory) cannot create the -shm file SQLite's WAL mode needs.
+ * With no WAL content there is nothing it would hold, and no writer (which
+ * would have created it): the file is then opened as immutable.
+ */
+static bool reader_needs_immutable(const char *path)
+{
+	struct strbuf wal = STRBUF_INIT;
+	char *copy = xstrdup(path);
+	bool writable = access(dirname(copy), W_OK) == 0;
+	struct stat sb;
+	bool need;
+
+	strbuf_addf(&wal, "%s-wal", path);
+	need = !writable && (stat(wal.buf, &sb) != 0 || sb.st_size == 0);
+	strbuf_release(&wal);
+	free(copy);
+	return need;
+}
+
+static int open_immutable(struct store *st, int flags)
+{
+	struct strbuf uri = STRBUF_INIT;
+	int rc;
+
+	strbuf_addstr(&uri, "file:");
+	for (const char *p = st->path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addch(&uri, *p);
+	}
+	strbuf_addstr(&uri, "?immutable=1");
+	rc = sqlite3_open_v2(uri.buf, &st->db, flags | SQLITE_OPEN_URI, NULL);
+	strbuf_release(&uri);
+	return rc;
+}
+
 static int open_db(struct store *st, bool empty, struct strbuf *err)
 {
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -404,7 +462,11 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 
 	flags |= st->mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
 					   SQLITE_OPEN_READONLY;
-	rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+	if (st->mode == STORE_READ && reader_needs_immutable(st->path)) {
+		rc = open_immutable(st, flags);
+	} else {
+		rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+	}
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "open database");
 	sqlite3_busy_timeout(st->db, st->mode == STORE_WRITE ? 1000 : 5000);
@@ -421,6 +483,19 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 			return ret;
 	}
 	return st->mode == STORE_WRITE ? writer_setup(st, err) : 0;
+}
+
+static int check_options(const struct store_options *o, struct strbuf *err)
+{
+	for (int k = 0; k < STORE_NR_TIERS; k++) {
+		if (o->block_ms[k] < store_bucket_ms(k) || o->block_ms[k] % store_bucket_ms(k)) {
+			strbuf_addf(err,
+				    "bad block length %lld ms for tier %d: a multiple of %lld ms",
+				    (long long)o->block_ms[k], k, (long long)store_bucket_ms(k));
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int store_open(struct store **out, const char *path, enum store_mode mode,
@@ -445,7 +520,9 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 		st->opt = *opts;
 	else
 		store_options_init(&st->opt);
-	ret = check_dir(path, mode == STORE_WRITE, err);
+	ret = check_options(&st->opt, err);
+	if (!ret)
+		ret = check_dir(path, mode == STORE_WRITE, err);
 	if (!ret && mode == STORE_WRITE)
 		ret = take_lock(st, err);
 	if (!ret)
@@ -476,7 +553,8 @@ int store_close(struct store *st, struct strbuf *err)
 	store_import_release(st);
 	for (size_t i = 0; i < SQL_NR; i++)
 		sqlite3_finalize(st->stmt[i]);
-	sqlite3_close(st->db); /* the last connection checkpoints and removes the WAL */
+	sqlite3_close(
+		st->db); /* the writer's, the last connection, checkpoints and removes the WAL */
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* releases the flock */
 	series_map_release(&st->map);

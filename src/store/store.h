@@ -65,10 +65,11 @@ enum store_mode {
 
 /* Tunables; store_options_init() sets the documented defaults. */
 struct store_options {
-	int64_t retention_ms[STORE_NR_TIERS]; /* 48 h, 90 d, 730 d */
-	int64_t block_ms[STORE_NR_TIERS];     /* chunk time blocks: 1 h, 6 h, 7 d */
-	uint64_t size_cap_bytes;	      /* 1 GiB; 0: no cap */
-	size_t backlog_max_samples;	      /* 8,000,000 unwritten samples */
+	int64_t retention_ms[STORE_NR_TIERS]; /* 48 h, 90 d, 730 d; <= 0: kept for ever */
+	/* Chunk time blocks: 1 h, 6 h, 7 d; multiples of the tier's resolution, else -EINVAL. */
+	int64_t block_ms[STORE_NR_TIERS];
+	uint64_t size_cap_bytes;    /* 1 GiB; 0: no cap */
+	size_t backlog_max_samples; /* 8,000,000 unwritten samples */
 };
 
 void store_options_init(struct store_options *o);
@@ -161,7 +162,7 @@ struct store_match {
 };
 
 struct store_query {
-	const char *name; /* metric name, exact; NULL: every series */
+	const char *name; /* metric name, exact; "prefix*": every name with the prefix; NULL: all */
 	const struct store_match *match;
 	size_t nr_match;
 	int64_t since_ms, until_ms; /* [since, until) */
@@ -247,7 +248,9 @@ int store_export(struct store *st, const struct store_query *q,
 /*
  * Writes one point into a tier of a series (created when new; writer only)
  * at the next flush, merged with what is stored: a point at a stored time
- * replaces it.  Any order.  s->count 0 (unknown) is stored as 1.  Buffered
+ * replaces it.  Any order.  s->count 0 (unknown) is stored as 1.  Minute
+ * points also make the hour points of their hours, unless the import has
+ * hour points for them (docs/STORE.md, "Imports").  Buffered
  * imports are flushed when they reach 262,144 points (the result of that
  * flush is returned).  -EBUSY: this writer has added ticks to the series
  * in this session at or after the point's block.

@@ -134,8 +134,9 @@ static int add_mean(void *ctx, int64_t t, const double v[RS_NR])
 	return 0;
 }
 
-int store_minute_means(struct store *st, int64_t series_id, int64_t since_ms, int64_t until_ms,
-		       int64_t **t_ms, double **mean, size_t *nr, struct strbuf *err)
+static int store_minute_means_snapshot(struct store *st, int64_t series_id, int64_t since_ms,
+				       int64_t until_ms, int64_t **t_ms, double **mean, size_t *nr,
+				       struct strbuf *err)
 {
 	struct means m = { .since = since_ms, .until = until_ms };
 	sqlite3_stmt *q = store_stmt(st, SQL_CHUNK_RANGE);
@@ -168,4 +169,15 @@ int store_minute_means(struct store *st, int64_t series_id, int64_t since_ms, in
 	*mean = m.mean;
 	*nr = m.nr;
 	return 0;
+}
+
+int store_minute_means(struct store *st, int64_t series_id, int64_t since_ms, int64_t until_ms,
+		       int64_t **t_ms, double **mean, size_t *nr, struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret =
+		store_minute_means_snapshot(st, series_id, since_ms, until_ms, t_ms, mean, nr, err);
+
+	store_read_end(st, began);
+	return ret;
 }

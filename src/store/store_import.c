@@ -179,16 +179,11 @@ static int load_block(struct store *st, struct merge *m, int64_t block, struct s
 }
 
 /* Encodes the merged points (the last of equal times wins) and replaces the block's chunks. */
-static int write_block(struct store *st, struct merge *m, struct strbuf *err)
+static size_t encode_merged(struct merge *m, struct chunk_enc enc[RS_NR], int n)
 {
-	struct chunk_enc enc[RS_NR];
-	sqlite3_stmt *q;
-	int rc = SQLITE_DONE, n = m->tier == STORE_TIER_TICK ? 1 : RS_NR;
 	size_t kept = 0;
 
 	qsort(m->v, m->nr, sizeof(*m->v), cmp_import);
-	for (int i = 0; i < RS_NR; i++)
-		chunk_enc_init(&enc[i]);
 	for (size_t i = 0; i < m->nr; i++) {
 		const struct store_sample *s = &m->v[i].s;
 		double v[RS_NR] = { s->min, s->max, s->mean, s->last, s->count };
@@ -201,6 +196,19 @@ static int write_block(struct store *st, struct merge *m, struct strbuf *err)
 			chunk_enc_add(&enc[k], s->t_ms, v[k]);
 		kept++;
 	}
+	return kept;
+}
+
+static int write_block(struct store *st, struct merge *m, struct strbuf *err)
+{
+	struct chunk_enc enc[RS_NR];
+	sqlite3_stmt *q;
+	int rc = SQLITE_DONE, n = m->tier == STORE_TIER_TICK ? 1 : RS_NR;
+	size_t kept;
+
+	for (int i = 0; i < RS_NR; i++)
+		chunk_enc_init(&enc[i]);
+	kept = encode_merged(m, enc, n);
 	q = store_stmt(st, SQL_CHUNK_DELETE);
 	for (size_t i = 0; q && i < m->nr_rowids && rc == SQLITE_DONE; i++) {
 		sqlite3_bind_int64(q, 1, m->rowids[i]);
@@ -237,34 +245,29 @@ static int write_block(struct store *st, struct merge *m, struct strbuf *err)
 	return 0;
 }
 
-int store_import_write(struct store *st, struct strbuf *err)
+/* Merges points (sorted) into the stored chunks, one block at a time. */
+static int merge_points(struct store *st, struct import_point *v, size_t nr, struct strbuf *err)
 {
 	struct merge m = { 0 };
 	size_t i = 0, j;
 	int ret = 0;
 
-	if (!st->nr_imports)
-		return 0;
-	qsort(st->imports, st->nr_imports, sizeof(*st->imports), cmp_import);
-	while (i < st->nr_imports && !ret) {
-		const struct import_point *first = &st->imports[i];
+	while (i < nr && !ret) {
+		const struct import_point *first = &v[i];
 		int64_t len = st->opt.block_ms[first->tier];
 		int64_t block = store_floor(first->s.t_ms, len);
 
-		for (j = i + 1; j < st->nr_imports; j++) {
-			const struct import_point *p = &st->imports[j];
-
-			if (p->series_id != first->series_id || p->tier != first->tier ||
-			    store_floor(p->s.t_ms, len) != block)
+		for (j = i + 1; j < nr; j++)
+			if (v[j].series_id != first->series_id || v[j].tier != first->tier ||
+			    store_floor(v[j].s.t_ms, len) != block)
 				break;
-		}
 		m.nr = m.nr_rowids = 0;
 		m.series_id = first->series_id;
 		m.tier = first->tier;
 		ret = load_block(st, &m, block, err);
 		for (size_t k = i; k < j && !ret; k++) {
 			ALLOC_GROW(m.v, m.nr + 1, m.alloc);
-			m.v[m.nr] = st->imports[k];
+			m.v[m.nr] = v[k];
 			m.v[m.nr++].seq++; /* after every stored point */
 		}
 		if (!ret)
@@ -273,6 +276,122 @@ int store_import_write(struct store *st, struct strbuf *err)
 	}
 	free(m.v);
 	free(m.rowids);
+	return ret;
+}
+
+/* The hour point of a series from its stored minute points (docs/STORE.md, "Imports"). */
+struct hour_acc {
+	bool counter;
+	struct store_sample s;
+	double sum, weight;
+};
+
+static int hour_add(void *ctx, int64_t t, const double v[RS_NR])
+{
+	struct hour_acc *h = ctx;
+	double w = v[RS_COUNT] >= 1 ? v[RS_COUNT] : 1;
+
+	if (t < h->s.t_ms || t >= h->s.t_ms + store_bucket_ms(STORE_TIER_HOUR))
+		return 0;
+	if (!isnan(v[RS_MIN]) && !(v[RS_MIN] >= h->s.min))
+		h->s.min = v[RS_MIN];
+	if (!isnan(v[RS_MAX]) && !(v[RS_MAX] <= h->s.max))
+		h->s.max = v[RS_MAX];
+	if (!isnan(v[RS_LAST]))
+		h->s.last = v[RS_LAST];
+	if (!isnan(v[RS_COUNT]) && v[RS_COUNT] > 0)
+		h->s.count += (uint32_t)v[RS_COUNT];
+	if (!isnan(v[RS_MEAN])) {
+		/* A counter's minutes each cover a minute: their rates weigh the same. */
+		h->sum += v[RS_MEAN] * (h->counter ? 1 : w);
+		h->weight += h->counter ? 1 : w;
+	}
+	return 0;
+}
+
+static int derive_hour(struct store *st, struct import_point *p, struct strbuf *err)
+{
+	struct hour_acc h = { .s = { .t_ms = p->s.t_ms, .min = NAN, .max = NAN, .last = NAN } };
+	sqlite3_stmt *q = store_stmt(st, SQL_SERIES_BY_ID);
+	int rc, ret = 0;
+
+	if (!q)
+		return store_sql_error(st, sqlite3_errcode(st->db), err, "import into");
+	sqlite3_bind_int64(q, 1, p->series_id);
+	h.counter = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 2) == STORE_COUNTER;
+	sqlite3_reset(q);
+	q = store_stmt(st, SQL_CHUNK_RANGE);
+	if (!q)
+		return store_sql_error(st, sqlite3_errcode(st->db), err, "import into");
+	sqlite3_bind_int64(q, 1, p->series_id);
+	sqlite3_bind_int(q, 2, STORE_TIER_MINUTE);
+	sqlite3_bind_int64(q, 3, p->s.t_ms);
+	sqlite3_bind_int64(q, 4, p->s.t_ms + store_bucket_ms(STORE_TIER_HOUR));
+	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		ret = rollup_decode(sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+				    hour_add, &h);
+	sqlite3_reset(q);
+	if (ret || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return store_sql_error(st, ret ? SQLITE_CORRUPT : rc, err, "import into");
+	h.s.mean = h.weight > 0 ? h.sum / h.weight : NAN;
+	p->s = h.s;
+	return 0;
+}
+
+/*
+ * Imported minutes also make the hour points of the hours they fall in,
+ * unless the import brought hour points of its own for them (an export
+ * does) or this writer records the series (its ticks make them).
+ */
+static int derive_hours(struct store *st, struct strbuf *err)
+{
+	const int64_t len = store_bucket_ms(STORE_TIER_HOUR);
+	struct import_point *v = NULL, *p = st->imports, *end = p + st->nr_imports, *h;
+	size_t nr = 0, alloc = 0;
+	int ret = 0;
+
+	while (p < end) {
+		int64_t id = p->series_id;
+		struct wseries *s = series_map_by_id(&st->map, id);
+		bool recorded = s && s->last_vt != NO_TIME;
+
+		/* Sorted by series, tier, time: the series' hour points follow its minutes. */
+		for (h = p; h < end && h->series_id == id && h->tier <= STORE_TIER_MINUTE; h++)
+			;
+		for (; p < end && p->series_id == id; p++) {
+			int64_t hour = store_floor(p->s.t_ms, len);
+
+			if (p->tier != STORE_TIER_MINUTE || recorded ||
+			    (nr && v[nr - 1].series_id == id && v[nr - 1].s.t_ms == hour))
+				continue;
+			while (h < end && h->series_id == id && h->s.t_ms < hour)
+				h++;
+			if (h < end && h->series_id == id && h->s.t_ms == hour)
+				continue; /* an hour point of its own */
+			ALLOC_GROW(v, nr + 1, alloc);
+			v[nr] = *p;
+			v[nr].tier = STORE_TIER_HOUR;
+			v[nr++].s.t_ms = hour;
+		}
+	}
+	for (size_t i = 0; i < nr && !ret; i++)
+		ret = derive_hour(st, &v[i], err);
+	if (!ret)
+		ret = merge_points(st, v, nr, err);
+	free(v);
+	return ret;
+}
+
+int store_import_write(struct store *st, struct strbuf *err)
+{
+	int ret;
+
+	if (!st->nr_imports)
+		return 0;
+	qsort(st->imports, st->nr_imports, sizeof(*st->imports), cmp_import);
+	ret = merge_points(st, st->imports, st->nr_imports, err);
+	if (!ret)
+		ret = derive_hours(st, err);
 	return ret;
 }
 
@@ -348,10 +467,10 @@ static int export_series(struct store *st, struct export_ctx *e, struct strbuf *
 	return rc == SQLITE_DONE ? 0 : store_sql_error(st, rc, err, "read");
 }
 
-int store_export(struct store *st, const struct store_query *q,
-		 int (*fn)(void *ctx, const struct store_series_info *info, enum store_tier tier,
-			   const struct store_sample *s),
-		 void *ctx, struct strbuf *err)
+static int store_export_snapshot(struct store *st, const struct store_query *q,
+				 int (*fn)(void *ctx, const struct store_series_info *info,
+					   enum store_tier tier, const struct store_sample *s),
+				 void *ctx, struct strbuf *err)
 {
 	struct export_ctx e = { .since = q->since_ms, .until = q->until_ms, .fn = fn, .ctx = ctx };
 	struct store_series_info *info = NULL;
@@ -367,5 +486,17 @@ int store_export(struct store *st, const struct store_query *q,
 		}
 	}
 	store_series_info_free(info, nr);
+	return ret;
+}
+
+int store_export(struct store *st, const struct store_query *q,
+		 int (*fn)(void *ctx, const struct store_series_info *info, enum store_tier tier,
+			   const struct store_sample *s),
+		 void *ctx, struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret = store_export_snapshot(st, q, fn, ctx, err);
+
+	store_read_end(st, began);
 	return ret;
 }

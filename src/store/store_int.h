@@ -131,6 +131,13 @@ int store_exec(struct store *st, const char *sql, struct strbuf *err, const char
 int64_t store_bucket_ms(enum store_tier tier);
 int64_t store_floor(int64_t t, int64_t len);
 bool store_writer_check(const struct store *st, struct strbuf *err);
+/*
+ * A read transaction around the statements of one query, so that it sees
+ * one committed state while the writer commits; returns whether it began
+ * one (false inside another transaction), for store_read_end().
+ */
+bool store_read_begin(struct store *st);
+void store_read_end(struct store *st, bool began);
 
 /* store_series.c */
 void series_map_init(struct series_map *m);

@@ -15,6 +15,11 @@
 #define MS_MINUTE (60 * 1000LL)
 #define MS_HOUR	  (60 * MS_MINUTE)
 
+static bool kept(const struct store_options *o, int tier, int64_t newest_ms, int64_t since_ms)
+{
+	return o->retention_ms[tier] <= 0 || since_ms >= newest_ms - o->retention_ms[tier];
+}
+
 int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t since_ms,
 		    int64_t step_ms, int forced_tier)
 {
@@ -24,9 +29,9 @@ int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t si
 		return step_ms < MS_MINUTE ? STORE_TIER_TICK :
 		       step_ms < MS_HOUR   ? STORE_TIER_MINUTE :
 					     STORE_TIER_HOUR;
-	if (step_ms < MS_MINUTE && since_ms >= newest_ms - o->retention_ms[STORE_TIER_TICK])
+	if (step_ms < MS_MINUTE && kept(o, STORE_TIER_TICK, newest_ms, since_ms))
 		return STORE_TIER_TICK;
-	if (step_ms < MS_HOUR && since_ms >= newest_ms - o->retention_ms[STORE_TIER_MINUTE])
+	if (step_ms < MS_HOUR && kept(o, STORE_TIER_MINUTE, newest_ms, since_ms))
 		return STORE_TIER_MINUTE;
 	return STORE_TIER_HOUR;
 }
@@ -53,6 +58,23 @@ void store_series_info_free(struct store_series_info *v, size_t nr)
 	free(v);
 }
 
+/* A metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a prefix of one followed by '*'. */
+static bool name_pattern_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len && name[len - 1] == '*')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+		      (i && c >= '0' && c <= '9')))
+			return false;
+	}
+	return len || name[0] == '*';
+}
+
 /* The series q selects (name NULL: all), with data, ordered by name and labels. */
 int store_select_series(struct store *st, const struct store_query *q,
 			struct store_series_info **out, size_t *nr, struct strbuf *err)
@@ -65,9 +87,17 @@ int store_select_series(struct store *st, const struct store_query *q,
 
 	*out = NULL;
 	*nr = 0;
+	if (q && q->name && !name_pattern_ok(q->name)) {
+		if (err)
+			strbuf_addf(err,
+				    "bad series name '%s' (a metric name, or a prefix and '*')",
+				    q->name);
+		return -EINVAL;
+	}
+	/* GLOB: the name has no pattern characters but a final '*' (checked above). */
 	rc = sqlite3_prepare_v2(st->db,
 				"SELECT id, name, labels, kind, first_ms, last_ms FROM series"
-				" WHERE (?1 IS NULL OR name = ?1) AND first_ms IS NOT NULL"
+				" WHERE (?1 IS NULL OR name GLOB ?1) AND first_ms IS NOT NULL"
 				" ORDER BY name, labels",
 				-1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -97,7 +127,8 @@ int store_select_series(struct store *st, const struct store_query *q,
 	return 0;
 }
 
-int store_list(struct store *st, struct store_series_info **out, size_t *nr, struct strbuf *err)
+static int store_list_snapshot(struct store *st, struct store_series_info **out, size_t *nr,
+			       struct strbuf *err)
 {
 	int ret = store_select_series(st, NULL, out, nr, err);
 
@@ -175,6 +206,33 @@ static void agg_minmax(struct agg *a, double x)
 		a->cur.max = x;
 }
 
+/* Step 0: each sample is its own step (the general case would give the same, slower). */
+static void agg_sample(struct agg *a, int64_t t, double v)
+{
+	struct store_point *p;
+	double x;
+
+	ALLOC_GROW(a->pts, a->nr + 1, a->alloc);
+	p = &a->pts[a->nr++];
+	p->t_ms = t;
+	p->last = v;
+	p->count = 1;
+	if (a->kind == STORE_GAUGE) {
+		p->min = p->max = p->mean = v;
+		p->rate = p->increase = NAN;
+	} else if (a->prev_t != NO_TIME) {
+		x = v >= a->prev_v ? v - a->prev_v : v;
+		p->increase = x;
+		p->min = p->max = p->mean = p->rate = x * 1000.0 / (double)(t - a->prev_t);
+	} else {
+		p->min = p->max = p->mean = p->rate = NAN;
+		p->increase = 0;
+		p->count = 0;
+	}
+	a->prev_t = t;
+	a->prev_v = v;
+}
+
 static void agg_tick(struct agg *a, int64_t t, double v)
 {
 	double x;
@@ -184,6 +242,10 @@ static void agg_tick(struct agg *a, int64_t t, double v)
 			a->prev_t = t;
 			a->prev_v = v;
 		}
+		return;
+	}
+	if (!a->step) {
+		agg_sample(a, t, v);
 		return;
 	}
 	agg_open(a, t);
@@ -269,6 +331,8 @@ static int agg_chunk(struct agg *a, const void *data, size_t len)
 	}
 	if (chunk_dec_init(&d, data, len))
 		return -EPROTO;
+	if (!a->step) /* at most one point a sample: grow once */
+		ALLOC_GROW(a->pts, a->nr + chunk_dec_count(&d), a->alloc);
 	while ((rc = chunk_dec_next(&d, &t, &v)) == 1) {
 		if (t >= a->until)
 			return 0;
@@ -313,8 +377,8 @@ void store_result_release(struct store_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-int store_query(struct store *st, const struct store_query *q, struct store_result *res,
-		struct strbuf *err)
+static int store_query_snapshot(struct store *st, const struct store_query *q,
+				struct store_result *res, struct strbuf *err)
 {
 	struct store_series_info *info;
 	int64_t newest;
@@ -363,5 +427,24 @@ int store_query(struct store *st, const struct store_query *q, struct store_resu
 	free(info); /* the strings moved to res */
 	if (ret)
 		store_result_release(res);
+	return ret;
+}
+
+int store_query(struct store *st, const struct store_query *q, struct store_result *res,
+		struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret = store_query_snapshot(st, q, res, err);
+
+	store_read_end(st, began);
+	return ret;
+}
+
+int store_list(struct store *st, struct store_series_info **out, size_t *nr, struct strbuf *err)
+{
+	bool began = store_read_begin(st);
+	int ret = store_list_snapshot(st, out, nr, err);
+
+	store_read_end(st, began);
 	return ret;
 }

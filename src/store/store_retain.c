@@ -10,6 +10,15 @@
 #include "base/xalloc.h"
 #include "store/store_int.h"
 
+/*
+ * Bounds of one flush's share: a lowered retention or cap takes a few
+ * flushes, and no flush gets slow.
+ */
+#define MAX_DELETED_CHUNKS 8192
+#define MAX_VACUUM_PAGES   1024
+#define STR_(x)		   #x
+#define STR(x)		   STR_(x)
+
 struct id_list {
 	int64_t *v;
 	size_t nr, alloc;
@@ -98,7 +107,7 @@ int store_int64(struct store *st, const char *sql, int64_t *out, int64_t none)
 /* Bytes the data takes: the file's pages less the free ones. */
 static int used_bytes(struct store *st, int64_t *used, int64_t *nr_free, int64_t *nr_pages)
 {
-	int64_t page_size;
+	int64_t page_size = 4096;
 	int rc;
 
 	rc = store_int64(st, "PRAGMA page_count", nr_pages, 0);
@@ -133,7 +142,9 @@ static int pick_victim(struct store *st, int *tier)
 			return rc;
 		if (oldest == NO_TIME || oldest >= st->now_ms - st->opt.block_ms[k])
 			continue;
-		score = (double)(st->now_ms - oldest) / (double)st->opt.retention_ms[k];
+		/* A tier kept for ever counts as kept for 100 years. */
+		score = (double)(st->now_ms - oldest) /
+			(st->opt.retention_ms[k] > 0 ? (double)st->opt.retention_ms[k] : 3.2e12);
 		if (score > best) {
 			best = score;
 			*tier = k;
@@ -144,13 +155,13 @@ static int pick_victim(struct store *st, int *tier)
 
 static int enforce_cap(struct store *st, struct id_list *ids, struct strbuf *err)
 {
-	int64_t used, nr_free, nr_pages, nr_chunks, batch;
+	int64_t used, nr_free, nr_pages, nr_chunks, batch, deleted = 0;
 	int rc, tier, ret = 0;
 
 	rc = used_bytes(st, &used, &nr_free, &nr_pages);
 	if (rc == SQLITE_OK && (uint64_t)used > st->opt.size_cap_bytes)
 		rc = store_int64(st, "SELECT count(*) FROM chunk", &nr_chunks, 0);
-	for (int round = 0; rc == SQLITE_OK && !ret && round < 1000; round++) {
+	while (rc == SQLITE_OK && !ret && deleted < MAX_DELETED_CHUNKS) {
 		if ((uint64_t)used <= st->opt.size_cap_bytes || nr_chunks <= 0)
 			break;
 		rc = pick_victim(st, &tier);
@@ -160,6 +171,9 @@ static int enforce_cap(struct store *st, struct id_list *ids, struct strbuf *err
 		batch = (used - (int64_t)(st->opt.size_cap_bytes - st->opt.size_cap_bytes / 64)) /
 				(used / nr_chunks + 1) +
 			1;
+		if (batch > MAX_DELETED_CHUNKS - deleted)
+			batch = MAX_DELETED_CHUNKS - deleted;
+		deleted += batch;
 		ret = delete_chunks(
 			st,
 			"DELETE FROM chunk WHERE rowid IN (SELECT rowid FROM chunk"
@@ -186,11 +200,12 @@ static int vacuum_step(struct store *st, struct strbuf *err)
 	rc = used_bytes(st, &used, &nr_free, &nr_pages);
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "vacuum");
-	/* Keep a little free space to reuse; never move more than 16 MiB at once. */
+	/* Keep a little free space to reuse. */
 	n = nr_free - nr_pages / 32;
 	if (n < 16)
 		return 0;
-	strbuf_addf(&sql, "PRAGMA incremental_vacuum(%lld)", (long long)(n > 4096 ? 4096 : n));
+	strbuf_addf(&sql, "PRAGMA incremental_vacuum(%lld)",
+		    (long long)(n > MAX_VACUUM_PAGES ? MAX_VACUUM_PAGES : n));
 	ret = store_exec(st, sql.buf, err, "vacuum");
 	strbuf_release(&sql);
 	return ret;
@@ -207,8 +222,9 @@ int store_retain(struct store *st, struct strbuf *err)
 		if (st->opt.retention_ms[k] <= 0)
 			continue;
 		ret = delete_chunks(st,
-				    "DELETE FROM chunk WHERE tier = ?1 AND last_ms < ?2"
-				    " RETURNING series_id",
+				    "DELETE FROM chunk WHERE rowid IN (SELECT rowid FROM chunk"
+				    " WHERE tier = ?1 AND last_ms < ?2 LIMIT " STR(
+					    MAX_DELETED_CHUNKS) ") RETURNING series_id",
 				    k, st->now_ms - st->opt.retention_ms[k], &ids, err);
 	}
 	if (!ret && ids.nr)

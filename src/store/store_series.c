@@ -195,6 +195,7 @@ int store_series(struct store *st, const char *name, const char *labels, enum st
 	s = map_by_key(&st->map, key_hash(name, labels), name, labels);
 	if (s) {
 		*id = s->id;
+		s->touched_ms = st->now_ms;
 		return s->kind == kind ? 0 : -EINVAL;
 	}
 	if (labels_validate(labels, strlen(labels)) != 0)

@@ -173,21 +173,23 @@ void store_finish_buckets(struct store *st, bool all)
 /* Beyond the bound, the oldest closed chunks that wait for a flush are dropped. */
 static void enforce_backlog(struct store *st)
 {
-	for (size_t i = 0; i < st->nr_pending; i++) {
+	size_t i, kept;
+
+	for (i = 0; i < st->nr_pending; i++) {
 		struct pending_chunk *p = &st->pending[i];
-		uint64_t lost;
+		uint64_t lost = p->nr - p->nr_committed;
 
 		if (st->health.backlog_samples <= st->opt.backlog_max_samples)
-			return;
-		if (!p->blob)
-			continue;
-		lost = p->nr - p->nr_committed;
+			break;
 		st->health.backlog_samples -=
 			lost < st->health.backlog_samples ? lost : st->health.backlog_samples;
 		st->health.samples_dropped += lost;
 		free(p->blob);
-		p->blob = NULL;
 	}
+	/* The dropped ones were the first i. */
+	kept = st->nr_pending - i;
+	memmove(st->pending, st->pending + i, kept * sizeof(*st->pending));
+	st->nr_pending = kept;
 }
 
 int store_add(struct store *st, int64_t id, int64_t t_ms, double v)

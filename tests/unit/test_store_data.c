@@ -270,6 +270,15 @@ static void test_matchers(void **state)
 	assert_int_equal(store_query(st, &q, &res, NULL), 0);
 	assert_int_equal(res.nr_series, 0);
 	store_result_release(&res);
+	/* A prefix and '*': both names; anything else with pattern characters is refused. */
+	q.name = "connmon_tcp_*";
+	q.nr_match = 1;
+	assert_int_equal(store_query(st, &q, &res, NULL), 0);
+	assert_int_equal(res.nr_series, 3);
+	assert_string_equal(res.series[2].info.name, "connmon_tcp_sockets");
+	store_result_release(&res);
+	q.name = "connmon_tcp_[ps]*";
+	assert_int_equal(store_query(st, &q, &res, NULL), -EINVAL);
 	assert_int_equal(store_list(st, &list, &nr, NULL), 0);
 	assert_int_equal(nr, 7);
 	assert_string_equal(list[6].name, "connmon_tcp_sockets");
@@ -441,9 +450,9 @@ static void test_import_export(void **state)
 {
 	struct store_query all = { .since_ms = 0, .until_ms = INT64_MAX };
 	struct store_sample s = { .count = 0 };
-	struct exported e;
-
-	memset(&e, 0, sizeof(e));
+	struct exported e = { .last_t = 0 };
+	const struct store_result_series *r;
+	struct store_result res;
 	struct store *st;
 	struct tdir d;
 
@@ -468,6 +477,13 @@ static void test_import_export(void **state)
 		s.last = k;
 		store_import(st, "connmon_sockets", "", STORE_GAUGE, STORE_TIER_TICK, &s, NULL);
 	}
+	/* Minutes and their own hour point: that one is kept as given. */
+	s.t_ms = T0 + MINUTE;
+	s.min = s.max = s.mean = s.last = 5;
+	store_import(st, "connmon_sockstat", "", STORE_GAUGE, STORE_TIER_MINUTE, &s, NULL);
+	s.t_ms = T0;
+	s.min = s.max = s.mean = s.last = 7;
+	store_import(st, "connmon_sockstat", "", STORE_GAUGE, STORE_TIER_HOUR, &s, NULL);
 	assert_int_equal(store_flush(st, NULL), 0);
 	/* A second import merges into the stored block. */
 	s.t_ms = T0 + 10 * SEC;
@@ -478,11 +494,20 @@ static void test_import_export(void **state)
 	st = open_reader(d.db);
 	assert_int_equal(store_import(st, "x", "", STORE_GAUGE, STORE_TIER_TICK, &s, NULL), -EROFS);
 	assert_int_equal(store_export(st, &all, on_point, &e, NULL), 0);
-	assert_int_equal(e.nr[STORE_TIER_MINUTE], 10);
-	assert_near(e.sum_last[STORE_TIER_MINUTE], 60000.0 * 55 - 60000 + 1);
+	assert_int_equal(e.nr[STORE_TIER_MINUTE], 11);
+	assert_near(e.sum_last[STORE_TIER_MINUTE], 60000.0 * 55 - 60000 + 1 + 5);
 	assert_int_equal(e.nr[STORE_TIER_TICK], 6);
 	assert_near(e.sum_last[STORE_TIER_TICK], 0 + 1 + 2 + 3 + 4 + 10);
-	assert_int_equal(e.nr[STORE_TIER_HOUR], 0);
+	/* The hour points: one made from the imported minutes, one imported. */
+	assert_int_equal(e.nr[STORE_TIER_HOUR], 2);
+	assert_near(e.sum_last[STORE_TIER_HOUR], 600000 + 7);
+	r = query_one(st, &res, "connmon_netstat_total", T0, T0 + HOUR, HOUR, STORE_TIER_HOUR);
+	assert_int_equal(r->nr_points, 1);
+	assert_near(r->points[0].mean, 1000);
+	assert_near(r->points[0].min, 1000);
+	assert_near(r->points[0].last, 600000);
+	assert_int_equal(r->points[0].count, 10);
+	store_result_release(&res);
 	store_close(st, NULL);
 	assert_int_equal(sql_int(d.db, "SELECT count(*) FROM chunk WHERE tier = 0"), 1);
 	tdir_remove(&d);
@@ -546,11 +571,69 @@ static void test_baselines(void **state)
 	tdir_remove(&d);
 }
 
+/* Series that come and go (per-process ones): memory follows the ones in use. */
+static void test_churn(void **state)
+{
+	struct store_match m = { "pid", NULL };
+	struct store_query q = { .name = "connmon_process_rx_bytes_total",
+				 .nr_match = 1,
+				 .since_ms = T0,
+				 .until_ms = T0 + DAY,
+				 .tier = STORE_TIER_TICK };
+	struct store_result res;
+	struct store_health h;
+	struct store *st;
+	struct tdir d;
+	char lbl[32];
+	int64_t id, first = -1;
+	uint64_t most = 0;
+
+	(void)state;
+	tdir_make(&d);
+	st = open_writer(d.db, NULL);
+	for (int64_t t = T0; t < T0 + 12 * HOUR; t += 10 * SEC) {
+		/* A new pid every 10 minutes, alive for 20. */
+		for (int64_t born = t - 20 * MINUTE + 10 * SEC; born <= t; born += 10 * SEC) {
+			if ((born - T0) % (10 * MINUTE) || born < T0)
+				continue;
+			snprintf(lbl, sizeof(lbl), "pid=\"%lld\",comm=\"w\"",
+				 (long long)born / SEC);
+			id = series_id(st, "connmon_process_rx_bytes_total", lbl, STORE_COUNTER);
+			assert_int_equal(store_add(st, id, t, (double)(t - born) / SEC), 0);
+		}
+		if (first < 0)
+			first = id;
+		if ((t - T0) % MINUTE == 0) {
+			assert_int_equal(store_flush(st, NULL), 0);
+			store_health(st, &h);
+			most = h.nr_series > most ? h.nr_series : most;
+		}
+	}
+	/* 72 series in all; at most the 2 alive and those idle for less than an hour. */
+	assert_true(most <= 2 + 7);
+	/* The first one, long gone, comes back: its tails are read again. */
+	assert_int_equal(store_add(st, first, T0 + 5 * MINUTE, 1), -EINVAL);
+	assert_int_equal(store_add(st, first, T0 + 12 * HOUR, 5000), 0);
+	store_close(st, NULL);
+	st = open_reader(d.db);
+	snprintf(lbl, sizeof(lbl), "%lld", (long long)T0 / SEC);
+	q.match = &m;
+	m.value = lbl;
+	assert_int_equal(store_query(st, &q, &res, NULL), 0);
+	assert_int_equal(res.nr_series, 1);
+	assert_int_equal(res.series[0].nr_points, 120 + 1);
+	assert_near(res.series[0].points[120].increase, 5000 - 1190);
+	store_result_release(&res);
+	store_close(st, NULL);
+	tdir_remove(&d);
+}
+
 const struct CMUnitTest store_data_tests[] = {
-	cmocka_unit_test(test_gauge_rollups),	   cmocka_unit_test(test_counter_rates),
-	cmocka_unit_test(test_restart_mid_bucket), cmocka_unit_test(test_pick_tier),
-	cmocka_unit_test(test_matchers),	   cmocka_unit_test(test_retention),
-	cmocka_unit_test(test_size_cap),	   cmocka_unit_test(test_failed_flush),
-	cmocka_unit_test(test_import_export),	   cmocka_unit_test(test_baselines),
+	cmocka_unit_test(test_churn),	      cmocka_unit_test(test_gauge_rollups),
+	cmocka_unit_test(test_counter_rates), cmocka_unit_test(test_restart_mid_bucket),
+	cmocka_unit_test(test_pick_tier),     cmocka_unit_test(test_matchers),
+	cmocka_unit_test(test_retention),     cmocka_unit_test(test_size_cap),
+	cmocka_unit_test(test_failed_flush),  cmocka_unit_test(test_import_export),
+	cmocka_unit_test(test_baselines),
 };
 const size_t nr_store_data_tests = sizeof(store_data_tests) / sizeof(*store_data_tests);
