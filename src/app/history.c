@@ -67,12 +67,47 @@ void hist_label(const struct store_result_series *s, const char *key, char *buf,
 static int hist_tier(const struct hist *h)
 {
 	int64_t now = loop_wall_ns() / 1000000;
+	int64_t lo = h->since_ms > h->data_lo_ms ? h->since_ms : h->data_lo_ms;
+	int64_t hi = h->until_ms < h->data_hi_ms ? h->until_ms : h->data_hi_ms;
 
-	if (h->until_ms - h->since_ms <= 24 * HOUR_MS && h->since_ms >= now - 47 * HOUR_MS)
+	if (hi - lo <= 24 * HOUR_MS && lo >= now - 47 * HOUR_MS)
 		return STORE_TIER_TICK;
-	if (h->since_ms >= now - 89 * 24 * HOUR_MS)
+	if (lo >= now - 89 * 24 * HOUR_MS)
 		return STORE_TIER_MINUTE;
 	return STORE_TIER_AUTO;
+}
+
+/*
+ * The part of the range the database holds data for: a long range over a
+ * young database (`--since @0`) is read, and stepped, like the span of data
+ * it covers.
+ */
+static void hist_clamp(struct hist *h)
+{
+	struct store_series_info *v = NULL;
+	size_t n = 0;
+	int64_t lo = INT64_MAX, hi = INT64_MIN, span;
+
+	h->data_lo_ms = INT64_MIN;
+	h->data_hi_ms = INT64_MAX;
+	if (store_list(h->st, &v, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].first_ms != INT64_MIN && v[i].first_ms < lo)
+				lo = v[i].first_ms;
+			if (v[i].last_ms > hi)
+				hi = v[i].last_ms;
+		}
+	store_series_info_free(v, n);
+	if (hi == INT64_MIN)
+		return;
+	h->data_lo_ms = lo;
+	h->data_hi_ms = hi + 1;
+	if (h->o.step_s > 0)
+		return;
+	lo = h->since_ms > lo ? h->since_ms : lo;
+	hi = h->until_ms < hi + 1 ? h->until_ms : hi + 1;
+	span = hi > lo ? hi - lo : 0;
+	h->step_ms = span <= 15 * MIN_MS ? 0 : span <= 24 * HOUR_MS ? MIN_MS : HOUR_MS;
 }
 
 static size_t result_points(const struct store_result *res)
@@ -226,6 +261,7 @@ static int run_view(struct hist *h)
 			return 1;
 		}
 		strbuf_release(&err);
+		hist_clamp(h);
 		outbuf_init(&h->out, STDOUT_FILENO, 1 << 16);
 		ret = views[i].fn(h);
 		if (outbuf_flush(&h->out) < 0 && errno != EPIPE)

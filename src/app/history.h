@@ -33,6 +33,7 @@ struct hist {
 	const char *db;
 	const char *view;
 	int64_t since_ms, until_ms, step_ms; /* step 0: chosen */
+	int64_t data_lo_ms, data_hi_ms;	     /* what the database holds (hist_clamp) */
 	enum hist_format fmt;
 	struct outbuf out;
 	struct strbuf line; /* scratch for one line */

@@ -489,6 +489,8 @@ int cmd_report(const struct app_ctx *ctx, int argc, char **argv)
 	}
 	rp.h.db = rp.h.o.db ? rp.h.o.db : DEFAULT_DB;
 	rp.h.view = "report";
+	rp.h.data_lo_ms = INT64_MIN; /* the tiers are chosen from the range asked for */
+	rp.h.data_hi_ms = INT64_MAX;
 	span = rp.h.until_ms - rp.h.since_ms;
 	/* About a point per pixel column or fewer: the chart decimates the rest. */
 	rp.h.step_ms = span <= 2 * HOUR_MS ? 0 : span <= 48 * HOUR_MS ? 60000 : HOUR_MS;

@@ -108,6 +108,7 @@ struct series_state {
 	double counter_value; /* the synthesised counter */
 	uint32_t nr;	      /* samples in the open bucket */
 	double min, max, sum, weight, last;
+	bool started; /* a counter's zero point was handed on */
 };
 
 struct sadf_ctx {
@@ -241,6 +242,25 @@ static void flush(struct sadf_ctx *c)
 
 		if (!s->nr)
 			continue;
+		if (s->counter && !s->started) {
+			/*
+			 * The synthesised counter is 0 before the file's first interval: a point
+			 * saying so, a minute before the first one, lets a reader take every
+			 * increase as the difference of two raw counters, the first included.
+			 */
+			p = (struct series_point){
+				.name = s->name,
+				.labels = s->labels,
+				.counter = true,
+				.tier = SERIES_TIER_MINUTE,
+				.t_ms = c->bucket_ms - 60000,
+			};
+			s->started = true;
+			c->stop = c->sink->point(c->sink->arg, &p);
+			if (c->stop)
+				break;
+			c->st.nr_points++;
+		}
 		p = (struct series_point){
 			.name = s->name,
 			.labels = s->labels,

@@ -254,7 +254,8 @@ static void test_fixture_time(void **state)
 	for (size_t i = 0; i < g.nr; i++)
 		if (g.v[i].t_ms < first)
 			first = g.v[i].t_ms;
-	assert_true(first == (int64_t)timegm(&tm) * 1000);
+	/* The counters' zero points come a minute before the first sample's. */
+	assert_true(first == (int64_t)timegm(&tm) * 1000 - 60000);
 	got_release(&g);
 	strbuf_release(&text);
 }
@@ -426,8 +427,14 @@ static void test_rollups(void **state)
 	expect_pt(&g, "connmon_sockstat", "proto=\"sockets\",field=\"used\"", T0, 2, 4, 3, 4);
 	expect_pt(&g, "connmon_sockstat", "proto=\"sockets\",field=\"used\"", T0 + 60000, 1, 1, 1,
 		  1);
-	/* eth0 and eth1 have 7 DEV series each, sockstat 6: no EDEV, TCP or ETCP in the input */
-	assert_true(g.nr == 7 + 6 + 7 + 7 + 6);
+	/* Each counter starts with a zero point a minute before its first one. */
+	expect_pt(&g, "connmon_iface_rx_bytes_total", "iface=\"eth0\"", T0 - 60000, 0, 0, 0, 0);
+	expect_pt(&g, "connmon_iface_rx_bytes_total", "iface=\"eth1\"", T0, 0, 0, 0, 0);
+	/*
+	 * eth0 and eth1 have 7 DEV series each, sockstat 6: no EDEV, TCP or ETCP in the input;
+	 * and a zero point for each of the 14 counters.
+	 */
+	assert_true(g.nr == 7 + 6 + 7 + 7 + 6 + 14);
 	got_release(&g);
 }
 
