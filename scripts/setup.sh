@@ -35,8 +35,10 @@ lint="clang-format git"
 test="libcmocka-dev python3 iproute2 procps util-linux tcpdump ethtool netbase iperf3 tmux prometheus"
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
-# sysstat (sar), procps (sysctl).
+# sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):
+# prometheus-node-exporter, netdata (Debian's 1.37).
 bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
+bench="$bench prometheus-node-exporter netdata"
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 
