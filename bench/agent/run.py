@@ -33,7 +33,8 @@ CPU.  Exit 2 when the set-up fails or a collector does not see the
 namespace's sockets, 77 without root.
 
 Environment: LOADS (a list of idle,10k,100k; default all three), WARMUP_S,
-SCRAPE_RATE (scrapes per second in the scrape-cost window, default 10).
+SCRAPE_RATE (scrapes per second in the scrape-cost window, default 10),
+KEEP=1 (keep the temporary directory with every log and database).
 Prints markdown tables (docs/PERFORMANCE.md, "The agent").
 """
 import os
@@ -65,6 +66,8 @@ WATCH = [
     'node_tcp_connection_states{state="established"}',
     'node_scrape_collector_duration_seconds{collector="tcpstat"}',
 ]
+ESTABLISHED = {"agent": 'connmon_tcp_sockets{state="established"}',
+               "node": 'node_tcp_connection_states{state="established"}'}
 NAMES = {"agent": "connmon agent", "node": "node_exporter + tcpstat",
          "netdata": "netdata", "sadc": "sadc 1"}
 
@@ -154,7 +157,8 @@ class Bench:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.drop_namespace()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def drop_namespace(self):
         """Kills by PID what is left in our namespace (all of it ours), deletes it."""
@@ -314,7 +318,7 @@ class Bench:
         if fixture:
             self.stop(fixture, 60)
         self.drop_namespace()
-        check_seen(res)
+        res["problems"] = check_seen(res)
         return res
 
     def records(self, d):
@@ -329,11 +333,15 @@ class Bench:
                 if name != "agent" or "\nconnmon_tcp_sockets{" in body:
                     break
                 time.sleep(1)
-            count = {}
+            count, est = {}, None
             for line in body.splitlines():
                 if line and not line.startswith("#"):
                     key = line.split("{", 1)[0].split(" ", 1)[0]
                     count[key] = count.get(key, 0) + 1
+                    if line.startswith(ESTABLISHED[name] + " "):
+                        est = float(line.rsplit(" ", 1)[1])
+            count["samples"] = sum(count.values())
+            count["established"] = est
             out[name] = count
         return out
 
@@ -447,27 +455,20 @@ def sar_sock(path):
     return {head[i]: float(avg[i - off]) for i in range(len(head)) if i - off >= 1}
 
 
-def last(scr, name, key):
-    v = scr.get(name, {}).get("watch", {}).get(key)
-    return v[-1] if v else None
-
-
 def check_seen(res):
-    """Every collector that counts sockets must see the namespace's."""
+    """Every collector that counts sockets must see the namespace's: the problems."""
     want = 2 * res["conns"]
     if not want:
-        return
-    scr = res["scrapes"]
+        return []
     seen = {
-        "connmon agent (established)": last(scr, "agent", 'connmon_tcp_sockets{state="established"}'),
-        "node_exporter (established)": last(scr, "node", 'node_tcp_connection_states{state="established"}'),
+        "connmon agent (established)": res["records"]["agent"].get("established"),
+        "node_exporter (established)": res["records"]["node"].get("established"),
         "netdata (tcp inuse)": res["netdata_tcp"].get("ipv4.sockstat_tcp_sockets", {}).get("inuse"),
         "sadc (tcpsck)": res["sar"].get("tcpsck"),
     }
-    for who, v in seen.items():
-        if v is None or v < want:
-            raise SetupError(f"{who} saw {v} TCP sockets, the namespace holds {want}: "
-                             "it does not look at the fixture's namespace")
+    return [f"{label(res)}: {who} saw {v} TCP sockets, the namespace holds {want}: "
+            "it does not look at the fixture's namespace"
+            for who, v in seen.items() if v is None or v < want]
 
 
 # ---- the report ----
@@ -526,9 +527,10 @@ class Report:
                                             else f"{min(per):g}–{max(per):g} (last {per[-1]:g})")
             states = len(w.get('connmon_tcp_sockets{state="established"}', []))
             ok = r["scrapes"].get("agent", {}).get("ok", 0)
+            vn = self.verdict(rn is not None and rn <= GOAL_VS_NODE)
+            vd = self.verdict(rd is not None and rd <= GOAL_VS_NETDATA)
             print(f"| {label(r)} | {period} | {fmt(socks[-1] if socks else None, ',.0f')} | "
-                  f"{states}/{ok} | {a:.2f} % | {fmt(rn, '.3f')} | {self.verdict(rn is not None and rn <= GOAL_VS_NODE)}"
-                  f" | {fmt(rd, '.3f')} | {self.verdict(rd is not None and rd <= GOAL_VS_NETDATA)} |")
+                  f"{states}/{ok} | {a:.2f} % | {fmt(rn, '.3f')} | {vn} | {fmt(rd, '.3f')} | {vd} |")
 
     def big(self):
         big = [r for r in self.results if r["conns"] >= 100000]
@@ -559,16 +561,15 @@ class Report:
         print("| --- | --- | --- | --- | --- |")
         for r in self.results:
             ag, no = r["records"]["agent"], r["records"]["node"]
-            w = r["scrapes"]
-            est = last(w, "agent", 'connmon_tcp_sockets{state="established"}')
-            nest = last(w, "node", 'node_tcp_connection_states{state="established"}')
+            est, nest = ag.get("established"), no.get("established")
             agent = (f"established {fmt(est, ',.0f')}; {ag.get('connmon_tcp_sockets', 0)} states, "
                      f"{ag.get('connmon_tcp_port_sockets', 0)} per-port, "
                      f"{ag.get('connmon_tcp_peer_sockets', 0)} per-peer, "
-                     f"{ag.get('connmon_process_rx_bytes_total', 0)} per-process traffic series; {sum(ag.values())} samples per scrape")
+                     f"{ag.get('connmon_process_rx_bytes_total', 0)} per-process traffic series; "
+                     f"{ag['samples']} samples per scrape")
             node = (f"established {fmt(nest, ',.0f')}; "
                     f"{no.get('node_tcp_connection_states', 0)} states; "
-                    f"{sum(no.values())} samples per scrape")
+                    f"{no['samples']} samples per scrape")
             st = r["netdata_tcp"].get("ipv4.sockstat_tcp_sockets", {})
             ce = r["netdata_tcp"].get("ipv4.tcpsock", {})
             nd = ("totals: " + ", ".join(f"{k} {v:,.0f}" for k, v in st.items() if v is not None)
@@ -620,6 +621,9 @@ def main():
         return 2
     finally:
         b.cleanup()
+        if os.environ.get("KEEP"):
+            print(f"bench: logs kept in {b.tmp}")
+    problems = [p for r in results for p in r["problems"]]
     rep = Report(results, seconds)
     print()
     print(f"{os.cpu_count()} CPUs, kernel {os.uname().release}; {versions(b.cm)}")
@@ -636,6 +640,9 @@ def main():
     print()
     rep.records()
     print()
+    if problems:
+        print("bench: the figures above are not valid:\n  " + "\n  ".join(problems))
+        return 2
     if rep.failures:
         print(f"bench: {rep.failures} goal(s) not met")
         return 1
