@@ -530,7 +530,8 @@ class Report:
             vn = self.verdict(rn is not None and rn <= GOAL_VS_NODE)
             vd = self.verdict(rd is not None and rd <= GOAL_VS_NETDATA)
             print(f"| {label(r)} | {period} | {fmt(socks[-1] if socks else None, ',.0f')} | "
-                  f"{states}/{ok} | {a:.2f} % | {fmt(rn, '.3f')} | {vn} | {fmt(rd, '.3f')} | {vd} |")
+                  f"{states}/{ok} | {a:.2f} % | {fmt(rn, '.3f')} | {vn} | "
+                  f"{fmt(rd, '.3f')} | {vd} |")
 
     def big(self):
         big = [r for r in self.results if r["conns"] >= 100000]
