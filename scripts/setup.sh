@@ -39,8 +39,10 @@ test="$test python3-yaml" # tests/export: the packaging test reads the recording
 test="$test libxml2-utils chromium" # tests/report: xmllint checks the SVGs, chromium renders the page headless
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
-# sysstat (sar), procps (sysctl).
+# sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):
+# prometheus-node-exporter, netdata (Debian's 1.37).
 bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
+bench="$bench prometheus-node-exporter netdata"
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 
