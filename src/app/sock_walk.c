@@ -154,6 +154,7 @@ int sock_walk_run(struct sock_walk *w, sock_visit_fn visit, void *arg)
 		.states = o->states,
 		.want_info = o->info,
 		.want_mem = o->memory,
+		.inline_recv = w->small,
 	};
 	struct walk_ctx c = { .w = w, .visit = visit, .arg = arg };
 	int ret;

@@ -26,6 +26,7 @@ struct sock_walk {
 	bool want_procs;	 /* map processes even without -p (summary, group-by proc) */
 	bool procs_warned;
 	bool dump_warned; /* interrupted or malformed dump already reported */
+	bool small;	  /* a small dump expected: received without a thread (sockdiag.h) */
 	struct sockdiag_stats stats;
 };
 

@@ -453,6 +453,37 @@ static int run_pump(struct pump *p, const struct sockdiag_query *q, sock_visit_f
 	return ret;
 }
 
+/*
+ * The same dump without the thread: each request sent, its datagrams received
+ * and parsed in turn into one slot.  After a stop the rest of the request's
+ * dump is still read (not parsed), so the socket is clean for the next dump.
+ */
+static int run_inline(struct pump *p, const struct sockdiag_query *q, sock_visit_fn visit,
+		      void *arg, struct sockdiag_stats *stats)
+{
+	struct unix_filter uf = { .protos = q->protos, .visit = visit, .arg = arg };
+	struct slot *s = &p->slots[0];
+	int ret = 0;
+
+	for (int i = 0; i < p->nr_reqs && !ret; i++) {
+		int err = send_req(p->sd, &p->reqs[i]);
+
+		if (err)
+			return err;
+		for (unsigned n = 0; n < MAX_DATAGRAMS_PER_REQ; n++) {
+			s->len = p->sd->t.recv(p->sd->t.ctx, s->buf, SLOT_CAP);
+			s->req = i;
+			if (s->len <= 0)
+				return ret ? ret : (int)s->len;
+			if (!ret)
+				ret = consume(s, p, q, &uf, stats);
+			if (datagram_ends_dump(s->buf, (size_t)s->len))
+				break;
+		}
+	}
+	return ret;
+}
+
 int sockdiag_dump(struct sockdiag *sd, const struct sockdiag_query *q, sock_visit_fn visit,
 		  void *arg, struct sockdiag_stats *stats)
 {
@@ -475,7 +506,8 @@ int sockdiag_dump(struct sockdiag *sd, const struct sockdiag_query *q, sock_visi
 	p.slots[0].buf = xmalloc((size_t)SLOT_CAP * RING_SLOTS);
 	for (unsigned i = 1; i < RING_SLOTS; i++)
 		p.slots[i].buf = p.slots[0].buf + (size_t)i * SLOT_CAP;
-	ret = run_pump(&p, q, visit, arg, stats);
+	ret = q->inline_recv ? run_inline(&p, q, visit, arg, stats) :
+			       run_pump(&p, q, visit, arg, stats);
 	free(p.slots[0].buf);
 	pthread_cond_destroy(&p.freed);
 	pthread_cond_destroy(&p.filled);

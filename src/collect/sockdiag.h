@@ -51,6 +51,12 @@ struct sockdiag_query {
 	/* Bytecode for AF_INET6 requests; when NULL, bytecode above serves both families. */
 	const void *bytecode6;
 	size_t bytecode6_len;
+	/*
+	 * Receive on the calling thread instead of a receiver thread: cheaper for a small
+	 * dump (the thread's creation and hand-offs cost more than they overlap below a few
+	 * thousand sockets), slower for a large one.
+	 */
+	bool inline_recv;
 };
 
 /* Per-dump bookkeeping, for honest reporting. */

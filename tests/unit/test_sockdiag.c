@@ -303,6 +303,45 @@ static void test_visitor_stops(void **state)
 	assert_int_equal(x.n, 2);
 }
 
+/* Received on the calling thread (a small dump), the same sockets in the same order. */
+static void test_inline_recv(void **state)
+{
+	static const char *const files[] = { FIX "tcp.bin", FIX "udp.bin", FIX "unix.bin" };
+	static const uint32_t protos[] = { PROTO_BIT(PROTO_TCP), PROTO_BIT(PROTO_UDP),
+					   PROTO_UNIX_MASK };
+
+	(void)state;
+	for (size_t f = 0; f < 3; f++) {
+		struct sockdiag_query q = { .protos = protos[f], .want_v4 = true, .want_v6 = true };
+		struct sockdiag_stats st, st_inline;
+		struct seen *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+
+		assert_int_equal(dump_file(files[f], &q, a, &st), 0);
+		q.inline_recv = true;
+		assert_int_equal(dump_file(files[f], &q, b, &st_inline), 0);
+		assert_true(a->n > 0);
+		assert_int_equal(a->n, b->n);
+		assert_int_equal(st.nr_sockets, st_inline.nr_sockets);
+		for (unsigned i = 0; i < a->n && i < MAX_SEEN; i++) {
+			assert_int_equal(a->s[i].lport, b->s[i].lport);
+			assert_int_equal(a->s[i].state, b->s[i].state);
+			assert_int_equal(a->s[i].inode, b->s[i].inode);
+		}
+		free(a);
+		free(b);
+	}
+	/* A visitor that stops: its value, and the rest of the dump read, not visited. */
+	struct sockdiag_query q = { .protos = PROTO_BIT(PROTO_TCP),
+				    .want_v4 = true,
+				    .want_v6 = true,
+				    .inline_recv = true };
+	struct sockdiag_stats st;
+	struct seen x = { .stop_at = 2 };
+
+	assert_int_equal(dump_file(FIX "tcp.bin", &q, &x, &st), 42);
+	assert_int_equal(x.n, 2);
+}
+
 /* The first SOCK_DIAG_BY_FAMILY message of a recording, copied into buf. */
 static size_t first_msg(const char *file, uint8_t *buf, size_t cap)
 {
@@ -386,13 +425,10 @@ static void test_destroy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp_dump),
-		cmocka_unit_test(test_tcp_old_kernel),
-		cmocka_unit_test(test_udp_dump),
-		cmocka_unit_test(test_raw_missing_module),
-		cmocka_unit_test(test_unix_dump),
-		cmocka_unit_test(test_visitor_stops),
-		cmocka_unit_test(test_truncated_messages),
+		cmocka_unit_test(test_tcp_dump),    cmocka_unit_test(test_tcp_old_kernel),
+		cmocka_unit_test(test_udp_dump),    cmocka_unit_test(test_raw_missing_module),
+		cmocka_unit_test(test_unix_dump),   cmocka_unit_test(test_visitor_stops),
+		cmocka_unit_test(test_inline_recv), cmocka_unit_test(test_truncated_messages),
 		cmocka_unit_test(test_destroy),
 	};
 
