@@ -108,7 +108,7 @@ static int census_sample(void *src, struct tick *t, struct snapshot *snap)
 		     c->lim.port_hi > 0 ? (uint16_t)c->lim.port_hi : 0);
 	ret = sock_walk_run(&c->walk, census_visit, c);
 	c->err = ret < 0 ? ret : 0;
-	agent_procs_sample(&c->traffic, c->err, snap->mono_ns, c->a->set.ring_ns);
+	agent_procs_sample(&c->traffic, c->err, snap->mono_ns);
 	proc_table_reset(&c->procs);
 	if (!c->err && c->census.sum.nr_cw_inodes)
 		procmap_scan(&c->procs, "/proc");

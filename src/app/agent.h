@@ -47,9 +47,11 @@
  * its own series and survives an absence from the top; a series is born
  * at 0 (its first census's bytes appear in its next sample), so readers
  * that take a first sample as their baseline miss nothing.
- * Eviction: the total of a process the engine has not shown alive for
- * forget_ns (the ring's span) is dropped.  Units: bytes, ns.  struct
- * agent_procs owns everything in it.
+ * Eviction: a total goes when the engine drops its process's row (an exited
+ * process, after PT_EXITED_TICKS censuses or beyond PT_MAX_EXITED exits),
+ * so the table holds the live processes that moved bytes and at most
+ * PT_MAX_EXITED more.  Units: bytes, ns.  struct agent_procs owns everything
+ * in it.
  */
 #define AGENT_PROCS_FULL_RESCAN_S 30
 
@@ -59,7 +61,8 @@ struct agent_proc {
 	char comm[PT_COMM_LEN];
 	uint64_t rx_bytes, tx_bytes;	       /* the counters: bytes of its own series */
 	uint64_t tick_rx_bytes, tick_tx_bytes; /* this census */
-	uint64_t seen_ns;		       /* the last census that showed it alive */
+	uint64_t seen;			       /* the last census the engine had its row */
+	bool alive;			       /* the row was not marked exited then */
 	uint64_t shown;			       /* the last census it was published in, 0 never */
 };
 
@@ -74,7 +77,6 @@ struct agent_procs {
 	uint32_t *order;
 	size_t alloc_order;
 	uint64_t nr_census; /* completed censuses */
-	uint64_t census_ns; /* when the last one completed */
 	bool fresh;	    /* a census completed since the last emit */
 };
 
@@ -85,10 +87,9 @@ void agent_procs_release(struct agent_procs *p);
 void agent_procs_add_sock(struct agent_procs *p, const struct sock_entry *e);
 /*
  * After the census's dump; err is its result (negative: incomplete, the
- * bytes wait for the next census).  now_ns: CLOCK_MONOTONIC; forget_ns:
- * how long the totals of a process gone are kept.
+ * bytes wait for the next census).  now_ns: CLOCK_MONOTONIC.
  */
-void agent_procs_sample(struct agent_procs *p, int err, uint64_t now_ns, uint64_t forget_ns);
+void agent_procs_sample(struct agent_procs *p, int err, uint64_t now_ns);
 /* This census's series into st (nothing when no census completed since the last call). */
 void agent_procs_emit(struct agent_procs *p, struct series_table *st, uint32_t max_procs,
 		      struct strbuf *scratch);

@@ -25,10 +25,13 @@
  * A census whose dump failed ends no engine tick: the next census's dump
  * continues it, so no socket looks born twice and no byte counts twice.
  *
- * Eviction of the totals: live processes stay (the engine keeps a row for
- * every live process that held a socket), so the table holds the live
- * processes that ever moved a byte plus those that exited within the
- * ring's span.
+ * Eviction of the totals: they go with the engine's rows, which stay for
+ * every live process that held a socket and for at most PT_MAX_EXITED
+ * processes that exited in the last PT_EXITED_TICKS censuses.  So the table
+ * holds the live processes that ever moved a byte and a bounded tail of
+ * exits, whatever the churn; keeping an exited process longer (for the
+ * ring's span, say) would make the table grow with the churn for an hour,
+ * for totals no byte can reach any more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +104,8 @@ static void find_owners(struct agent_procs *p, uint64_t now_ns)
 	if (p->scan.full_done)
 		proc_scanner_walk(&p->scan, false, &owner_ops, &p->pt);
 	if (proc_traffic_nr_unowned(&p->pt) &&
-	    (!p->scan.full_done || now_ns - p->last_full_ns >= AGENT_PROCS_FULL_RESCAN_S * NS_PER_S)) {
+	    (!p->scan.full_done ||
+	     now_ns - p->last_full_ns >= AGENT_PROCS_FULL_RESCAN_S * NS_PER_S)) {
 		proc_traffic_reset_owners(&p->pt);
 		p->last_full_ns = now_ns;
 		proc_scanner_walk(&p->scan, true, &owner_ops, &p->pt);
@@ -123,12 +127,13 @@ static uint64_t tick_bytes(const struct agent_proc *ap)
 }
 
 /* The total of an engine row: found, or made when the row moved bytes (else NULL). */
-static struct agent_proc *proc_of(struct agent_procs *p, const struct pt_proc *r, uint64_t now_ns)
+static struct agent_proc *proc_of(struct agent_procs *p, const struct pt_proc *r)
 {
 	bool is_new = false;
 	uint64_t key = proc_key(r->pid, r->start_ticks);
-	uint64_t *slot = r->tick_rx_bytes || r->tick_tx_bytes ? u64map_upsert(&p->idx, key, &is_new) :
-								 u64map_get(&p->idx, key);
+	uint64_t *slot = r->tick_rx_bytes || r->tick_tx_bytes ?
+				 u64map_upsert(&p->idx, key, &is_new) :
+				 u64map_get(&p->idx, key);
 	struct agent_proc *ap;
 
 	if (!slot)
@@ -139,7 +144,6 @@ static struct agent_proc *proc_of(struct agent_procs *p, const struct pt_proc *r
 		memset(ap, 0, sizeof(*ap));
 		ap->pid = r->pid;
 		ap->start_ticks = r->start_ticks;
-		ap->seen_ns = now_ns; /* a process that exited in its first census counts too */
 		snprintf(ap->comm, sizeof(ap->comm), "%s", r->comm);
 		*slot = ++p->nr;
 	}
@@ -147,9 +151,10 @@ static struct agent_proc *proc_of(struct agent_procs *p, const struct pt_proc *r
 }
 
 /* This census's bytes per total; what belongs to no process goes to other. */
-static void collect(struct agent_procs *p, uint64_t now_ns)
+static void collect(struct agent_procs *p)
 {
-	const struct pt_proc *u = &p->pt.procs[PT_UNATTRIBUTED], *x = proc_traffic_exited_row(&p->pt);
+	const struct pt_proc *u = &p->pt.procs[PT_UNATTRIBUTED],
+			     *x = proc_traffic_exited_row(&p->pt);
 
 	for (size_t i = 0; i < p->nr; i++)
 		p->v[i].tick_rx_bytes = p->v[i].tick_tx_bytes = 0;
@@ -159,31 +164,26 @@ static void collect(struct agent_procs *p, uint64_t now_ns)
 		const struct pt_proc *r = &p->pt.procs[i];
 		struct agent_proc *ap;
 
-		if (!r->used || !(ap = proc_of(p, r, now_ns)))
+		if (!r->used || !(ap = proc_of(p, r)))
 			continue;
 		ap->tick_rx_bytes = r->tick_rx_bytes;
 		ap->tick_tx_bytes = r->tick_tx_bytes;
-		if (!r->exited)
-			ap->seen_ns = now_ns;
+		ap->seen = p->nr_census;
+		ap->alive = !r->exited;
 	}
 }
 
 /*
- * The eviction rule (agent.h): a total whose process the engine has not
- * shown alive for forget_ns goes, unless bytes of this census still await
- * publication (its sockets can outlive it).
+ * The eviction rule (agent.h): a total goes with its process's engine row.
+ * Once the engine has folded an exited process, no byte can reach it again
+ * (its sockets' bytes go to the engine's exited row, so to other).
  */
-static bool forgotten(const struct agent_proc *ap, uint64_t now_ns, uint64_t forget_ns)
-{
-	return now_ns - ap->seen_ns > forget_ns && !tick_bytes(ap);
-}
-
-static void forget(struct agent_procs *p, uint64_t now_ns, uint64_t forget_ns)
+static void forget(struct agent_procs *p)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < p->nr; i++)
-		if (!forgotten(&p->v[i], now_ns, forget_ns))
+		if (p->v[i].seen == p->nr_census)
 			p->v[kept++] = p->v[i];
 	if (kept == p->nr)
 		return;
@@ -194,7 +194,7 @@ static void forget(struct agent_procs *p, uint64_t now_ns, uint64_t forget_ns)
 		*u64map_upsert(&p->idx, proc_key(p->v[i].pid, p->v[i].start_ticks), NULL) = i + 1;
 }
 
-void agent_procs_sample(struct agent_procs *p, int err, uint64_t now_ns, uint64_t forget_ns)
+void agent_procs_sample(struct agent_procs *p, int err, uint64_t now_ns)
 {
 	/* An incomplete dump: the next census continues this engine tick. */
 	if (err < 0)
@@ -202,11 +202,10 @@ void agent_procs_sample(struct agent_procs *p, int err, uint64_t now_ns, uint64_
 	find_owners(p, now_ns);
 	proc_traffic_end_tick(&p->pt, 0);
 	proc_traffic_check_exited(&p->pt, proc_gone, p);
-	collect(p, now_ns);
-	forget(p, now_ns, forget_ns);
-	proc_traffic_begin_tick(&p->pt);
 	p->nr_census++;
-	p->census_ns = now_ns;
+	collect(p);
+	forget(p);
+	proc_traffic_begin_tick(&p->pt);
 	p->fresh = true;
 }
 
@@ -267,8 +266,7 @@ static size_t choose(struct agent_procs *p, uint32_t max_procs, size_t *nr_busy)
 		const struct agent_proc *ap = &p->v[i];
 
 		/* Idle, alive, and shown by the previous census: keeps its slot. */
-		if (!tick_bytes(ap) && ap->shown && ap->shown + 1 == p->nr_census &&
-		    ap->seen_ns == p->census_ns)
+		if (!tick_bytes(ap) && ap->alive && ap->shown && ap->shown + 1 == p->nr_census)
 			p->order[shown++] = (uint32_t)i;
 	}
 	return shown;

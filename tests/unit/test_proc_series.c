@@ -25,8 +25,7 @@
 
 #include "app/agent.h"
 
-#define SEC    1000000000ull
-#define FORGET (3 * SEC)
+#define SEC 1000000000ull
 
 struct fake {
 	char root[32];
@@ -126,7 +125,7 @@ static void census(struct fake *f, const struct sock_entry *v, size_t n, uint32_
 	for (size_t i = 0; i < n; i++)
 		agent_procs_add_sock(&f->p, &v[i]);
 	f->now_ns += SEC;
-	agent_procs_sample(&f->p, err, f->now_ns, FORGET);
+	agent_procs_sample(&f->p, err, f->now_ns);
 	series_table_begin(&f->st, ++f->tick);
 	agent_procs_emit(&f->p, &f->st, max_procs, &f->sb);
 }
@@ -236,17 +235,23 @@ static void test_gone_processes_are_forgotten(void **state)
 	census(&f, (struct sock_entry[]){ tcp(1, 11, 0, 10), tcp(2, 22, 0, 10) }, 2, 8, 0);
 	assert_int_equal(f.p.nr, 2);
 
-	/* Alpha exits with its socket; beta lives on, idle. */
+	/*
+	 * Alpha exits with its socket; beta lives on, idle.  The engine keeps
+	 * the exited row PT_EXITED_TICKS censuses, and the total goes with it.
+	 */
 	snprintf(path, sizeof(path), "%s/100", f.root);
 	rm_tree(path);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < PT_EXITED_TICKS; i++) {
 		census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
-		assert_int_equal(f.p.nr, 2); /* within FORGET of its exit */
+		assert_int_equal(f.p.nr, 2);
+		assert_false(f.p.v[0].alive && f.p.v[0].pid == 100);
 	}
-	census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
 	census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
 	assert_int_equal(f.p.nr, 1);
 	assert_int_equal(f.p.v[0].pid, 200);
+	for (int i = 0; i < 2 * PT_EXITED_TICKS; i++)
+		census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
+	assert_int_equal(f.p.nr, 1); /* beta, alive and idle, stays */
 
 	/*
 	 * The same pid again, with another start time: a new process, a new
