@@ -34,7 +34,10 @@ static uint64_t cpu_now_ns(void)
 
 static int census_visit(const struct sock_entry *e, void *arg)
 {
-	census_add(arg, e);
+	struct agent_census *c = arg;
+
+	census_add(&c->census, e);
+	agent_procs_add_sock(&c->traffic, e);
 	return 0;
 }
 
@@ -46,9 +49,11 @@ static void census_open(struct agent_census *c, struct agent *a)
 	c->opts.protos = (1u << PROTO_MAX) - 1;
 	c->opts.states = SOCK_STATES_ALL;
 	c->opts.want_v4 = c->opts.want_v6 = true;
+	c->opts.info = true; /* tcp_info: the byte counters of agent_procs */
 	census_init(&c->census, a->set.max_ports, a->set.max_peers);
 	sockstat_init(&c->st);
 	proc_table_init(&c->procs);
+	agent_procs_init(&c->traffic, "/proc");
 	c->period_ns = a->set.interval_ns;
 }
 
@@ -58,6 +63,7 @@ static void census_close(struct agent_census *c)
 		sock_walk_close(&c->walk);
 	census_release(&c->census);
 	proc_table_release(&c->procs);
+	agent_procs_release(&c->traffic);
 	sock_opts_release(&c->opts);
 }
 
@@ -100,8 +106,9 @@ static int census_sample(void *src, struct tick *t, struct snapshot *snap)
 	net_limits_read(&c->lim, "/proc");
 	census_begin(&c->census, c->lim.port_hi > 0 ? (uint16_t)c->lim.port_lo : 0,
 		     c->lim.port_hi > 0 ? (uint16_t)c->lim.port_hi : 0);
-	ret = sock_walk_run(&c->walk, census_visit, &c->census);
+	ret = sock_walk_run(&c->walk, census_visit, c);
 	c->err = ret < 0 ? ret : 0;
+	agent_procs_sample(&c->traffic, c->err, snap->mono_ns);
 	proc_table_reset(&c->procs);
 	if (!c->err && c->census.sum.nr_cw_inodes)
 		procmap_scan(&c->procs, "/proc");
@@ -120,6 +127,7 @@ static void census_sizes(void *src, struct table_sizes *ts)
 	table_sizes_add(ts, "census_peers", c->census.nr_peers);
 	table_sizes_add(ts, "census_listeners", c->census.sum.nr_listeners);
 	table_sizes_add(ts, "cw_proc_refs", c->procs.nr_refs);
+	agent_procs_sizes(&c->traffic, ts);
 }
 
 static const struct source_ops census_source_ops = {
@@ -318,6 +326,7 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 		emit_sockstat(a, &a->cen.st);
 		emit_capacity(a, &a->cen.lim);
 		emit_close_wait(a, &a->cen);
+		agent_procs_emit(&a->cen.traffic, &a->series, a->set.max_procs, &a->scratch);
 	}
 	if ((cur->parts & SNAP_PART_IFACES) && !cur->ifaces_err)
 		series_emit_ifaces(&a->series, &cur->ifaces, &a->scratch);

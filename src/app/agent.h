@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "analyze/census.h"
+#include "analyze/proc_traffic.h"
 #include "analyze/series_ring.h"
 #include "app/sock_walk.h"
 #include "app/sources.h"
@@ -28,11 +29,71 @@
 #include "cli/cmdline.h"
 #include "cli/config.h"
 #include "collect/limits.h"
+#include "collect/procscan.h"
 #include "model/metric.h"
 #include "model/proc_table.h"
 
 #define CENSUS_EVERY_TICK 10000
 #define CENSUS_CPU_BUDGET 0.04
+
+/*
+ * agent_procs.c: connmon_process_{rx,tx}_bytes_total{pid,comm}, TCP payload
+ * bytes per process from the census's own dump (the tcpinfo engine,
+ * analyze/proc_traffic.h).  Per census, the max_procs processes that moved
+ * the most bytes get series, the slots left keep the idle processes shown
+ * at the previous census, and every other byte counts in
+ * comm="other",pid="": each byte measured is in exactly one series.
+ * Counters: a total per (pid, start time) that grows only by the bytes of
+ * its own series and survives an absence from the top; a series is born
+ * at 0 (its first census's bytes appear in its next sample), so readers
+ * that take a first sample as their baseline miss nothing.
+ * Eviction: a total goes when the engine drops its process's row (an exited
+ * process, after PT_EXITED_TICKS censuses or beyond PT_MAX_EXITED exits),
+ * so the table holds the live processes that moved bytes and at most
+ * PT_MAX_EXITED more.  Units: bytes, ns.  struct agent_procs owns everything
+ * in it.
+ */
+#define AGENT_PROCS_FULL_RESCAN_S 30
+
+struct agent_proc {
+	int32_t pid;
+	uint64_t start_ticks;
+	char comm[PT_COMM_LEN];
+	uint64_t rx_bytes, tx_bytes;	       /* the counters: bytes of its own series */
+	uint64_t tick_rx_bytes, tick_tx_bytes; /* this census */
+	uint64_t seen;			       /* the last census the engine had its row */
+	bool alive;			       /* the row was not marked exited then */
+	uint64_t shown;			       /* the last census it was published in, 0 never */
+};
+
+struct agent_procs {
+	struct proc_traffic pt;
+	struct proc_scanner scan;
+	uint64_t last_full_ns; /* the last full /proc walk */
+	struct agent_proc *v;  /* the totals, in no order */
+	size_t nr, alloc;
+	struct u64map idx;	 /* start_ticks << 22 | pid -> index+1 into v */
+	struct agent_proc other; /* pid -1: the rest */
+	uint32_t *order;
+	size_t alloc_order;
+	uint64_t nr_census; /* completed censuses */
+	bool fresh;	    /* a census completed since the last emit */
+};
+
+/* proc_root is borrowed and must outlive p. */
+void agent_procs_init(struct agent_procs *p, const char *proc_root);
+void agent_procs_release(struct agent_procs *p);
+/* One socket of the census's dump (any protocol or state: those that move no bytes are skipped). */
+void agent_procs_add_sock(struct agent_procs *p, const struct sock_entry *e);
+/*
+ * After the census's dump; err is its result (negative: incomplete, the
+ * bytes wait for the next census).  now_ns: CLOCK_MONOTONIC.
+ */
+void agent_procs_sample(struct agent_procs *p, int err, uint64_t now_ns);
+/* This census's series into st (nothing when no census completed since the last call). */
+void agent_procs_emit(struct agent_procs *p, struct series_table *st, uint32_t max_procs,
+		      struct strbuf *scratch);
+void agent_procs_sizes(const struct agent_procs *p, struct table_sizes *ts);
 
 struct agent;
 
@@ -50,6 +111,8 @@ struct agent_census {
 	uint64_t cost_ns;	 /* CPU time of the last census */
 	bool ran;		 /* this tick */
 	int err;		 /* the last census's -errno, 0 */
+	/* Per-process bytes, fed by the same dump. */
+	struct agent_procs traffic;
 };
 
 struct agent_stats {

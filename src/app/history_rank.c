@@ -69,7 +69,9 @@ static void rank_print(struct hist *h, const struct hist_grid *g, const char *gr
 	size_t top = h->o.top > 0 ? (size_t)h->o.top : DEFAULT_TOP, n = 0;
 
 	for (size_t gi = 0; gi < g->nr_groups; gi++) {
-		if (!strcmp(g->groups[gi], "other") || !g->groups[gi][0])
+		/* "other/": the rest of a two-key group (comm="other",pid=""). */
+		if (!strcmp(g->groups[gi], "other") || !strcmp(g->groups[gi], "other/") ||
+		    !g->groups[gi][0])
 			continue; /* the folded rest is not a peer, a port or a process */
 		rows[n].group = gi;
 		rows[n++].key = aggregate(g, &rc[sort_by], gi);
@@ -99,8 +101,9 @@ static void rank_print(struct hist *h, const struct hist_grid *g, const char *gr
 			outbuf_add(&h->out, h->line.buf, h->line.len);
 			outbuf_addstr(&h->out, "\"");
 			outbuf_addstr(&h->out, g->group_keys[0]);
-			outbuf_addstr(&h->out, "\":");
+			outbuf_addstr(&h->out, "\":\"");
 			outbuf_add_json_str(&h->out, name, strlen(name));
+			outbuf_addstr(&h->out, "\"");
 			strbuf_reset(&h->line);
 		} else if (h->fmt == HIST_CSV) {
 			outbuf_add_csv_str(&h->out, name, strlen(name));
@@ -254,12 +257,13 @@ int hist_view_series(struct hist *h)
 		units_utc(b, sizeof(b), v[i].last_ms / 1000);
 		strbuf_reset(&h->line);
 		if (h->fmt == HIST_JSON) {
-			strbuf_addf(&h->line, "%s\n{\"name\":\"%s\",\"labels\":", i ? "," : "",
+			strbuf_addf(&h->line, "%s\n{\"name\":\"%s\",\"labels\":\"", i ? "," : "",
 				    v[i].name);
 			outbuf_add(&h->out, h->line.buf, h->line.len);
 			outbuf_add_json_str(&h->out, v[i].labels, strlen(v[i].labels));
 			strbuf_reset(&h->line);
-			strbuf_addf(&h->line, ",\"kind\":\"%s\",\"first\":\"%s\",\"last\":\"%s\"}",
+			strbuf_addf(&h->line,
+				    "\",\"kind\":\"%s\",\"first\":\"%s\",\"last\":\"%s\"}",
 				    v[i].kind == STORE_COUNTER ? "counter" : "gauge", a, b);
 		} else {
 			strbuf_addf(&h->line, "%s{%s}%s%s  %s .. %s\n", v[i].name, v[i].labels,
