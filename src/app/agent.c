@@ -89,6 +89,10 @@ static int census_sample(void *src, struct tick *t, struct snapshot *snap)
 
 	(void)t;
 	c->ran = false;
+	/* The kernel's socket totals and the limits are cheap: every tick. */
+	sockstat_init(&c->st);
+	c->st_err = sockstat_read(&c->st, "/proc");
+	net_limits_read(&c->lim, "/proc");
 	if (snap->mono_ns < c->next_ns)
 		return 0;
 	if (!c->walk_open) {
@@ -101,11 +105,10 @@ static int census_sample(void *src, struct tick *t, struct snapshot *snap)
 		}
 		c->walk_open = true;
 	}
-	sockstat_init(&c->st);
-	sockstat_read(&c->st, "/proc");
-	net_limits_read(&c->lim, "/proc");
 	census_begin(&c->census, c->lim.port_hi > 0 ? (uint16_t)c->lim.port_lo : 0,
 		     c->lim.port_hi > 0 ? (uint16_t)c->lim.port_hi : 0);
+	/* A small table: the dump without its receiver thread (cheaper at idle). */
+	c->walk.small = c->census.nr_sockets < CENSUS_SMALL;
 	ret = sock_walk_run(&c->walk, census_visit, c);
 	c->err = ret < 0 ? ret : 0;
 	agent_procs_sample(&c->traffic, c->err, snap->mono_ns);
@@ -314,6 +317,24 @@ static void print_series(struct agent *a)
 	fflush(stdout);
 }
 
+/*
+ * The census's series of its last tick (the first ones the tick produced),
+ * so /metrics serves them between censuses: a scrape at any phase sees the
+ * socket counts, as it would from a collector that counts on every scrape.
+ */
+static void keep_census(struct agent *a)
+{
+	const struct series_table *st = &a->series;
+
+	a->nr_kept = 0;
+	ALLOC_GROW(a->kept, st->nr_produced + 1, a->alloc_kept);
+	for (uint32_t i = 0; i < st->nr_produced; i++) {
+		const struct series_entry *e = &st->v[st->produced[i]];
+
+		a->kept[a->nr_kept++] = (struct kept_series){ st->produced[i], e->hash, e->value };
+	}
+}
+
 static int agent_consume(void *arg, const struct snapshot *prev, const struct snapshot *cur)
 {
 	struct agent *a = arg;
@@ -323,11 +344,13 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 	series_table_begin(&a->series, ++a->stats.ticks);
 	if (a->cen.ran) {
 		census_emit(&a->cen.census, &a->series);
-		emit_sockstat(a, &a->cen.st);
-		emit_capacity(a, &a->cen.lim);
 		emit_close_wait(a, &a->cen);
 		agent_procs_emit(&a->cen.traffic, &a->series, a->set.max_procs, &a->scratch);
+		keep_census(a);
 	}
+	if (!a->cen.st_err)
+		emit_sockstat(a, &a->cen.st);
+	emit_capacity(a, &a->cen.lim);
 	if ((cur->parts & SNAP_PART_IFACES) && !cur->ifaces_err)
 		series_emit_ifaces(&a->series, &cur->ifaces, &a->scratch);
 	if ((cur->parts & SNAP_PART_COUNTERS) && !cur->counters_err) {
@@ -451,6 +474,7 @@ static void agent_release(struct agent *a)
 	census_close(&a->cen);
 	series_ring_release(&a->ring);
 	series_table_release(&a->series);
+	free(a->kept);
 	strbuf_release(&a->scratch);
 }
 

@@ -34,7 +34,9 @@
 #include "model/proc_table.h"
 
 #define CENSUS_EVERY_TICK 10000
-#define CENSUS_CPU_BUDGET 0.04
+#define CENSUS_CPU_BUDGET 0.01
+/* Below this many sockets a census dump is received without a thread. */
+#define CENSUS_SMALL 5000
 
 /*
  * agent_procs.c: connmon_process_{rx,tx}_bytes_total{pid,comm}, TCP payload
@@ -110,6 +112,7 @@ struct agent_census {
 	uint64_t period_ns;	 /* in force */
 	uint64_t cost_ns;	 /* CPU time of the last census */
 	bool ran;		 /* this tick */
+	int st_err;		 /* sockstat's read this tick: 0 or -errno */
 	int err;		 /* the last census's -errno, 0 */
 	/* Per-process bytes, fed by the same dump. */
 	struct agent_procs traffic;
@@ -140,6 +143,13 @@ struct http_server;
 struct prom_point;
 struct agent_baseline;
 
+/* A census series as its last census left it (for /metrics between censuses). */
+struct kept_series {
+	uint32_t slot;
+	uint64_t hash; /* the slot still holds this series */
+	double value;
+};
+
 struct agent {
 	struct agent_settings set;
 	struct agent_config cfg;     /* the running config */
@@ -160,6 +170,8 @@ struct agent {
 	bool store_failing;  /* the last flush failed (logged once) */
 	int flush_timer;
 	struct http_server *http; /* NULL: metrics off */
+	struct kept_series *kept; /* the last census's series */
+	size_t nr_kept, alloc_kept;
 	struct prom_point *points;
 	size_t alloc_points;
 	size_t last_body_len;

@@ -63,7 +63,22 @@ void agent_metrics_publish(struct agent *a)
 
 	if (!a->http)
 		return;
-	ALLOC_GROW(a->points, st->nr_produced + 1, a->alloc_points);
+	ALLOC_GROW(a->points, st->nr_produced + a->nr_kept + 1, a->alloc_points);
+	/* Between censuses, the last census's series (it always ran this tick or before). */
+	for (size_t i = 0; !a->cen.ran && i < a->nr_kept; i++) {
+		const struct kept_series *k = &a->kept[i];
+		const struct series_entry *e = k->slot < st->nr ? &st->v[k->slot] : NULL;
+
+		if (!e || !e->fam || e->hash != k->hash || isnan(k->value))
+			continue;
+		a->points[n++] = (struct prom_point){
+			.name = e->fam->name,
+			.help = e->fam->help,
+			.kind = e->fam->kind == METRIC_COUNTER ? PROM_COUNTER : PROM_GAUGE,
+			.labels = e->labels,
+			.value = k->value,
+		};
+	}
 	for (uint32_t i = 0; i < st->nr_produced; i++) {
 		const struct series_entry *e = &st->v[st->produced[i]];
 
