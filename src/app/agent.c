@@ -383,7 +383,10 @@ static void agent_sizes(void *arg, struct table_sizes *ts)
 	struct agent *a = arg;
 
 	table_sizes_add(ts, "series", a->series.nr_live);
+	table_sizes_add(ts, "series_slots", a->series.nr);
 	table_sizes_add(ts, "ring_rows", a->ring.nr_live);
+	table_sizes_add(ts, "census_kept", a->nr_kept);
+	agent_store_sizes(a, ts);
 }
 
 static const struct consumer_ops agent_consumer_ops = {

@@ -202,6 +202,7 @@ int agent_store_flush(struct agent *a);
 void agent_store_start(struct agent *a, struct loop *l);
 void agent_store_emit_health(struct agent *a);
 int agent_store_close(struct agent *a);
+void agent_store_sizes(struct agent *a, struct table_sizes *ts);
 
 /* agent_baseline.c: the hourly recompute of the stored bands, on the loop */
 void agent_baseline_start(struct agent *a, struct loop *l);

@@ -122,3 +122,15 @@ int agent_store_close(struct agent *a)
 	strbuf_release(&err);
 	return ret;
 }
+
+/* The store's in-memory series and backlog, for the soak test's table sizes. */
+void agent_store_sizes(struct agent *a, struct table_sizes *ts)
+{
+	struct store_health h;
+
+	if (!a->store)
+		return;
+	store_health(a->store, &h);
+	table_sizes_add(ts, "store_series", h.nr_series);
+	table_sizes_add(ts, "store_backlog", h.backlog_samples);
+}

@@ -187,7 +187,11 @@ MODES = {
     "procs-capture": ["procs", "--engine", "capture", "-i", "any", "-w", "1", "--json"],
     "procs-allnetns": ["procs", "--engine", "tcpinfo", "--all-netns", "-w", "1", "--json"],
     "flows": ["flows", "-i", IF_A],
+    # The agent: a ring of one minute, so series that churn (peers, processes)
+    # expire within the run and its tables must be flat after warm-up.
+    "agent": ["agent", "--config", "{tmp}/agent.conf", "--db", "{tmp}/agent.db"],
 }
+AGENT_CONF = "[agent]\nlisten = 127.0.0.1:19557\nwrite_interval = 5s\n[series]\nring = 1m\n"
 
 
 def read_stats(path):
@@ -257,7 +261,10 @@ def run(cm, tmp):
     # a small quarantine: freed memory returns, so the resident size means something
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4:detect_leaks=0"
     mons = {}
+    with open(os.path.join(tmp, "agent.conf"), "w") as f:
+        f.write(AGENT_CONF)
     for mode, args in MODES.items():
+        args = [a.replace("{tmp}", tmp) for a in args]
         e = dict(env, CONNMON_SELFSTATS=os.path.join(tmp, mode + ".jsonl"))
         pre = [] if mode == "procs-allnetns" else ["ip", "netns", "exec", NS_A]
         out = open(os.path.join(tmp, mode + ".out"), "wb")
