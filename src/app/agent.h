@@ -136,6 +136,7 @@ struct agent_settings {
 	int64_t retention_ms[3]; /* ticks, minutes, hours */
 	uint64_t max_size_bytes;
 	uint64_t backlog_max_bytes;
+	int64_t store_idle_ms;
 };
 
 struct store;

@@ -89,6 +89,7 @@ void agent_settings_from(struct agent_settings *s, const struct agent_config *c)
 	s->retention_ms[2] = c->store.retention_hours_ms;
 	s->max_size_bytes = c->store.max_size_bytes;
 	s->backlog_max_bytes = c->store.backlog_max_bytes;
+	s->store_idle_ms = c->store.idle_ms;
 	log_set_level(log_level_of(c->agent.log_level));
 }
 

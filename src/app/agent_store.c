@@ -25,6 +25,8 @@ int agent_store_open(struct agent *a, const char *path, struct strbuf *err)
 	o.size_cap_bytes = a->set.max_size_bytes;
 	if (a->set.backlog_max_bytes)
 		o.backlog_max_samples = a->set.backlog_max_bytes / 8;
+	if (a->set.store_idle_ms)
+		o.idle_ms = a->set.store_idle_ms;
 	return store_open(&a->store, path, STORE_WRITE, &o, err);
 }
 

@@ -84,6 +84,8 @@ static const struct config_key keys[] = {
 	    "1GiB", "database size above which the oldest data is evicted"),
 	KEY("store", "backlog_max", CONFIG_SIZE, store.backlog_max_bytes, MIB, 4096 * MIB, NULL,
 	    "64MiB", "unwritten samples kept in memory while the disk refuses writes"),
+	KEY("store", "idle", CONFIG_DURATION, store.idle_ms, MIN, DAY, NULL, "1h",
+	    "a series without a sample this long leaves the writer's memory"),
 	KEY("baseline", "recompute", CONFIG_DURATION, baseline.recompute_ms, MIN, DAY, NULL, "1h",
 	    "time between two recomputations of the baseline"),
 	KEY("baseline", "learning_days", CONFIG_COUNT, baseline.learning_days, 0, 90, NULL, "3",

@@ -82,6 +82,7 @@ struct agent_config {
 		int64_t retention_ticks_ms, retention_minutes_ms, retention_hours_ms;
 		uint64_t max_size_bytes;
 		uint64_t backlog_max_bytes;
+		int64_t idle_ms;
 	} store;
 
 	struct {

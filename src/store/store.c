@@ -74,6 +74,7 @@ void store_options_init(struct store_options *o)
 	o->block_ms[STORE_TIER_HOUR] = 7 * MS_DAY;
 	o->size_cap_bytes = 1ULL << 30;
 	o->backlog_max_samples = 8000000;
+	o->idle_ms = MS_HOUR;
 }
 
 int64_t store_bucket_ms(enum store_tier tier)
@@ -487,6 +488,10 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 
 static int check_options(const struct store_options *o, struct strbuf *err)
 {
+	if (o->idle_ms < 1000) {
+		strbuf_addf(err, "bad idle time %lld ms: at least 1000 ms", (long long)o->idle_ms);
+		return -EINVAL;
+	}
 	for (int k = 0; k < STORE_NR_TIERS; k++) {
 		if (o->block_ms[k] < store_bucket_ms(k) || o->block_ms[k] % store_bucket_ms(k)) {
 			strbuf_addf(err,

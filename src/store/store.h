@@ -70,6 +70,12 @@ struct store_options {
 	int64_t block_ms[STORE_NR_TIERS];
 	uint64_t size_cap_bytes;    /* 1 GiB; 0: no cap */
 	size_t backlog_max_samples; /* 8,000,000 unwritten samples */
+	/*
+	 * A series without a sample for this long leaves memory at the next flush, its
+	 * unfinished rollup buckets written as at a close (1 h; at least 1 s): memory
+	 * follows the series in use, whatever their churn (interfaces, processes).
+	 */
+	int64_t idle_ms;
 };
 
 void store_options_init(struct store_options *o);

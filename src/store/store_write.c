@@ -154,7 +154,17 @@ void rollup_feed(struct store *st, struct wseries *s, int64_t t, double v, doubl
 	a->count++;
 }
 
-/* Finishes the buckets whose time is over (all: every one, at close). */
+/* No sample for the idle time: the series leaves memory at this flush. */
+static bool idle_for(const struct store *st, const struct wseries *s)
+{
+	return s->touched_ms != NO_TIME && st->now_ms - s->touched_ms > st->opt.idle_ms;
+}
+
+/*
+ * Finishes the buckets whose time is over (all: every one, at close), and
+ * those of idle series, as at a close: a series that comes back reloads the
+ * partial point's ticks (store_series_load()).
+ */
 void store_finish_buckets(struct store *st, bool all)
 {
 	for (size_t i = 0; i < st->map.cap; i++) {
@@ -163,7 +173,8 @@ void store_finish_buckets(struct store *st, bool all)
 				struct rollup_acc *a = &s->tier[k].acc;
 
 				if (a->bucket != NO_TIME &&
-				    (all || st->now_ms >= a->bucket + store_bucket_ms(k)))
+				    (all || st->now_ms >= a->bucket + store_bucket_ms(k) ||
+				     idle_for(st, s)))
 					finish_bucket(st, s, k);
 			}
 		}
@@ -323,8 +334,7 @@ static bool is_idle(const struct store *st, const struct wseries *s)
 	for (int k = 0; k < STORE_NR_TIERS; k++)
 		if (s->tier[k].dirty || s->tier[k].acc.bucket != NO_TIME)
 			return false;
-	return s->touched_ms != NO_TIME &&
-	       st->now_ms - s->touched_ms > st->opt.block_ms[STORE_TIER_TICK];
+	return idle_for(st, s);
 }
 
 /* After a commit: everything written is clean; idle series leave memory. */

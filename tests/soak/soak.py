@@ -191,7 +191,8 @@ MODES = {
     # expire within the run and its tables must be flat after warm-up.
     "agent": ["agent", "--config", "{tmp}/agent.conf", "--db", "{tmp}/agent.db"],
 }
-AGENT_CONF = "[agent]\nlisten = 127.0.0.1:19557\nwrite_interval = 5s\n[series]\nring = 1m\n"
+AGENT_CONF = ("[agent]\nlisten = 127.0.0.1:19557\nwrite_interval = 5s\n[series]\nring = 1m\n"
+              "[store]\nidle = 1m\n")
 
 
 def read_stats(path):
@@ -203,13 +204,6 @@ def read_stats(path):
             except ValueError:
                 fails.append("%s: a line that is not JSON: %r" % (path, line[:80]))
     return rows
-
-
-# Tables whose eviction horizon is longer than this run, each proved elsewhere.
-LONG_HORIZON = {
-    ("agent", "store_series"): "the store drops a series idle for a block (1 h); "
-                               "test_store's 'series that come and go' proves it",
-}
 
 
 def judge(mode, rows):
@@ -227,10 +221,6 @@ def judge(mode, rows):
             series[k] = [r["tables"].get(k, 0) for r in rows]
     for k, v in sorted(series.items()):
         m, l = max(v[n // 3: 2 * n // 3]), max(v[2 * n // 3:])
-        if (mode, k) in LONG_HORIZON:
-            log("  %-15s %-15s first %8d  last max %8d  not judged here: %s"
-                % (mode, k, v[0], l, LONG_HORIZON[(mode, k)]))
-            continue
         slack = RSS_SLACK_KIB if k == "rss_kib" else TABLE_SLACK(m)
         verdict = "ok" if l <= m + slack else "GROWS"
         log("  %-15s %-15s first %8d  middle max %8d  last max %8d  %s"

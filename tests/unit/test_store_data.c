@@ -571,6 +571,53 @@ static void test_baselines(void **state)
 	tdir_remove(&d);
 }
 
+/*
+ * A short idle time: a series that stops leaves memory at the next flush with its
+ * minute bucket unfinished; when it comes back within that minute, the rollup holds
+ * both parts (rebuilt from the ticks), and the gauge's mean is over all of them.
+ */
+static void test_idle_leaves_memory(void **state)
+{
+	struct store_options o;
+	struct store_health h;
+	struct store_result res;
+	const struct store_result_series *r;
+	struct store *st;
+	struct tdir d;
+	int64_t a, b;
+
+	(void)state;
+	store_options_init(&o);
+	o.idle_ms = 5 * SEC;
+	tdir_make(&d);
+	st = open_writer(d.db, &o);
+	a = series_id(st, "connmon_test_a", "", STORE_GAUGE);
+	b = series_id(st, "connmon_test_b", "", STORE_GAUGE);
+	for (int i = 0; i < 50; i++) { /* a: 0..19 at value 1, then gone; b: all along */
+		if (i < 20)
+			assert_int_equal(store_add(st, a, T0 + i * SEC, 1), 0);
+		assert_int_equal(store_add(st, b, T0 + i * SEC, 2), 0);
+		if (i % 10 == 9)
+			assert_int_equal(store_flush(st, NULL), 0);
+	}
+	store_health(st, &h);
+	assert_int_equal(h.nr_series, 1); /* a left memory, b stayed */
+	for (int i = 50; i < 60; i++)	  /* a comes back within the same minute, at value 3 */
+		assert_int_equal(store_add(st, a, T0 + i * SEC, 3), 0);
+	store_health(st, &h);
+	assert_int_equal(h.nr_series, 2);
+	assert_int_equal(store_close(st, NULL), 0);
+	st = open_reader(d.db);
+	r = query_one(st, &res, "connmon_test_a", T0, T0 + MINUTE, 0, STORE_TIER_MINUTE);
+	assert_int_equal(r->nr_points, 1);
+	assert_int_equal(r->points[0].count, 30);
+	assert_near(r->points[0].mean, (20 * 1.0 + 10 * 3.0) / 30);
+	assert_near(r->points[0].max, 3);
+	store_result_release(&res);
+	store_close(st, NULL);
+	tdir_remove(&d);
+}
+
 /* Series that come and go (per-process ones): memory follows the ones in use. */
 static void test_churn(void **state)
 {
@@ -629,11 +676,17 @@ static void test_churn(void **state)
 }
 
 const struct CMUnitTest store_data_tests[] = {
-	cmocka_unit_test(test_churn),	      cmocka_unit_test(test_gauge_rollups),
-	cmocka_unit_test(test_counter_rates), cmocka_unit_test(test_restart_mid_bucket),
-	cmocka_unit_test(test_pick_tier),     cmocka_unit_test(test_matchers),
-	cmocka_unit_test(test_retention),     cmocka_unit_test(test_size_cap),
-	cmocka_unit_test(test_failed_flush),  cmocka_unit_test(test_import_export),
+	cmocka_unit_test(test_churn),
+	cmocka_unit_test(test_gauge_rollups),
+	cmocka_unit_test(test_counter_rates),
+	cmocka_unit_test(test_restart_mid_bucket),
+	cmocka_unit_test(test_pick_tier),
+	cmocka_unit_test(test_matchers),
+	cmocka_unit_test(test_retention),
+	cmocka_unit_test(test_size_cap),
+	cmocka_unit_test(test_failed_flush),
+	cmocka_unit_test(test_import_export),
+	cmocka_unit_test(test_idle_leaves_memory),
 	cmocka_unit_test(test_baselines),
 };
 const size_t nr_store_data_tests = sizeof(store_data_tests) / sizeof(*store_data_tests);
