@@ -158,9 +158,9 @@ static uint64_t delta(uint64_t now, uint64_t last)
 	return now >= last ? now - last : 0;
 }
 
-struct sock_bytes_slot *sock_bytes_update(struct sock_bytes *t, uint64_t cookie,
-					  uint64_t tx_bytes, uint64_t rx_bytes,
-					  uint64_t *dtx_bytes, uint64_t *drx_bytes)
+struct sock_bytes_slot *sock_bytes_update(struct sock_bytes *t, uint64_t cookie, uint64_t tx_bytes,
+					  uint64_t rx_bytes, uint64_t *dtx_bytes,
+					  uint64_t *drx_bytes)
 {
 	struct sock_bytes_slot *s = sock_bytes_find(t, cookie);
 
@@ -211,7 +211,7 @@ size_t sock_bytes_end_census(struct sock_bytes *t)
 
 	t->baseline = false;
 	if (t->nr) {
-		/* From just after an empty slot (there is one: <= 70 % full), no run wraps the start. */
+		/* Start after an empty slot (<= 70 % full: one exists): no run wraps it. */
 		while (t->slots[start].cookie)
 			start++;
 		for (size_t k = 1; k <= t->cap;) {

@@ -63,9 +63,9 @@ void sock_bytes_release(struct sock_bytes *t);
  * sight in *dtx_bytes and *drx_bytes (see the first sight above).  A socket
  * fed twice in a census counts once (its second delta is 0).
  */
-struct sock_bytes_slot *sock_bytes_update(struct sock_bytes *t, uint64_t cookie,
-					  uint64_t tx_bytes, uint64_t rx_bytes,
-					  uint64_t *dtx_bytes, uint64_t *drx_bytes);
+struct sock_bytes_slot *sock_bytes_update(struct sock_bytes *t, uint64_t cookie, uint64_t tx_bytes,
+					  uint64_t rx_bytes, uint64_t *dtx_bytes,
+					  uint64_t *drx_bytes);
 /* The slot of cookie, or NULL. */
 struct sock_bytes_slot *sock_bytes_find(struct sock_bytes *t, uint64_t cookie);
 /* Ends the census: drops the sockets it did not show; returns how many. */
