@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #include "analyze/census.h"
-#include "analyze/proc_traffic.h"
 #include "analyze/series_ring.h"
+#include "analyze/sock_bytes.h"
 #include "app/sock_walk.h"
 #include "app/sources.h"
 #include "app/tick.h"
@@ -40,46 +40,71 @@
 
 /*
  * agent_procs.c: connmon_process_{rx,tx}_bytes_total{pid,comm}, TCP payload
- * bytes per process from the census's own dump (the tcpinfo engine,
- * analyze/proc_traffic.h).  Per census, the max_procs processes that moved
- * the most bytes get series, the slots left keep the idle processes shown
- * at the previous census, and every other byte counts in
- * comm="other",pid="": each byte measured is in exactly one series.
+ * bytes per process from the census's own dump: tcp_info's bytes_acked and
+ * bytes_received per socket cookie, kept in a compact table
+ * (analyze/sock_bytes.h; the first census is its baseline).  Per census,
+ * the max_procs processes that moved the most bytes get series, the slots
+ * left keep the idle processes shown at the previous census, and every
+ * other byte counts in comm="other",pid="": each byte measured is in
+ * exactly one series.
+ * Owners: a socket's process is remembered by cookie.  A socket that moved
+ * bytes and has none yet is looked up by inode in /proc (collect/procscan.h:
+ * new or changed processes first; a full walk at the first need, then at
+ * most every AGENT_PROCS_FULL_RESCAN_S while some owner stays unknown);
+ * bytes whose owner no walk found, and those of orphaned sockets never
+ * owned, count in other.
  * Counters: a total per (pid, start time) that grows only by the bytes of
  * its own series and survives an absence from the top; a series is born
  * at 0 (its first census's bytes appear in its next sample), so readers
  * that take a first sample as their baseline miss nothing.
- * Eviction: a total goes when the engine drops its process's row (an exited
- * process, after PT_EXITED_TICKS censuses or beyond PT_MAX_EXITED exits),
- * so the table holds the live processes that moved bytes and at most
- * PT_MAX_EXITED more.  Units: bytes, ns.  struct agent_procs owns everything
- * in it.
+ * Eviction: the sockets not shown by a census are dropped after it; a
+ * total lives while its process does, then AGENT_PROCS_EXITED_CENSUSES
+ * more censuses (its sockets' last bytes still reach it), and at most
+ * AGENT_PROCS_MAX_EXITED exited ones are kept (the earliest exits go
+ * first); later bytes of a gone process's sockets count in other.  So the
+ * table holds the live processes that moved bytes and at most
+ * AGENT_PROCS_MAX_EXITED more.  Units: bytes, ns.  struct agent_procs owns
+ * everything in it.
  */
-#define AGENT_PROCS_FULL_RESCAN_S 30
+#define AGENT_PROCS_FULL_RESCAN_S   30
+#define AGENT_PROCS_EXITED_CENSUSES 10
+#define AGENT_PROCS_MAX_EXITED	    64
 
 struct agent_proc {
 	int32_t pid;
 	uint64_t start_ticks;
-	char comm[PT_COMM_LEN];
+	char comm[PROCSCAN_COMM_LEN];
 	uint64_t rx_bytes, tx_bytes;	       /* the counters: bytes of its own series */
-	uint64_t tick_rx_bytes, tick_tx_bytes; /* this census */
-	uint64_t seen;			       /* the last census the engine had its row */
-	bool alive;			       /* the row was not marked exited then */
+	uint64_t acc_rx_bytes, acc_tx_bytes;   /* the census being fed */
+	uint64_t tick_rx_bytes, tick_tx_bytes; /* the last census */
+	uint64_t exit_census;		       /* the census that saw it gone */
+	bool alive;			       /* not seen gone yet */
+	bool doomed;			       /* evicted at the end of this census */
 	uint64_t shown;			       /* the last census it was published in, 0 never */
 };
 
+/* A socket that moved bytes in the census being fed, with no owner yet. */
+struct agent_want {
+	uint64_t inode;
+	uint64_t cookie; /* 0 once its owner was found */
+	uint64_t tx_bytes, rx_bytes;
+};
+
 struct agent_procs {
-	struct proc_traffic pt;
+	struct sock_bytes socks; /* cookie -> counters and owner (index+2 into v; 1 gone) */
 	struct proc_scanner scan;
 	uint64_t last_full_ns; /* the last full /proc walk */
 	struct agent_proc *v;  /* the totals, in no order */
 	size_t nr, alloc;
 	struct u64map idx;	 /* start_ticks << 22 | pid -> index+1 into v */
 	struct agent_proc other; /* pid -1: the rest */
+	struct agent_want *want; /* sorted by inode while owners are looked up */
+	size_t nr_want, alloc_want, nr_want_left;
 	uint32_t *order;
 	size_t alloc_order;
-	uint64_t nr_census; /* completed censuses */
-	bool fresh;	    /* a census completed since the last emit */
+	uint64_t nr_census;  /* completed censuses */
+	uint64_t nr_unowned; /* sockets with bytes no walk found an owner for */
+	bool fresh;	     /* a census completed since the last emit */
 };
 
 /* proc_root is borrowed and must outlive p. */

@@ -236,12 +236,12 @@ static void test_gone_processes_are_forgotten(void **state)
 	assert_int_equal(f.p.nr, 2);
 
 	/*
-	 * Alpha exits with its socket; beta lives on, idle.  The engine keeps
-	 * the exited row PT_EXITED_TICKS censuses, and the total goes with it.
+	 * Alpha exits with its socket; beta lives on, idle.  Alpha's total
+	 * stays AGENT_PROCS_EXITED_CENSUSES censuses after its exit, then goes.
 	 */
 	snprintf(path, sizeof(path), "%s/100", f.root);
 	rm_tree(path);
-	for (int i = 0; i < PT_EXITED_TICKS; i++) {
+	for (int i = 0; i < AGENT_PROCS_EXITED_CENSUSES; i++) {
 		census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
 		assert_int_equal(f.p.nr, 2);
 		assert_false(f.p.v[0].alive && f.p.v[0].pid == 100);
@@ -249,7 +249,7 @@ static void test_gone_processes_are_forgotten(void **state)
 	census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
 	assert_int_equal(f.p.nr, 1);
 	assert_int_equal(f.p.v[0].pid, 200);
-	for (int i = 0; i < 2 * PT_EXITED_TICKS; i++)
+	for (int i = 0; i < 2 * AGENT_PROCS_EXITED_CENSUSES; i++)
 		census(&f, (struct sock_entry[]){ tcp(2, 22, 0, 10) }, 1, 8, 0);
 	assert_int_equal(f.p.nr, 1); /* beta, alive and idle, stays */
 
