@@ -10,7 +10,7 @@
 set -u
 build=${1:?usage: bench/all.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-all=socket,ifaces,proto,flows,procs,loop,agent
+all=socket,ifaces,proto,flows,procs,loop,agent,store
 want=${BENCH:-$all}
 declare -a names=() codes=()
 
@@ -40,6 +40,7 @@ run flows "$here/flows/run.sh" "$build"
 run procs "$here/procs/run.sh" "$build"
 run loop python3 "$here/loop/cpu_before_after.py" "$build" 60
 run agent python3 "$here/agent/run.py" "$build" 60
+run store "$here/store/run.sh" "$build"
 
 echo "=== bench summary"
 fail=0
