@@ -193,6 +193,32 @@ static const struct hist_col sockets_cols[] = {
 		.v2 = s_, .field = HF_MEAN, .scale = 1                                       \
 	}
 
+/*
+ * Above 10,000 sockets the census runs less often than every tick
+ * (docs/AGENT.md): say so under the table, with the longest period in force.
+ */
+static void census_note(struct hist *h)
+{
+	struct store_result res = { 0 };
+	double most = 0;
+
+	if (hist_query(h, "connmon_agent_census_period_seconds", NULL, NULL, NULL, NULL, &res))
+		return;
+	for (size_t i = 0; i < res.nr_series; i++)
+		for (size_t k = 0; k < res.series[i].nr_points; k++)
+			if (res.series[i].points[k].max > most)
+				most = res.series[i].points[k].max;
+	store_result_release(&res);
+	if (most > 1.0 + 1e-9) {
+		strbuf_reset(&h->line);
+		strbuf_addf(&h->line,
+			    "(the socket census ran at most every %g s in this range: above 10,000 "
+			    "sockets it spaces itself out; rows are census times)\n",
+			    most);
+		outbuf_add(&h->out, h->line.buf, h->line.len);
+	}
+}
+
 int hist_view_sockets(struct hist *h)
 {
 	struct hist_grid g = { .cols = sockets_cols, .nr_cols = 12 };
@@ -223,6 +249,8 @@ int hist_view_sockets(struct hist *h)
 	}
 	ret = print_series_table(h, &g, NULL, what);
 	hist_grid_release(&g);
+	if (!ret && h->fmt == HIST_TEXT)
+		census_note(h);
 	return ret;
 }
 

@@ -73,6 +73,21 @@ def main():
         check(r.returncode == 1 and f"{bad}: line 4" in r.stderr and "imported 6 points" in r.stderr,
               f"a bad line is named and the rest imported ({r.stderr.strip()[:200]})")
 
+        # Above 10,000 sockets the census spaces itself out; history sockets says so.
+        now_ms = int(time.time()) // 60 * 60 * 1000 - 600000
+        lines = []
+        for i in range(0, 60, 5):
+            t = now_ms + i * 1000
+            lines.append(json.dumps({"name": "connmon_tcp_sockets", "labels": {"state": "established"},
+                                     "kind": "gauge", "tier": "tick", "t": t, "v": 20000 + i}))
+            lines.append(json.dumps({"name": "connmon_agent_census_period_seconds", "labels": {},
+                                     "kind": "gauge", "tier": "tick", "t": t, "v": 5}))
+        cdb = os.path.join(tmp, "census.db")
+        r = cm("history", "import", "-", "--db", cdb, stdin="\n".join(lines) + "\n")
+        r = cm("history", "sockets", "--db", cdb, "--since", "-15m")
+        check(r.returncode == 0 and "20055" in r.stdout and "at most every 5 s" in r.stdout,
+              "history sockets says when the census ran less often than every tick")
+
         conf = os.path.join(tmp, "c.conf")
         with open(conf, "w") as f:
             f.write("[agent]\nlisten = off\n")
