@@ -54,6 +54,17 @@ void agent_metrics_emit_health(struct agent *a)
 	agent_set(a, MF_AGENT_SCRAPES, (double)s.served);
 }
 
+static struct prom_point point_of(const struct series_entry *e, double value)
+{
+	return (struct prom_point){
+		.name = e->fam->name,
+		.help = e->fam->help,
+		.kind = e->fam->kind == METRIC_COUNTER ? PROM_COUNTER : PROM_GAUGE,
+		.labels = e->labels,
+		.value = value,
+	};
+}
+
 /* Encodes the tick's series and publishes them. */
 void agent_metrics_publish(struct agent *a)
 {
@@ -69,28 +80,14 @@ void agent_metrics_publish(struct agent *a)
 		const struct kept_series *k = &a->kept[i];
 		const struct series_entry *e = k->slot < st->nr ? &st->v[k->slot] : NULL;
 
-		if (!e || !e->fam || e->hash != k->hash || isnan(k->value))
-			continue;
-		a->points[n++] = (struct prom_point){
-			.name = e->fam->name,
-			.help = e->fam->help,
-			.kind = e->fam->kind == METRIC_COUNTER ? PROM_COUNTER : PROM_GAUGE,
-			.labels = e->labels,
-			.value = k->value,
-		};
+		if (e && e->fam && e->hash == k->hash && !isnan(k->value))
+			a->points[n++] = point_of(e, k->value);
 	}
 	for (uint32_t i = 0; i < st->nr_produced; i++) {
 		const struct series_entry *e = &st->v[st->produced[i]];
 
-		if (isnan(e->value))
-			continue;
-		a->points[n++] = (struct prom_point){
-			.name = e->fam->name,
-			.help = e->fam->help,
-			.kind = e->fam->kind == METRIC_COUNTER ? PROM_COUNTER : PROM_GAUGE,
-			.labels = e->labels,
-			.value = e->value,
-		};
+		if (!isnan(e->value))
+			a->points[n++] = point_of(e, e->value);
 	}
 	strbuf_init(&out, a->last_body_len + 4096);
 	prom_encode(&out, a->points, n);

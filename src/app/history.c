@@ -155,32 +155,31 @@ int hist_query(struct hist *h, const char *name, const char *k1, const char *v1,
 
 void hist_no_data(struct hist *h, const char *what)
 {
-	struct store_series_info *v = NULL;
-	size_t n = 0;
-	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	char a[UNITS_UTC_LEN], b[UNITS_UTC_LEN], c[UNITS_UTC_LEN], d[UNITS_UTC_LEN];
 
-	if (store_list(h->st, &v, &n, NULL) == 0)
-		for (size_t i = 0; i < n; i++) {
-			if (v[i].first_ms != INT64_MIN && v[i].first_ms < lo)
-				lo = v[i].first_ms;
-			if (v[i].last_ms > hi)
-				hi = v[i].last_ms;
-		}
-	store_series_info_free(v, n);
 	units_utc(a, sizeof(a), h->since_ms / 1000);
 	units_utc(b, sizeof(b), h->until_ms / 1000);
-	if (hi == INT64_MIN) {
+	if (h->data_lo_ms == INT64_MIN) {
 		fprintf(stderr,
-			"connmon history: no %s between %s and %s; the database '%s' holds no data yet\n",
+			"connmon history: no %s between %s and %s; the database '%s' holds no data "
+			"yet\n",
 			what, a, b, h->db);
 		return;
 	}
-	units_utc(c, sizeof(c), lo / 1000);
-	units_utc(d, sizeof(d), hi / 1000);
+	units_utc(c, sizeof(c), h->data_lo_ms / 1000);
+	units_utc(d, sizeof(d), (h->data_hi_ms - 1) / 1000);
 	fprintf(stderr,
 		"connmon history: no %s between %s and %s; the database holds data from %s to %s\n",
 		what, a, b, c, d);
+}
+
+void hist_empty(struct hist *h, const char *what, int64_t step_ms)
+{
+	hist_no_data(h, what);
+	if (h->fmt == HIST_JSON) { /* still a document: no rows */
+		hist_json_begin(h, step_ms);
+		hist_json_end(h);
+	}
 }
 
 void hist_json_begin(struct hist *h, int64_t step_ms)

@@ -47,8 +47,10 @@ int hist_query(struct hist *h, const char *name, const char *k1, const char *v1,
 /* The time of a row: local "HH:MM:SS", with the date when the range spans days. */
 void hist_time(const struct hist *h, int64_t t_ms, char *buf, size_t size);
 
-/* The sentence for an empty result: which data the database does hold. */
+/* The sentence for an empty result: which data the database does hold (hist_clamp's span). */
 void hist_no_data(struct hist *h, const char *what);
+/* The same, and with --json an empty document, so the output still parses. */
+void hist_empty(struct hist *h, const char *what, int64_t step_ms);
 
 /* Starts the JSON document ({"view":..,"since":..,"until":..,"step_s":..,"rows":[) etc. */
 void hist_json_begin(struct hist *h, int64_t step_ms);

@@ -143,13 +143,9 @@ static int rank_view(struct hist *h, struct hist_grid *g, const char *group_head
 
 	if (ret < 0)
 		return 1;
-	if (!g->nr_times) {
-		hist_no_data(h, what);
-		if (h->fmt == HIST_JSON) { /* still a document: no rows */
-			hist_json_begin(h, g->step_ms);
-			hist_json_end(h);
-		}
-	} else
+	if (!g->nr_times)
+		hist_empty(h, what, g->step_ms);
+	else
 		rank_print(h, g, group_head, rc, nr_rc, sort_by);
 	hist_grid_release(g);
 	return 0;

@@ -124,11 +124,7 @@ static int print_series_table(struct hist *h, struct hist_grid *g, const char *g
 	if (ret < 0)
 		return 1;
 	if (!g->nr_times) {
-		hist_no_data(h, what);
-		if (h->fmt == HIST_JSON) { /* still a document: no rows */
-			hist_json_begin(h, g->step_ms);
-			hist_json_end(h);
-		}
+		hist_empty(h, what, g->step_ms);
 		return 0;
 	}
 	if (h->fmt == HIST_JSON)
