@@ -130,32 +130,45 @@ static const struct unit duration_units[] = {
 	{ NULL, 0 },
 };
 
-int config_parse_duration(const char *s, int64_t *ms, const char **why)
+/* What a scaled value is called in the three messages of parse_scaled(). */
+struct scaled_words {
+	const char *bad, *inexact, *big;
+};
+
+/* A decimal number and a unit of units, to a whole multiple of the base unit at most max. */
+static int parse_scaled(const char *s, const struct unit *units, bool any_case, uint64_t max,
+			const struct scaled_words *w, uint64_t *out, const char **why)
 {
 	const struct unit *u;
 	const char *end;
-	uint64_t mant, v;
+	uint64_t mant;
 	unsigned frac;
 	int ret;
 
 	ret = parse_decimal(s, &mant, &frac, &end);
 	if (ret == 0) {
-		u = find_unit(duration_units, end, false);
-		if (!u)
-			ret = -EINVAL;
-		else
-			ret = scale_exact(mant, frac, u->scale, INT64_MAX, &v);
+		u = find_unit(units, end, any_case);
+		ret = u ? scale_exact(mant, frac, u->scale, max, out) : -EINVAL;
 	}
 	if (ret == -EINVAL)
-		set_why(why, "not a duration");
+		set_why(why, w->bad);
 	else if (ret == -EDOM)
-		set_why(why, "not a whole number of milliseconds");
+		set_why(why, w->inexact);
 	else if (ret == -ERANGE)
-		set_why(why, "too long");
-	if (ret)
-		return ret == -ERANGE ? -ERANGE : -EINVAL;
-	*ms = (int64_t)v;
-	return 0;
+		set_why(why, w->big);
+	return ret == 0 || ret == -ERANGE ? ret : -EINVAL;
+}
+
+int config_parse_duration(const char *s, int64_t *ms, const char **why)
+{
+	static const struct scaled_words w = { "not a duration",
+					       "not a whole number of milliseconds", "too long" };
+	uint64_t v;
+	int ret = parse_scaled(s, duration_units, false, INT64_MAX, &w, &v, why);
+
+	if (!ret)
+		*ms = (int64_t)v;
+	return ret;
 }
 
 static const struct unit size_units[] = {
@@ -181,30 +194,10 @@ static const struct unit size_units[] = {
 
 int config_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
-	const struct unit *u;
-	const char *end;
-	uint64_t mant, v;
-	unsigned frac;
-	int ret;
+	static const struct scaled_words w = { "not a size", "not a whole number of bytes",
+					       "too large" };
 
-	ret = parse_decimal(s, &mant, &frac, &end);
-	if (ret == 0) {
-		u = find_unit(size_units, end, true);
-		if (!u)
-			ret = -EINVAL;
-		else
-			ret = scale_exact(mant, frac, u->scale, UINT64_MAX, &v);
-	}
-	if (ret == -EINVAL)
-		set_why(why, "not a size");
-	else if (ret == -EDOM)
-		set_why(why, "not a whole number of bytes");
-	else if (ret == -ERANGE)
-		set_why(why, "too large");
-	if (ret)
-		return ret == -ERANGE ? -ERANGE : -EINVAL;
-	*bytes = v;
-	return 0;
+	return parse_scaled(s, size_units, true, UINT64_MAX, &w, bytes, why);
 }
 
 static int parse_port(const char *s, uint16_t *port)
