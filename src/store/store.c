@@ -34,6 +34,29 @@ static const char *const schema_sql =
 	" nr_days INTEGER NOT NULL, learning INTEGER NOT NULL, computed_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (series_id, slot)) WITHOUT ROWID;";
 
+/*
+ * Version 2: detection and responses (docs/STORE.md, "Alerts and blocks").
+ * A version-1 database gains these tables when a writer opens it.
+ */
+static const char *const schema_v2_sql =
+	"CREATE TABLE alert_event (id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL,"
+	" time_ms INTEGER NOT NULL, rule TEXT NOT NULL, severity INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, subject TEXT NOT NULL, started_ms INTEGER NOT NULL,"
+	" json TEXT NOT NULL);"
+	"CREATE INDEX alert_event_time ON alert_event (time_ms);"
+	"CREATE TABLE block (addr TEXT PRIMARY KEY, created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER, rule TEXT NOT NULL, reason TEXT NOT NULL,"
+	" origin TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE offender (addr TEXT PRIMARY KEY, bans INTEGER NOT NULL,"
+	" last_ban_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE audit (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
+	" action TEXT NOT NULL, target TEXT NOT NULL, mode TEXT NOT NULL,"
+	" result TEXT NOT NULL, detail TEXT NOT NULL);"
+	"CREATE INDEX audit_time ON audit (time_ms);"
+	"CREATE TABLE listener (proto INTEGER NOT NULL, port INTEGER NOT NULL,"
+	" comm TEXT NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (proto, port)) WITHOUT ROWID;";
+
 static const char *const stmt_sql[SQL_NR] = {
 	[SQL_SERIES_BY_KEY] = "SELECT id, kind, first_ms, last_ms FROM series"
 			      " WHERE name = ?1 AND labels = ?2",
@@ -168,6 +191,11 @@ void store_read_end(struct store *st, bool began)
 		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
+int store_version(const struct store *st)
+{
+	return st->version;
+}
+
 bool store_is_writer(const struct store *st)
 {
 	return st->mode == STORE_WRITE;
@@ -295,10 +323,27 @@ static int create_schema(struct store *st, struct strbuf *err)
 	if (ret)
 		return ret;
 	strbuf_addf(&sql,
-		    "BEGIN; %s INSERT INTO meta VALUES ('schema_version', '%d'),"
+		    "BEGIN; %s %s INSERT INTO meta VALUES ('schema_version', '%d'),"
 		    " ('created_by', 'connmon'); COMMIT;",
-		    schema_sql, STORE_SCHEMA_VERSION);
+		    schema_sql, schema_v2_sql, STORE_SCHEMA_VERSION);
 	ret = store_exec(st, sql.buf, err, "create database");
+	strbuf_release(&sql);
+	if (ret)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+/* A version-1 database: the tables of version 2, in one transaction. */
+static int upgrade_schema(struct store *st, struct strbuf *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret;
+
+	strbuf_addf(&sql,
+		    "BEGIN; %s UPDATE meta SET value = '%d' WHERE key = 'schema_version';"
+		    " COMMIT;",
+		    schema_v2_sql, STORE_SCHEMA_VERSION);
+	ret = store_exec(st, sql.buf, err, "upgrade database");
 	strbuf_release(&sql);
 	if (ret)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -482,7 +527,13 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 		ret = create_schema(st, err);
 		if (ret)
 			return ret;
+	} else if (version < STORE_SCHEMA_VERSION && st->mode == STORE_WRITE) {
+		ret = upgrade_schema(st, err);
+		if (ret)
+			return ret;
+		version = STORE_SCHEMA_VERSION;
 	}
+	st->version = (int)(version ? version : STORE_SCHEMA_VERSION);
 	return st->mode == STORE_WRITE ? writer_setup(st, err) : 0;
 }
 

@@ -42,7 +42,7 @@
 #include "base/strbuf.h"
 
 /* The schema version this build writes and the newest it reads. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_kind {
 	STORE_GAUGE = 0,
@@ -98,6 +98,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
  */
 int store_close(struct store *st, struct strbuf *err);
 bool store_is_writer(const struct store *st);
+/* The file's schema version: a reader of a version-1 file has no alert or block tables. */
+int store_version(const struct store *st);
 
 /*
  * The id of the series (name, labels, kind).  A writer registers a new

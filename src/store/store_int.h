@@ -108,6 +108,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	enum store_mode mode;
+	int version; /* the file's schema version (a reader may see an old one) */
 	struct store_options opt;
 	int lock_fd;
 	sqlite3_stmt *stmt[SQL_NR];
