@@ -23,6 +23,8 @@ build="$build libsystemd-dev" # the agent's sd_notify (Type=notify, the watchdog
 build="$build libsqlite3-dev" # src/store: the history database
 build="$build libinih-dev"    # the agent's config file (src/cli/config.c)
 build="$build libmicrohttpd-dev" # the agent's /metrics listener (src/export/http.c)
+build="$build libcurl4-openssl-dev" # src/alert: webhook and Alertmanager sinks
+build="$build libnftables-dev" # src/alert: blocks and limits in connmon's nftables table
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
@@ -37,6 +39,11 @@ test="$test sqlite3" # tests/store: PRAGMA integrity_check after a kill -9
 test="$test systemd" # tests/agent: systemd-analyze verify of packaging/connmon.service
 test="$test python3-yaml" # tests/export: the packaging test reads the recording rules
 test="$test libxml2-utils chromium" # tests/report: xmllint checks the SVGs, chromium renders the page headless
+test="$test nftables" # tests/respond: nft lists connmon's table inside the test's namespace
+test="$test hping3" # tests/detect: the SYN flood
+test="$test nmap" # tests/detect: the port scan
+test="$test openssh-server sshpass" # tests/detect: SSH brute force against a real sshd
+test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receives the alerts
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):
