@@ -29,6 +29,7 @@ static const struct command {
 	{ "baseline", cmd_baseline, "usual bands per hour of the week, and where values stand" },
 	{ "report", cmd_report,
 	  "charts of the history with baseline bands, HTML or SVG (sadf -g)" },
+	{ "alerts", cmd_alerts, "alerts recorded by the agent: firing now, or every event" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

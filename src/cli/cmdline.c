@@ -41,6 +41,9 @@ enum opt_id {
 	OPT_PORT,
 	OPT_OUTPUT,
 	OPT_SAR,
+	OPT_RULE,
+	OPT_ALERTS_FILE,
+	OPT_AUTH_LOG,
 };
 
 static const struct opt {
@@ -80,6 +83,9 @@ static const struct opt {
 	[OPT_PORT] = { "port", 0, true, CLI_PORT },
 	[OPT_OUTPUT] = { "output", 'o', true, CLI_OUTPUT },
 	[OPT_SAR] = { "sar", 0, false, CLI_SAR },
+	[OPT_RULE] = { "rule", 0, true, CLI_RULE },
+	[OPT_ALERTS_FILE] = { "alerts-file", 0, true, CLI_AGENT },
+	[OPT_AUTH_LOG] = { "auth-log", 0, true, CLI_AGENT },
 };
 
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -104,6 +110,7 @@ void cli_opts_release(struct cli_opts *o)
 		free(o->ifaces[i]);
 	free(o->ifaces);
 	free(o->args);
+	free(o->auth_logs);
 	cli_opts_init(o);
 }
 
@@ -251,6 +258,16 @@ static int set_value(const struct cli_cmd *cmd, struct cli_opts *o, enum opt_id 
 		return cli_parse_port(spelled, val, &o->port, err);
 	case OPT_OUTPUT:
 		o->output = val;
+		return 0;
+	case OPT_RULE:
+		o->rule = val;
+		return 0;
+	case OPT_ALERTS_FILE:
+		o->alerts_file = val;
+		return 0;
+	case OPT_AUTH_LOG:
+		ALLOC_GROW(o->auth_logs, o->nr_auth_logs + 1, o->alloc_auth_logs);
+		o->auth_logs[o->nr_auth_logs++] = val;
 		return 0;
 	default:
 		return 0;
