@@ -69,7 +69,8 @@ static int print_row(void *ctx, const struct store_alert_row *r)
 		return 0;
 	}
 	if (!c->nr++) {
-		outbuf_addstr(&c->out, c->o.all ? "TIME                 " : "SINCE                ");
+		outbuf_addstr(&c->out,
+			      c->o.all ? "TIME                 " : "SINCE                ");
 		outbuf_addstr(&c->out, "SEVERITY  STATUS    RULE                SUBJECT"
 				       "                   SUMMARY\n");
 	}

@@ -18,11 +18,12 @@ int store_alert_add(struct store *st, const struct alert_event *ev, struct strbu
 		return -EROFS;
 	alert_event_json(ev, &json);
 	alert_subject_text(&ev->subject, &subject);
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO alert_event (alert_id, time_ms, rule, severity, status,"
-				" subject, started_ms, summary, json)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"INSERT INTO alert_event (alert_id, time_ms, rule, severity, status,"
+		" subject, started_ms, summary, json)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		-1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, (int64_t)ev->id);
 		sqlite3_bind_int64(s, 2, ev->time_ms);

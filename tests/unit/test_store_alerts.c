@@ -98,8 +98,9 @@ static void test_history(void **state)
 	assert_string_equal(s.text, "1:per_ip_connections:addr=10.0.0.9:0;");
 	list(st, false, NULL, 0, &s);
 	assert_int_equal(s.nr, 4);
-	assert_string_equal(s.text, "1:per_ip_connections:addr=10.0.0.9:0;2:port_scan:addr=10.0.0.7:0;"
-				    "1:per_ip_connections:addr=10.0.0.9:0;2:port_scan:addr=10.0.0.7:1;");
+	assert_string_equal(s.text,
+			    "1:per_ip_connections:addr=10.0.0.9:0;2:port_scan:addr=10.0.0.7:0;"
+			    "1:per_ip_connections:addr=10.0.0.9:0;2:port_scan:addr=10.0.0.7:1;");
 	list(st, false, "port_scan", 0, &s);
 	assert_int_equal(s.nr, 2);
 	list(st, false, NULL, 1, &s); /* the newest */
