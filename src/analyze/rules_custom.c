@@ -5,6 +5,8 @@
  * per-second rate over the last tick.  The subject takes the series'
  * iface, port, addr, pid and comm labels; a series with none of them is
  * named by its labels string (cut to fit) as the subject's resource.
+ * A series without a value this tick is "no news" when the census did not
+ * run (a busy host's census runs every few ticks), else gone.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -54,6 +56,7 @@ void rule_eval_custom(struct rule_ctx *cx)
 {
 	const struct rule_custom *r = cx->custom;
 	const struct rule_inputs *in = cx->in;
+	bool census = rs_census_fresh(in);
 	struct rule_obs o;
 
 	for (uint32_t i = 0; i < in->series->nr; i++) {
@@ -63,6 +66,8 @@ void rule_eval_custom(struct rule_ctx *cx)
 		if (!e->fam || !selected(r, e))
 			continue;
 		v = e->fam->kind == METRIC_COUNTER ? rs_rate(in, e) : e->value;
+		if (isnan(e->value) && census)
+			continue; /* not produced while the census ran: gone */
 		rule_obs_init(&o, v, r->threshold, r->below ? v < r->threshold : v > r->threshold);
 		subject_of(e->labels, &o.subject);
 		rule_obs_summary(&o, "%s{%s} is %g, %s %g", e->fam->name, e->labels, v,
