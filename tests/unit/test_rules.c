@@ -13,6 +13,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "cli/config.h"
 #include "rules_test.h"
 
 #define EST "state=\"established\""
@@ -291,6 +292,101 @@ static void test_actions_text(void **state)
 	strbuf_release(&sb);
 }
 
+static void expect_config_error(const char *text, const char *msg)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct agent_config c;
+
+	config_defaults(&c);
+	if (config_parse_string(&c, "r.conf", text, &err) != -EINVAL || strcmp(err.buf, msg) != 0)
+		fail_msg("for:\n%s\nexpected: %s\n     got: %s", text, msg, err.buf);
+	strbuf_release(&err);
+}
+
+static void test_config(void **state)
+{
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT, again = STRBUF_INIT;
+	struct agent_config c, d;
+	const struct rule_custom *r;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_parse_string(&c, "r.conf",
+					     "[rule \"per_ip_connections\"]\nmax = 80\nfor = 2s\n"
+					     "clear = 75%\nactions_critical = log,kill\n"
+					     "[rule \"time_wait_ratio\"]\nenabled = no\n"
+					     "[rule \"synrecv\"]\nseries = connmon_tcp_sockets{state="
+					     "\"syn_recv\"}\nabove = 500\nseverity = critical\n",
+					     &err),
+			 0);
+	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].param[0] == 80);
+	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].for_ms, 2000);
+	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].clear_pct == 75);
+	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].actions[ALERT_CRITICAL],
+			 1u << ACTION_LOG | 1u << ACTION_KILL);
+	assert_false(c.rules.builtin[RULE_TIME_WAIT_RATIO].enabled);
+	assert_true(c.rules.builtin[RULE_CONNECTIONS].enabled);
+	assert_int_equal(c.rules.nr_custom, 1);
+	r = &c.rules.custom[0];
+	assert_string_equal(r->name, "synrecv");
+	assert_string_equal(r->family, "connmon_tcp_sockets");
+	assert_int_equal(r->nr_match, 1);
+	assert_string_equal(r->match[0].value, "syn_recv");
+	assert_true(r->threshold == 500 && !r->below);
+	assert_int_equal(r->s.severity, ALERT_CRITICAL);
+	/* written back and read again: the same text */
+	config_write(&c, &out);
+	assert_non_null(strstr(out.buf, "[rule \"synrecv\"]\nseries = "));
+	config_defaults(&d);
+	if (config_parse_string(&d, "w.conf", out.buf, &err))
+		fail_msg("%s", err.buf);
+	config_write(&d, &again);
+	assert_string_equal(out.buf, again.buf);
+	strbuf_release(&err);
+	strbuf_release(&out);
+	strbuf_release(&again);
+}
+
+static void test_config_errors(void **state)
+{
+	(void)state;
+	expect_config_error("[rule \"per_ip_connections\"]\nmx = 3\n",
+			    "r.conf:2: unknown key 'mx' in [rule \"per_ip_connections\"] "
+			    "(did you mean 'max'?)");
+	expect_config_error("[rule \"connections\"]\n\nmax = lots\n",
+			    "r.conf:3: [rule \"connections\"] max = lots: not a number "
+			    "(examples: 50, 0.1, 1e6)");
+	expect_config_error("[rule \"capacity\"]\nratio = 101\n",
+			    "r.conf:2: [rule \"capacity\"] ratio = 101: out of range "
+			    "(accepted: 1 to 100)");
+	expect_config_error("[rule \"port_scan\"]\nfor = 2x\n",
+			    "r.conf:2: [rule \"port_scan\"] for = 2x: not a duration "
+			    "(examples: 0, 10s, 5m, 1h)");
+	expect_config_error("[rule \"port_scan\"]\nseverity = loud\n",
+			    "r.conf:2: [rule \"port_scan\"] severity = loud: not a severity "
+			    "(accepted: info, warning, critical)");
+	expect_config_error("[rule \"port_scan\"]\nactions_warning = log,nuke\n",
+			    "r.conf:2: [rule \"port_scan\"] actions_warning = log,nuke: unknown "
+			    "action 'nuke' (accepted: a list of log, limit, block, kill; or none)");
+	expect_config_error("[rule \"port_scan\"]\nports = 30\n[rule \"port_scan\"]\nports = 40\n",
+			    "r.conf:4: [rule \"port_scan\"] ports given twice (first on line 2)");
+	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\n",
+			    "r.conf:1: [rule \"x\"]: a custom rule needs above = or below =");
+	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_socket\nabove = 1\n",
+			    "r.conf:2: [rule \"x\"] series = connmon_tcp_socket: no series is "
+			    "called 'connmon_tcp_socket' (docs/METRICS.md lists them)");
+	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets{port=\"1\"}\nabove = 1\n",
+			    "r.conf:2: [rule \"x\"] series = connmon_tcp_sockets{port=\"1\"}: "
+			    "connmon_tcp_sockets has no label 'port' (its labels: state)");
+	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\nabove = 1\nbelow = 2\n",
+			    "r.conf:4: [rule \"x\"] below given twice (first on line 3)");
+	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\nabov = 1\n",
+			    "r.conf:3: unknown key 'abov' in [rule \"x\"] (did you mean 'above'?)");
+	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\nmax = 1\n",
+			    "r.conf:3: unknown key 'max' in [rule \"x\"] (a custom rule takes "
+			    "series, above or below, and the common keys; docs/RULES.md)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_subjects),
 		cmocka_unit_test(test_configure_and_resolve_all),
 		cmocka_unit_test(test_actions_text),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
