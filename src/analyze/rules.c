@@ -150,8 +150,7 @@ static void emit(struct rule_state *st, struct rule_slot *sl, int64_t now_ms,
 	list_push(out, &sl->ev);
 }
 
-static struct rule_slot *slot_find(struct rule_state *st, const struct alert_subject *s,
-				   uint64_t h)
+static struct rule_slot *slot_find(struct rule_state *st, const struct alert_subject *s, uint64_t h)
 {
 	for (size_t i = 0; i < st->nr; i++) {
 		if (st->slots[i].hash == h && alert_subject_equal(&st->slots[i].ev.subject, s))
@@ -329,8 +328,9 @@ static void vanish(struct rule_ctx *cx)
 static void eval_one(struct rule_engine *e, struct rule_state *st, const struct rule_inputs *in,
 		     struct alert_event_list *out)
 {
-	struct rule_ctx cx = { .in = in, .s = st->s, .custom = st->custom, .e = e, .st = st,
-			       .out = out };
+	struct rule_ctx cx = {
+		.in = in, .s = st->s, .custom = st->custom, .e = e, .st = st, .out = out
+	};
 
 	st->off = false;
 	st->no_news = false;

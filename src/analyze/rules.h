@@ -63,25 +63,25 @@ enum rule_id {
 	RULE_BUILTINS,
 };
 
-#define RULE_MAX_PARAMS	   4
-#define RULES_MAX_CUSTOM   64
-#define RULES_MAX_SUBJECTS 4096
+#define RULE_MAX_PARAMS	    4
+#define RULES_MAX_CUSTOM    64
+#define RULES_MAX_SUBJECTS  4096
 #define RULES_MAX_LISTENERS 4096
-#define RULE_NAME_LEN	   48
-#define RULE_SERIES_LEN	   256
-#define RULE_MAX_MATCH	   4
-#define RULE_KEY_LEN	   32
-#define RULE_VALUE_LEN	   64
+#define RULE_NAME_LEN	    48
+#define RULE_SERIES_LEN	    256
+#define RULE_MAX_MATCH	    4
+#define RULE_KEY_LEN	    32
+#define RULE_VALUE_LEN	    64
 
 /* The settings every rule has; the config keys of the same names (docs/RULES.md). */
 struct rule_settings {
 	bool enabled;
-	int severity;		   /* enum alert_severity when it fires */
-	int64_t for_ms;		   /* the condition holds this long before it fires */
-	double clear_pct;	   /* clear level, % of the threshold (1 to 100) */
-	int64_t clear_for_ms;	   /* below the clear level this long: resolved */
-	int64_t escalate_after_ms; /* one severity up per this much firing; 0: never */
-	double escalate_factor;	   /* critical at value >= factor x threshold; 0: never */
+	int severity;			   /* enum alert_severity when it fires */
+	int64_t for_ms;			   /* the condition holds this long before it fires */
+	double clear_pct;		   /* clear level, % of the threshold (1 to 100) */
+	int64_t clear_for_ms;		   /* below the clear level this long: resolved */
+	int64_t escalate_after_ms;	   /* one severity up per this much firing; 0: never */
+	double escalate_factor;		   /* critical at value >= factor x threshold; 0: never */
 	uint8_t actions[ALERT_SEVERITIES]; /* per severity, bit (1 << enum alert_action_kind) */
 	double param[RULE_MAX_PARAMS];	   /* the rule's own thresholds (rules_builtin_params) */
 };
@@ -91,10 +91,12 @@ struct rule_custom {
 	char name[RULE_NAME_LEN];
 	char series[RULE_SERIES_LEN]; /* the selector as written, for config_write */
 	char family[RULE_VALUE_LEN];  /* the metric name */
+
 	struct {
 		char key[RULE_KEY_LEN];
 		char value[RULE_VALUE_LEN]; /* unescaped */
 	} match[RULE_MAX_MATCH];
+
 	unsigned nr_match;
 	bool below; /* fires when the value is below the threshold */
 	double threshold;
@@ -118,7 +120,7 @@ struct rule_param {
 };
 
 struct rule_builtin_info {
-	const char *name; /* "per_ip_connections" */
+	const char *name;    /* "per_ip_connections" */
 	const char *subject; /* "addr", "host", "port, pid" (docs) */
 	const struct rule_param *params;
 	size_t nr_params;
@@ -209,9 +211,9 @@ void rules_foreach_firing(const struct rule_engine *e,
 /* Per rule, after an evaluation: on or off and why, for check and the agent's log. */
 struct rules_status {
 	const char *name;
-	bool enabled;	     /* in the config */
-	bool running;	     /* its inputs are there */
-	const char *why;     /* when enabled && !running: "no baseline", "cannot read ..." */
+	bool enabled;	 /* in the config */
+	bool running;	 /* its inputs are there */
+	const char *why; /* when enabled && !running: "no baseline", "cannot read ..." */
 	size_t nr_pending, nr_firing;
 	uint64_t nr_dropped; /* subjects ignored beyond RULES_MAX_SUBJECTS */
 };

@@ -66,8 +66,9 @@ static void flood_port(struct rule_ctx *cx, const struct flood *f, const char *p
 	if (o.cond)
 		flood_sources(cx->in, &o);
 	if (by_drops)
-		rule_obs_summary(&o, "port %s: %.0f SYN-RECV sockets, %.0f SYN-queue drops or "
-				     "cookies in %g s (limit %.0f)",
+		rule_obs_summary(&o,
+				 "port %s: %.0f SYN-RECV sockets, %.0f SYN-queue drops or "
+				 "cookies in %g s (limit %.0f)",
 				 port, v, f->drops, cx->s->param[2], thr);
 	else
 		rule_obs_summary(&o, "port %s: %.0f SYN-RECV sockets (limit %.0f)", port, v, thr);
@@ -198,8 +199,9 @@ void rule_eval_listen_overflow(struct rule_ctx *cx)
 	rule_obs_init(&o, drops, cx->s->param[0], drops > cx->s->param[0]);
 	if (o.cond && fullest_listener(cx->in, port, sizeof(port), &fill)) {
 		o.subject.port = (int32_t)strtol(port, NULL, 10);
-		rule_obs_summary(&o, "%.0f connections dropped at full listen queues in %g s; "
-				     "port %s's queue is %.0f %% full",
+		rule_obs_summary(&o,
+				 "%.0f connections dropped at full listen queues in %g s; "
+				 "port %s's queue is %.0f %% full",
 				 drops, cx->s->param[1], port, 100 * fill);
 	} else {
 		rule_obs_copy(o.subject.resource, sizeof(o.subject.resource), "listen_queue");

@@ -11,21 +11,32 @@
 #include "analyze/rules_int.h"
 #include "base/xalloc.h"
 
-#define S	  1000LL
-#define M	  (60 * S)
-#define LOG	  RULE_ACT(ACTION_LOG)
-#define LIMIT	  RULE_ACT(ACTION_LIMIT)
-#define BLOCK	  RULE_ACT(ACTION_BLOCK)
-#define NR(a)	  (sizeof(a) / sizeof((a)[0]))
-#define BIG	  1e15
-#define HOST_ACTS { LOG, LOG, LOG }
-#define ADDR_ACTS { LOG, LOG | LIMIT, LOG | BLOCK }
-#define SCAN_ACTS { LOG, LOG, LOG | BLOCK }
+#define S     1000LL
+#define M     (60 * S)
+#define LOG   RULE_ACT(ACTION_LOG)
+#define LIMIT RULE_ACT(ACTION_LIMIT)
+#define BLOCK RULE_ACT(ACTION_BLOCK)
+#define NR(a) (sizeof(a) / sizeof((a)[0]))
+#define BIG   1e15
+#define HOST_ACTS             \
+	{                     \
+		LOG, LOG, LOG \
+	}
+#define ADDR_ACTS                             \
+	{                                     \
+		LOG, LOG | LIMIT, LOG | BLOCK \
+	}
+#define SCAN_ACTS                     \
+	{                             \
+		LOG, LOG, LOG | BLOCK \
+	}
 
-#define SETTINGS(sev, for_, clear, clear_for, after, factor, acts)                          \
-	{ .enabled = true, .severity = sev, .for_ms = for_, .clear_pct = clear,             \
-	  .clear_for_ms = clear_for, .escalate_after_ms = after, .escalate_factor = factor, \
-	  .actions = acts }
+#define SETTINGS(sev, for_, clear, clear_for, after, factor, acts)                                \
+	{                                                                                         \
+		.enabled = true, .severity = sev, .for_ms = for_, .clear_pct = clear,             \
+		.clear_for_ms = clear_for, .escalate_after_ms = after, .escalate_factor = factor, \
+		.actions = acts                                                                   \
+	}
 
 static const struct rule_param p_connections[] = {
 	{ "max", 1000, 1, BIG, "connections", "ESTABLISHED TCP connections above which it fires" },
@@ -66,7 +77,8 @@ static const struct rule_param p_link[] = {
 };
 static const struct rule_param p_loss[] = {
 	{ "ratio", 0.1, 0.0001, 100, "%", "retransmitted or dropped share of the packets" },
-	{ "min_packets", 1000, 1, BIG, "packets", "packets in the window below which it is silent" },
+	{ "min_packets", 1000, 1, BIG, "packets",
+	  "packets in the window below which it is silent" },
 	{ "window", 60, 1, 3600, "s", "the window the ratio is measured over" },
 };
 static const struct rule_param p_overflow[] = {
@@ -81,19 +93,22 @@ static const struct rule_param p_capacity[] = {
 	{ "ratio", 80, 1, 100, "%", "use of a limit (conntrack, orphans, ports, descriptors)" },
 };
 
-#define INFO(name, subject, params) { name, subject, params, NR(params) }
+#define INFO(name, subject, params)               \
+	{                                         \
+		name, subject, params, NR(params) \
+	}
 
 const struct rule_builtin rule_builtins[RULE_BUILTINS] = {
 	[RULE_CONNECTIONS] = { INFO("connections", "host", p_connections), rule_eval_connections,
-			       false, SETTINGS(ALERT_WARNING, 30 * S, 90, M, 15 * M, 2, HOST_ACTS) },
+			       false,
+			       SETTINGS(ALERT_WARNING, 30 * S, 90, M, 15 * M, 2, HOST_ACTS) },
 	[RULE_PER_IP_CONNECTIONS] = { INFO("per_ip_connections", "addr", p_per_ip),
 				      rule_eval_per_ip, false,
 				      SETTINGS(ALERT_WARNING, S, 80, 30 * S, M, 4, ADDR_ACTS) },
 	[RULE_SYN_FLOOD] = { INFO("syn_flood", "port", p_syn_flood), rule_eval_syn_flood, false,
 			     SETTINGS(ALERT_WARNING, S, 50, 30 * S, M, 5, ADDR_ACTS) },
 	[RULE_PORT_SCAN] = { INFO("port_scan", "addr", p_port_scan), rule_eval_port_scan, false,
-			     SETTINGS(ALERT_WARNING, 0, 50, 30 * S, 2 * M, 5,
-				      SCAN_ACTS) },
+			     SETTINGS(ALERT_WARNING, 0, 50, 30 * S, 2 * M, 5, SCAN_ACTS) },
 	[RULE_SSH_BRUTE_FORCE] = { INFO("ssh_brute_force", "addr", p_ssh), rule_eval_ssh, false,
 				   SETTINGS(ALERT_WARNING, 0, 80, M, 10 * M, 4, ADDR_ACTS) },
 	[RULE_CLOSE_WAIT] = { INFO("close_wait", "pid", p_close_wait), rule_eval_close_wait, false,
@@ -112,9 +127,11 @@ const struct rule_builtin rule_builtins[RULE_BUILTINS] = {
 			       false, SETTINGS(ALERT_WARNING, M, 80, 2 * M, 0, 10, HOST_ACTS) },
 	[RULE_LISTEN_OVERFLOW] = { INFO("listen_overflow", "port", p_overflow),
 				   rule_eval_listen_overflow, false,
-				   SETTINGS(ALERT_WARNING, 2 * S, 100, 30 * S, 5 * M, 0, HOST_ACTS) },
+				   SETTINGS(ALERT_WARNING, 2 * S, 100, 30 * S, 5 * M, 0,
+					    HOST_ACTS) },
 	[RULE_UNKNOWN_LISTENER] = { { "unknown_listener", "port, pid", NULL, 0 },
-				    rule_eval_unknown_listener, false,
+				    rule_eval_unknown_listener,
+				    false,
 				    SETTINGS(ALERT_WARNING, 10 * S, 100, 10 * S, 0, 0, HOST_ACTS) },
 	[RULE_BIG_FLOW] = { INFO("big_flow", "addr pair", p_big_flow), rule_eval_big_flow, false,
 			    SETTINGS(ALERT_WARNING, 30 * S, 80, 30 * S, 0, 0, HOST_ACTS) },
@@ -143,8 +160,10 @@ void rule_eval_connections(struct rule_ctx *cx)
 	rs_fmt_count(est, v, sizeof(v));
 	rs_fmt_count(thr, t, sizeof(t));
 	if (by_ct)
-		rule_obs_summary(&o, "%s established TCP connections (limit %s: %g %% of conntrack's maximum)",
-				 v, t, cx->s->param[1]);
+		rule_obs_summary(
+			&o,
+			"%s established TCP connections (limit %s: %g %% of conntrack's maximum)",
+			v, t, cx->s->param[1]);
 	else
 		rule_obs_summary(&o, "%s established TCP connections (limit %s)", v, t);
 	rule_observe(cx, &o);
@@ -287,8 +306,10 @@ void rule_eval_close_wait(struct rule_ctx *cx)
 			      e->value >= cx->s->param[0] && !isnan(old) && e->value > old);
 		o.subject.pid = (int32_t)strtol(pid, NULL, 10);
 		rule_obs_copy(o.subject.comm, sizeof(o.subject.comm), comm);
-		rule_obs_summary(&o, "pid %s (%s) holds %.0f CLOSE-WAIT sockets, %.0f %g s before (limit %.0f)",
-				 pid, comm, e->value, old, cx->s->param[1], cx->s->param[0]);
+		rule_obs_summary(
+			&o,
+			"pid %s (%s) holds %.0f CLOSE-WAIT sockets, %.0f %g s before (limit %.0f)",
+			pid, comm, e->value, old, cx->s->param[1], cx->s->param[0]);
 		rule_observe(cx, &o);
 	}
 	if (!any && !rs_census_fresh(cx->in))

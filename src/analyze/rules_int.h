@@ -43,7 +43,7 @@ typedef void (*rule_eval_fn)(struct rule_ctx *cx);
 struct rule_builtin {
 	struct rule_builtin_info info;
 	rule_eval_fn eval;
-	bool below; /* fires below its threshold */
+	bool below;		       /* fires below its threshold */
 	struct rule_settings defaults; /* param[] filled from info.params */
 };
 
@@ -92,8 +92,8 @@ double rs_back(const struct rule_inputs *in, const struct series_entry *e, uint3
  * latest tick); NaN when every one is a gap.  *nr_ticks (may be NULL)
  * receives how many ticks the window spans.
  */
-double rs_window_sum(const struct rule_inputs *in, const struct series_entry *e,
-		     int64_t window_ms, uint32_t *nr_ticks);
+double rs_window_sum(const struct rule_inputs *in, const struct series_entry *e, int64_t window_ms,
+		     uint32_t *nr_ticks);
 /* A counter's per-second rate over its latest tick; NaN when unknown. */
 double rs_rate(const struct rule_inputs *in, const struct series_entry *e);
 /* Ticks in d (at least 1). */

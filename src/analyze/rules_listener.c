@@ -12,8 +12,8 @@
 #include "analyze/rules_int.h"
 #include "base/xalloc.h"
 
-static struct rule_listener_known *known_find(struct rule_engine *e, uint8_t proto,
-					      uint16_t port, const char *comm)
+static struct rule_listener_known *known_find(struct rule_engine *e, uint8_t proto, uint16_t port,
+					      const char *comm)
 {
 	for (size_t i = 0; i < e->nr_known; i++) {
 		struct rule_listener_known *k = &e->known[i];
@@ -109,9 +109,9 @@ void rule_eval_unknown_listener(struct rule_ctx *cx)
 		o.subject.port = l->port;
 		o.subject.pid = l->pid;
 		rule_obs_copy(o.subject.comm, sizeof(o.subject.comm), l->comm);
-		rule_obs_summary(&o, "%s port %u is open by %s (pid %d), not in the learned inventory",
-				 proto, l->port, l->comm[0] ? l->comm : "an unknown process",
-				 l->pid);
+		rule_obs_summary(
+			&o, "%s port %u is open by %s (pid %d), not in the learned inventory",
+			proto, l->port, l->comm[0] ? l->comm : "an unknown process", l->pid);
 		rule_observe(cx, &o);
 	}
 }

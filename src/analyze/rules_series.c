@@ -41,8 +41,8 @@ uint32_t rs_ticks(const struct rule_inputs *in, int64_t d_ms)
 	return n < 1 ? 1 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-double rs_window_sum(const struct rule_inputs *in, const struct series_entry *e,
-		     int64_t window_ms, uint32_t *nr_ticks)
+double rs_window_sum(const struct rule_inputs *in, const struct series_entry *e, int64_t window_ms,
+		     uint32_t *nr_ticks)
 {
 	uint32_t n = rs_ticks(in, window_ms);
 	double sum = 0;

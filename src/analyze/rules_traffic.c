@@ -209,7 +209,8 @@ void rule_eval_big_flow(struct rule_ctx *cx)
 		rule_obs_copy(o.subject.local, sizeof(o.subject.local), p->local);
 		rs_fmt_bytes(p->bytes_per_s, r, sizeof(r));
 		rule_obs_summary(&o, "%s <-> %s carries %s/s, %.0f %% of %s's traffic", p->local,
-				 p->remote, r, fmin(share, 100), p->iface[0] ? p->iface : "the interface");
+				 p->remote, r, fmin(share, 100),
+				 p->iface[0] ? p->iface : "the interface");
 		rule_observe(cx, &o);
 	}
 }
@@ -257,8 +258,8 @@ void rule_eval_capacity(struct rule_ctx *cx)
 			continue;
 		rule_obs_init(&o, NAN, 0, false);
 		rule_obs_copy(o.subject.addr, sizeof(o.subject.addr), dest);
-		rule_obs_summary(&o, "ephemeral ports towards %s: %.0f of %.0f used", dest, e->value,
-				 range);
+		rule_obs_summary(&o, "ephemeral ports towards %s: %.0f of %.0f used", dest,
+				 e->value, range);
 		cap_obs(cx, "ephemeral_ports", e->value, range, &o);
 	}
 	for (size_t i = 0; in->facts && i < in->facts->nr_fds; i++) {

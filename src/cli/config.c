@@ -104,11 +104,8 @@ struct section {
 };
 
 static const struct section sections[] = {
-	{ "agent", false },
-	{ "series", false },
-	{ "store", false },
-	{ "baseline", false },
-	{ "rule", true }, /* config_rules.c */
+	{ "agent", false },    { "series", false }, { "store", false },
+	{ "baseline", false }, { "rule", true }, /* config_rules.c */
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))

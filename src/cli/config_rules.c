@@ -15,9 +15,8 @@
 #define MAX_KEYS_SEEN (RULE_BUILTINS * 20 + RULES_MAX_CUSTOM * 16)
 
 static const char *const common_keys[] = {
-	"enabled",	   "severity",	     "for",	       "clear",
-	"clear_for",	   "escalate_after", "escalate_factor", "actions_info",
-	"actions_warning", "actions_critical",
+	"enabled",	  "severity",	     "for",	     "clear",		"clear_for",
+	"escalate_after", "escalate_factor", "actions_info", "actions_warning", "actions_critical",
 };
 #define NR_COMMON (sizeof(common_keys) / sizeof(common_keys[0]))
 
@@ -85,8 +84,8 @@ static int parse_number(const char *s, double min, double max, double *out, stru
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end || !isfinite(v) || errno || (s[0] != '-' && s[0] != '.' &&
-							  (s[0] < '0' || s[0] > '9'))) {
+	if (end == s || *end || !isfinite(v) || errno ||
+	    (s[0] != '-' && s[0] != '.' && (s[0] < '0' || s[0] > '9'))) {
 		strbuf_addstr(why, "not a number (examples: 50, 0.1, 1e6)");
 		return -EINVAL;
 	}
@@ -150,7 +149,8 @@ static int parse_actions(const char *s, uint8_t *out, struct strbuf *why)
 
 	if (rules_actions_parse(s, out, bad, sizeof(bad)) == 0)
 		return 0;
-	strbuf_addf(why, "unknown action '%s' (accepted: a list of log, limit, block, kill; or none)",
+	strbuf_addf(why,
+		    "unknown action '%s' (accepted: a list of log, limit, block, kill; or none)",
 		    bad);
 	return -EINVAL;
 }
@@ -254,8 +254,7 @@ out:
 }
 
 /* A custom rule's own keys: 0, -EINVAL, or 1 when unknown. */
-static int set_custom(struct rule_custom *r, const char *key, const char *value,
-		      struct strbuf *why)
+static int set_custom(struct rule_custom *r, const char *key, const char *value, struct strbuf *why)
 {
 	if (!strcmp(key, "series"))
 		return set_selector(r, value, why);
@@ -358,8 +357,8 @@ int config_rules_key(struct config_rules_parse *p, struct rules_config *c, const
 
 	ret = set_common(s, key, value, &why);
 	if (ret == 1)
-		ret = id >= 0 ? set_builtin(c, id, key, value, &why)
-			      : set_custom(r, key, value, &why);
+		ret = id >= 0 ? set_builtin(c, id, key, value, &why) :
+				set_custom(r, key, value, &why);
 	if (ret == 1) {
 		unknown_key(id, name, key, err);
 		ret = -EINVAL;
@@ -405,7 +404,8 @@ int config_rules_check(struct config_rules_parse *p, const struct rules_config *
 			continue;
 		*line = p->custom_line[i];
 		strbuf_addf(err, "[rule \"%s\"]: a custom rule needs %s", r->name,
-			    r->family[0] ? "above = or below =" : "series = and above = or below =");
+			    r->family[0] ? "above = or below =" :
+					   "series = and above = or below =");
 		near_builtin(r->name, err);
 		return -EINVAL;
 	}

@@ -222,8 +222,8 @@ static void test_subjects(void **state)
 	rules_configure(&fx.e, &fx.cfg);
 	fx_tick(&fx);
 	for (int i = 0; i < 5000; i++) {
-		snprintf(labels, sizeof(labels), "addr=\"10.1.%d.%d\",state=\"syn_recv\"",
-			 i / 256, i % 256);
+		snprintf(labels, sizeof(labels), "addr=\"10.1.%d.%d\",state=\"syn_recv\"", i / 256,
+			 i % 256);
 		fx_put(&fx, MF_TCP_PEER_SOCKETS, labels, 500);
 	}
 	assert_int_equal(fx_eval(&fx), 0);
@@ -311,14 +311,15 @@ static void test_config(void **state)
 
 	(void)state;
 	config_defaults(&c);
-	assert_int_equal(config_parse_string(&c, "r.conf",
-					     "[rule \"per_ip_connections\"]\nmax = 80\nfor = 2s\n"
-					     "clear = 75%\nactions_critical = log,kill\n"
-					     "[rule \"time_wait_ratio\"]\nenabled = no\n"
-					     "[rule \"synrecv\"]\nseries = connmon_tcp_sockets{state="
-					     "\"syn_recv\"}\nabove = 500\nseverity = critical\n",
-					     &err),
-			 0);
+	assert_int_equal(
+		config_parse_string(&c, "r.conf",
+				    "[rule \"per_ip_connections\"]\nmax = 80\nfor = 2s\n"
+				    "clear = 75%\nactions_critical = log,kill\n"
+				    "[rule \"time_wait_ratio\"]\nenabled = no\n"
+				    "[rule \"synrecv\"]\nseries = connmon_tcp_sockets{state="
+				    "\"syn_recv\"}\nabove = 500\nseverity = critical\n",
+				    &err),
+		0);
 	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].param[0] == 80);
 	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].for_ms, 2000);
 	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].clear_pct == 75);

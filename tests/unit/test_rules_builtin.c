@@ -311,10 +311,14 @@ static void test_capacity_and_overflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_connections),  cmocka_unit_test(test_per_ip),
-		cmocka_unit_test(test_syn_flood),    cmocka_unit_test(test_scan_and_ssh),
-		cmocka_unit_test(test_close_wait),   cmocka_unit_test(test_time_wait),
-		cmocka_unit_test(test_link_and_surge), cmocka_unit_test(test_unknown_listener),
+		cmocka_unit_test(test_connections),
+		cmocka_unit_test(test_per_ip),
+		cmocka_unit_test(test_syn_flood),
+		cmocka_unit_test(test_scan_and_ssh),
+		cmocka_unit_test(test_close_wait),
+		cmocka_unit_test(test_time_wait),
+		cmocka_unit_test(test_link_and_surge),
+		cmocka_unit_test(test_unknown_listener),
 		cmocka_unit_test(test_capacity_and_overflow),
 	};
 
