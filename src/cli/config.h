@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyze/rules.h"
 #include "base/strbuf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/connmon/connmon.conf"
@@ -89,6 +90,8 @@ struct agent_config {
 		int64_t recompute_ms;
 		unsigned learning_days, weekly_after_days;
 	} baseline;
+
+	struct rules_config rules; /* [rule "NAME"] sections: cli/config_rules.h, docs/RULES.md */
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */
