@@ -364,6 +364,7 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 	agent_store_emit_health(a);
 	agent_metrics_emit_health(a);
 	feed_ring(a, t_ms);
+	agent_rules_tick(a, t_ms);
 	agent_store_add(a, t_ms);
 	agent_metrics_publish(a);
 	if (a->stats.ticks % 60 == 0)
@@ -530,17 +531,20 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		}
 	}
 	agent_init(&a);
+	agent_rules_init(&a);
 	to.interval_ns = a.set.interval_ns;
 	to.count = a.once ? 1 : 0;
 	rc = tick_run_command("agent", &to, agent_setup, &a);
 	if (!a.once) {
 		sd_notify(0, "STOPPING=1");
+		agent_rules_stop(&a, loop_wall_ns() / 1000000);
 		agent_metrics_close(&a);
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)
 			rc = 1;
 		log_info("stopped after %llu ticks", (unsigned long long)a.stats.ticks);
 	}
+	agent_rules_release(&a);
 	agent_release(&a);
 out:
 	strbuf_release(&err);

@@ -23,6 +23,7 @@
 #include "analyze/census.h"
 #include "analyze/series_ring.h"
 #include "analyze/sock_bytes.h"
+#include "app/agent_rules.h"
 #include "app/sock_walk.h"
 #include "app/sources.h"
 #include "app/tick.h"
@@ -203,6 +204,8 @@ struct agent {
 	size_t last_body_len;
 	/* agent_baseline.c's recompute; NULL: no store */
 	struct agent_baseline *baseline;
+	/* detection, alerts, responses (agent_rules.h) */
+	struct agent_rules rules;
 };
 
 /*
