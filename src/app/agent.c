@@ -430,8 +430,8 @@ static void agent_setup(struct tick *t, void *arg)
 	a->tick = t;
 	t->on_hup = agent_hup;
 	t->hup_arg = a;
-	a->watchdog = sd_watchdog_enabled(0, &wd_us) > 0;
-	if (!a->once) {
+	a->watchdog = !a->check && sd_watchdog_enabled(0, &wd_us) > 0;
+	if (!a->once && !a->check) {
 		sd_notifyf(0, "READY=1\nSTATUS=recording every %.3g s",
 			   (double)a->set.interval_ns / 1e9);
 		log_info("started: a tick every %.3g s%s", (double)a->set.interval_ns / 1e9,
@@ -445,7 +445,7 @@ static void agent_setup(struct tick *t, void *arg)
 	agent_store_start(a, t->loop);
 	agent_baseline_start(a, t->loop);
 	/* After the loop blocked its signals: the listener's thread inherits the mask. */
-	if (!a->once && !a->cfg.agent.listen.off) {
+	if (!a->once && !a->check && !a->cfg.agent.listen.off) {
 		struct strbuf addr = STRBUF_INIT;
 
 		config_format_listen(&a->cfg.agent.listen, &addr);
@@ -480,6 +480,27 @@ static void agent_release(struct agent *a)
 	series_table_release(&a->series);
 	free(a->kept);
 	strbuf_release(&a->scratch);
+}
+
+int agent_run_check(struct agent *a, unsigned ticks)
+{
+	struct tick_opts to = { 0 };
+
+	a->check = true;
+	agent_settings_from(&a->set, &a->cfg);
+	agent_init(a);
+	agent_rules_init(a);
+	/* The census only at the last tick: the rates need two, the socket counts one. */
+	a->cen.next_ns = loop_now_ns() + (ticks - 1) * a->set.interval_ns - a->set.interval_ns / 2;
+	to.interval_ns = a->set.interval_ns;
+	to.count = ticks;
+	return tick_run_command("check", &to, agent_setup, a);
+}
+
+void agent_check_done(struct agent *a)
+{
+	agent_rules_release(a);
+	agent_release(a);
 }
 
 int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)

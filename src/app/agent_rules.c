@@ -11,6 +11,8 @@
  * Baseline bands for the rules come from the bands the agent stored (a
  * cache per series, reread every BAND_TTL_MS).
  */
+#include "app/agent_rules.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +20,6 @@
 #include <string.h>
 
 #include "app/agent.h"
-#include "app/agent_rules.h"
 #include "app/baseline_store.h"
 #include "app/log.h"
 #include "base/xalloc.h"
@@ -61,13 +62,15 @@ static void band_load(struct agent *a, struct band_entry *be, int64_t now_ms)
 
 	be->loaded_ms = now_ms;
 	be->have = false;
-	if (!a->store || store_series(a->store, be->fam->name, be->labels, kind, &info.id) < 0)
+	struct store *st = a->rules.band_store;
+
+	if (!st || store_series(st, be->fam->name, be->labels, kind, &info.id) < 0)
 		return;
 	snprintf(name, sizeof(name), "%s", be->fam->name);
 	info.name = name;
 	info.labels = be->labels;
 	info.kind = kind;
-	be->have = baseline_store_get(a->store, &info, &be->b, &computed, NULL) == 0;
+	be->have = baseline_store_get(st, &info, &be->b, &computed, NULL) == 0;
 }
 
 /* The rules' rule_band_fn over the stored bands. */
@@ -171,7 +174,8 @@ static void handle_events(struct agent *a, struct alert_event_list *l)
 	for (size_t i = 0; i < l->nr; i++) {
 		struct alert_event *ev = &l->v[i];
 
-		log_event(ev);
+		if (!a->check)
+			log_event(ev);
 		if (a->store && store_alert_add(a->store, ev, &err) < 0) {
 			if (!a->rules.store_failing)
 				log_error("cannot record alerts: %s", err.buf);
@@ -193,7 +197,7 @@ void agent_rules_tick(struct agent *a, int64_t t_ms)
 		.interval_ms = (int64_t)(a->set.interval_ns / 1000000),
 		.series = &a->series,
 		.ring = &a->ring,
-		.band = a->store ? agent_band : NULL,
+		.band = r->band_store ? agent_band : NULL,
 		.band_arg = a,
 		.facts = &r->facts,
 	};
@@ -210,9 +214,12 @@ void agent_rules_init(struct agent *a)
 	struct agent_rules *r = &a->rules;
 	uint64_t max_id = 0;
 
+	if (!r->band_store)
+		r->band_store = a->store;
 	rules_init(&r->eng, &a->cfg.rules);
 	alert_event_list_init(&r->events);
-	if (a->store && store_alert_max_id(a->store, &max_id, NULL) == 0 && max_id >= r->eng.next_id)
+	if (a->store && store_alert_max_id(a->store, &max_id, NULL) == 0 &&
+	    max_id >= r->eng.next_id)
 		r->eng.next_id = max_id + 1;
 	agent_facts_init(a);
 }
@@ -224,7 +231,8 @@ void agent_rules_reload(struct agent *a)
 		a->rules.bands[i].loaded_ms = INT64_MIN;
 }
 
-/* At a stop: every firing alert resolves (nothing watches any more), so sinks and Alertmanager know. */
+/* At a stop: every firing alert resolves (nothing watches any more), so sinks and Alertmanager
+ * know. */
 void agent_rules_stop(struct agent *a, int64_t t_ms)
 {
 	struct agent_rules *r = &a->rules;
@@ -245,5 +253,7 @@ void agent_rules_release(struct agent *a)
 		free(r->bands[i].labels);
 	free(r->bands);
 	free(r->firing);
-	memset(r, 0, sizeof(*r));
+	r->bands = NULL;
+	r->firing = NULL;
+	r->nr_bands = r->nr_firing = 0;
 }

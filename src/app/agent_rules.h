@@ -22,6 +22,7 @@
 struct band_entry;
 struct firing_count;
 struct agent;
+struct store;
 
 struct agent_rules {
 	struct rule_engine eng;
@@ -32,6 +33,8 @@ struct agent_rules {
 	struct firing_count *firing; /* (rule, severity) pairs seen firing */
 	size_t nr_firing, alloc_firing;
 	bool store_failing; /* recording an alert failed (logged once) */
+	struct store
+		*band_store; /* where the bands are read: the agent's store, or check's reader */
 };
 
 void agent_rules_init(struct agent *a);

@@ -30,6 +30,7 @@ static const struct command {
 	{ "report", cmd_report,
 	  "charts of the history with baseline bands, HTML or SVG (sadf -g)" },
 	{ "alerts", cmd_alerts, "alerts recorded by the agent: firing now, or every event" },
+	{ "check", cmd_check, "evaluate every rule once; exit 0/1/2/3 like a Nagios plugin" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

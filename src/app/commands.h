@@ -35,5 +35,6 @@ int cmd_history(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_report(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_baseline(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_alerts(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_check(const struct app_ctx *ctx, int argc, char **argv);
 
 #endif
