@@ -234,8 +234,8 @@ static void print_rules_json(struct check *c, struct outbuf *ob)
 		rules_status_get(&c->a.rules.eng, i, &rs);
 		strbuf_reset(&sb);
 		json_add_string(&sb, rs.name, strlen(rs.name));
-		outbuf_addf(ob, "%s{\"name\":%s,\"enabled\":%s,\"running\":%s", i ? "," : "", sb.buf,
-			    rs.enabled ? "true" : "false", rs.running ? "true" : "false");
+		outbuf_addf(ob, "%s{\"name\":%s,\"enabled\":%s,\"running\":%s", i ? "," : "",
+			    sb.buf, rs.enabled ? "true" : "false", rs.running ? "true" : "false");
 		if (rs.enabled && !rs.running && rs.why) {
 			strbuf_reset(&sb);
 			json_add_string(&sb, rs.why, strlen(rs.why));
@@ -295,7 +295,8 @@ static int evaluate(struct check *c)
 			status = status_of(c->alerts[i].severity);
 	/* The worst first in the status line. */
 	for (size_t i = ours; i < c->nr; i++) {
-		if (status_of(c->alerts[i].severity) > (ours ? status_of(c->alerts[0].severity) : -1)) {
+		if (status_of(c->alerts[i].severity) >
+		    (ours ? status_of(c->alerts[0].severity) : -1)) {
 			struct alert_event t = c->alerts[0];
 
 			c->alerts[0] = c->alerts[i];
