@@ -22,6 +22,7 @@
 #include "app/agent.h"
 #include "app/baseline_store.h"
 #include "app/log.h"
+#include "app/loop.h"
 #include "base/xalloc.h"
 #include "store/store.h"
 

@@ -60,6 +60,7 @@ struct check {
 	size_t nr, alloc;
 	struct strbuf agent_json[MAX_AGENT]; /* the agent's firing events, as recorded */
 	size_t nr_agent;
+	int64_t fresh_ms; /* the agent's events before this count only when its store is fresh */
 	struct store *st; /* the database, read-only; NULL: none */
 };
 
@@ -84,6 +85,8 @@ static int agent_alert(void *ctx, const struct store_alert_row *r)
 
 	if (c->nr_agent == MAX_AGENT)
 		return 1;
+	if (r->time_ms < c->fresh_ms)
+		return 0;
 	memset(&ev, 0, sizeof(ev));
 	alert_subject_init(&ev.subject);
 	ev.id = r->alert_id;
@@ -105,8 +108,11 @@ static void read_agent(struct check *c)
 	struct store_alert_query q = { INT64_MIN, INT64_MAX, c->o.rule, true, MAX_AGENT };
 	int64_t newest = INT64_MIN, now = loop_wall_ns() / 1000000;
 
-	if (!c->st || store_newest(c->st, &newest) < 0 || newest < now - FRESH_MS)
+	if (!c->st)
 		return;
+	c->fresh_ms = INT64_MIN;
+	if (store_newest(c->st, &newest) < 0 || newest < now - FRESH_MS)
+		c->fresh_ms = now - FRESH_MS;
 	store_alert_list(c->st, &q, agent_alert, c, NULL);
 }
 

@@ -308,12 +308,15 @@ struct alert_lines {
 	struct strbuf *lines;
 	struct outbuf *out;
 	size_t nr;
+	int64_t fresh_ms; /* older events count only when the store is fresh */
 };
 
 static int alert_line(void *ctx, const struct store_alert_row *r)
 {
 	struct alert_lines *a = ctx;
 
+	if (r->time_ms < a->fresh_ms)
+		return 0;
 	if (a->out) {
 		outbuf_addstr(a->out, a->nr ? "," : "");
 		outbuf_addstr(a->out, r->json);
@@ -325,7 +328,11 @@ static int alert_line(void *ctx, const struct store_alert_row *r)
 	return 0;
 }
 
-/* The firing alerts, when an agent recorded into the database in the last ALERTS_FRESH_MS. */
+/*
+ * The firing alerts, when an agent recorded into the database in the last
+ * ALERTS_FRESH_MS (a sample, or the alert's own event: an agent that just
+ * started may not have written its first samples yet).
+ */
 static size_t list_alerts(struct overview_baseline *ob, const struct summary_data *d,
 			  struct alert_lines *a)
 {
@@ -333,8 +340,10 @@ static size_t list_alerts(struct overview_baseline *ob, const struct summary_dat
 	int64_t newest = INT64_MIN, now = (int64_t)time(NULL) * 1000;
 
 	ensure_open(ob, d);
-	if (!ob->st || store_newest(ob->st, &newest) < 0 || newest < now - ALERTS_FRESH_MS)
+	if (!ob->st)
 		return 0;
+	if (store_newest(ob->st, &newest) < 0 || newest < now - ALERTS_FRESH_MS)
+		a->fresh_ms = now - ALERTS_FRESH_MS;
 	if (store_alert_list(ob->st, &q, alert_line, a, NULL) < 0)
 		return 0;
 	return a->nr;
@@ -343,7 +352,7 @@ static size_t list_alerts(struct overview_baseline *ob, const struct summary_dat
 size_t overview_alerts_lines(struct overview_baseline *ob, const struct summary_data *d,
 			     struct strbuf *lines)
 {
-	struct alert_lines a = { lines, NULL, 0 };
+	struct alert_lines a = { lines, NULL, 0, INT64_MIN };
 
 	return list_alerts(ob, d, &a);
 }
@@ -351,7 +360,7 @@ size_t overview_alerts_lines(struct overview_baseline *ob, const struct summary_
 void overview_alerts_json(struct outbuf *out, struct overview_baseline *ob,
 			  const struct summary_data *d)
 {
-	struct alert_lines a = { NULL, out, 0 };
+	struct alert_lines a = { NULL, out, 0, INT64_MIN };
 
 	outbuf_addstr(out, "\"alerts\":[");
 	list_alerts(ob, d, &a);

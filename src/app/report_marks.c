@@ -110,9 +110,9 @@ size_t report_marks_pick(const struct report_marks *m, const char *const *rules,
 
 		if (!listed(rules, a->rule) || (iface && other_iface(a->subject, iface)))
 			continue;
-		(*out)[n++] = (struct chart_mark){ a->t0_ms,
-						   a->t1_ms == INT64_MAX ? until_ms : a->t1_ms,
-						   a->label, a->severity };
+		(*out)[n++] =
+			(struct chart_mark){ a->t0_ms, a->t1_ms == INT64_MAX ? until_ms : a->t1_ms,
+					     a->label, a->severity };
 	}
 	return n;
 }

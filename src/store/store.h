@@ -272,6 +272,16 @@ int store_alert_list(struct store *st, const struct store_alert_query *q,
 		     int (*fn)(void *ctx, const struct store_alert_row *row), void *ctx,
 		     struct strbuf *err);
 
+/*
+ * Records a resolution at now_ms, with summary, for every alert still
+ * firing in the history (a writer at its start: an agent that stopped
+ * without resolving its alerts, by a crash or kill -9, no longer watches
+ * them).  Their JSON is the firing one's with time, status, summary and
+ * actions replaced.
+ */
+int store_alert_resolve_stale(struct store *st, int64_t now_ms, const char *summary,
+			      struct strbuf *err);
+
 /* The largest alert id stored (0: none), so a restarted agent's ids stay unique. */
 int store_alert_max_id(struct store *st, uint64_t *id, struct strbuf *err);
 

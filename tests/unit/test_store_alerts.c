@@ -18,6 +18,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "base/json.h"
 #include "store/store.h"
 #include "store_test.h"
 
@@ -151,7 +152,66 @@ static void test_upgrade(void **state)
 	tdir_remove(&d);
 }
 
+static int stale_row(void *ctx, const struct store_alert_row *r)
+{
+	struct json_doc *d = ctx;
+	struct strbuf err = STRBUF_INIT;
+
+	if (r->status != ALERT_RESOLVED)
+		return 0;
+	json_doc_release(d);
+	json_doc_init(d, NULL);
+	if (json_doc_parse(d, r->json, strlen(r->json), &err))
+		fail_msg("resolution JSON does not parse: %s: %s", err.buf, r->json);
+	assert_non_null(strstr(r->json, "\"status\":\"resolved\""));
+	assert_non_null(strstr(r->json, "\"time\":\"1970-01-01T00:16:50.000Z\""));
+	assert_non_null(strstr(r->json, "\"summary\":\"agent restarted\""));
+	assert_non_null(strstr(r->json, "\"subject\":{\"addr\":\"10.0.0.9\",\"comm\":\"a\\\"b\"}"));
+	assert_non_null(strstr(r->json, "\"actions\":[]}"));
+	assert_int_equal(r->alert_id, 1);
+	assert_string_equal(r->summary, "agent restarted");
+	strbuf_release(&err);
+	return 0;
+}
+
+/* Alerts left firing by an agent that died are resolved by the next one, their JSON kept valid. */
+static void test_resolve_stale(void **state)
+{
+	struct alert_event ev;
+	struct json_doc d;
+	struct tdir d_;
+	struct store *st;
+	struct seen s;
+
+	(void)state;
+	tdir_make(&d_);
+	st = open_writer(d_.db, NULL);
+	event(&ev, 1, 1000000, "per_ip_connections", ALERT_FIRING, "10.0.0.9");
+	snprintf(ev.subject.comm, sizeof(ev.subject.comm), "a\"b");
+	snprintf(ev.summary, sizeof(ev.summary), "a \"quoted\", summary TCP connections");
+	ev.nr_actions = 1;
+	snprintf(ev.actions[0].result, sizeof(ev.actions[0].result), "done");
+	add(st, &ev);
+	event(&ev, 2, 1001000, "port_scan", ALERT_FIRING, "10.0.0.7");
+	add(st, &ev);
+	event(&ev, 2, 1002000, "port_scan", ALERT_RESOLVED, "10.0.0.7");
+	add(st, &ev);
+	assert_int_equal(store_alert_resolve_stale(st, 1010000, "agent restarted", NULL), 0);
+	list(st, true, NULL, 0, &s);
+	assert_int_equal(s.nr, 0);
+	json_doc_init(&d, NULL);
+	{
+		struct store_alert_query q = { 1005000, INT64_MAX, NULL, false, 0 };
+
+		assert_int_equal(store_alert_list(st, &q, stale_row, &d, NULL), 0);
+	}
+	json_doc_release(&d);
+	store_close(st, NULL);
+	tdir_remove(&d_);
+}
+
 const struct CMUnitTest store_alert_tests[] = {
+	cmocka_unit_test(test_resolve_stale),
 	cmocka_unit_test(test_history),
 	cmocka_unit_test(test_upgrade),
 };
