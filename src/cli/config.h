@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert/notify.h"
 #include "base/strbuf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/connmon/connmon.conf"
@@ -89,6 +90,8 @@ struct agent_config {
 		int64_t recompute_ms;
 		unsigned learning_days, weekly_after_days;
 	} baseline;
+
+	struct notify_config alerts; /* [alerts]: the notification sinks (alert/notify.h) */
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */
