@@ -9,6 +9,8 @@
  * a mutex that the thread holds only to move events out, never while it
  * delivers.
  */
+#include "alert/notify.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
@@ -17,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alert/notify.h"
 #include "alert/notify_core.h"
 #include "base/xalloc.h"
 
@@ -30,7 +31,8 @@ struct notifier {
 	bool stopping;
 	int64_t stop_deadline_ms;
 	bool timed_out;
-	pthread_mutex_t *stats_lock; /* the core's statistics; a pointer so notify_stats takes const */
+	pthread_mutex_t
+		*stats_lock; /* the core's statistics; a pointer so notify_stats takes const */
 	struct notify_core core;
 };
 
@@ -83,8 +85,7 @@ static void wait_until(struct notifier *n, int64_t until_ms)
 }
 
 /* One pass with the lock released; true when the thread should end. */
-static bool work(struct notifier *n, size_t nr, bool stopping, int64_t deadline,
-		 int64_t *next)
+static bool work(struct notifier *n, size_t nr, bool stopping, int64_t deadline, int64_t *next)
 {
 	int64_t now = wall_ms();
 

@@ -37,7 +37,7 @@
 #include "model/alert.h"
 
 /* The size of every text member of the config (the config file's path length). */
-#define NOTIFY_PATH_MAX 4096
+#define NOTIFY_PATH_MAX	 4096
 #define NOTIFY_ERROR_LEN 256
 /* The longest wait between two attempts of one delivery. */
 #define NOTIFY_BACKOFF_MAX_MS (5 * 60 * 1000LL)

@@ -108,9 +108,8 @@ static int check_targets(const struct notify_config *cfg, struct strbuf *err)
 	return 0;
 }
 
-int notify_core_init(struct notify_core *c, const struct notify_config *cfg,
-		     const char *hostname, const struct notify_sink_ops *const ops[NOTIFY_SINKS],
-		     struct strbuf *err)
+int notify_core_init(struct notify_core *c, const struct notify_config *cfg, const char *hostname,
+		     const struct notify_sink_ops *const ops[NOTIFY_SINKS], struct strbuf *err)
 {
 	static const struct notify_sink_ops *const real[NOTIFY_SINKS] = {
 		&notify_file_ops,    &notify_syslog_ops, &notify_exec_ops,
@@ -184,8 +183,7 @@ static unsigned route_by_level(const struct notify_core *c, enum alert_severity 
 	return mask;
 }
 
-static void batch_push(struct notify_core *c, int id, const struct alert_event *ev,
-		       int64_t now_ms)
+static void batch_push(struct notify_core *c, int id, const struct alert_event *ev, int64_t now_ms)
 {
 	struct notify_sink *s = &c->sink[id];
 	struct notify_batch *b = &s->batch;

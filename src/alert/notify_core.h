@@ -76,9 +76,8 @@ struct notify_core {
  * Sets up c for cfg.  ops[i] NULL: the real sink i.  Checks the targets:
  * -EINVAL with the reason in err (c is then released).
  */
-int notify_core_init(struct notify_core *c, const struct notify_config *cfg,
-		     const char *hostname, const struct notify_sink_ops *const ops[NOTIFY_SINKS],
-		     struct strbuf *err);
+int notify_core_init(struct notify_core *c, const struct notify_config *cfg, const char *hostname,
+		     const struct notify_sink_ops *const ops[NOTIFY_SINKS], struct strbuf *err);
 void notify_core_release(struct notify_core *c);
 
 /* Routes one event into the batches of its sinks. */
@@ -99,8 +98,8 @@ void notify_core_drop_all(struct notify_core *c, const char *why);
 void notify_core_count_dropped(struct notify_core *c, const struct alert_event *ev);
 
 /* Logs through the callback, printf-style. */
-__attribute__((format(printf, 3, 4))) void notify_core_log(const struct notify_core *c,
-							   int level, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void notify_core_log(const struct notify_core *c, int level,
+							   const char *fmt, ...);
 
 /*
  * The submit queue: a ring of cap whole events, allocated once.  push

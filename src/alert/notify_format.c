@@ -141,7 +141,8 @@ void notify_am_payload(const struct alert_event *ev, size_t nr, const char *host
 {
 	strbuf_addch(out, '[');
 	for (size_t i = 0; i < nr; i++) {
-		int64_t ends = ev[i].status == ALERT_RESOLVED ? ev[i].time_ms : now_ms + 4 * repeat_ms;
+		int64_t ends =
+			ev[i].status == ALERT_RESOLVED ? ev[i].time_ms : now_ms + 4 * repeat_ms;
 
 		if (ends < ev[i].started_ms)
 			ends = ev[i].started_ms;

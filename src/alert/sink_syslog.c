@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The syslog sink: one message per event, facility daemon, the program's
- * name as ident (openlog() is not called: the agent may log elsewhere), priority from the severity (resolutions at notice).  The message is a
- * short readable head and the event's JSON, so both people and log
- * shippers can read it.  syslog(3) reports no errors: it always succeeds.
+ * name as ident (openlog() is not called: the agent may log elsewhere), priority from the severity
+ * (resolutions at notice).  The message is a short readable head and the event's JSON, so both
+ * people and log shippers can read it.  syslog(3) reports no errors: it always succeeds.
  */
 #include <string.h>
 #include <syslog.h>
@@ -19,8 +19,8 @@ static int priority(const struct alert_event *ev)
 						LOG_INFO;
 }
 
-static int syslog_deliver(const struct notify_core *core, const struct alert_event *ev,
-			  size_t nr, int64_t now_ms, int64_t timeout_ms, struct strbuf *err)
+static int syslog_deliver(const struct notify_core *core, const struct alert_event *ev, size_t nr,
+			  int64_t now_ms, int64_t timeout_ms, struct strbuf *err)
 {
 	struct strbuf msg = STRBUF_INIT;
 

@@ -83,8 +83,8 @@ out:
 }
 
 /* The webhook sink: one POST of the events as a JSON array. */
-static int webhook_deliver(const struct notify_core *core, const struct alert_event *ev,
-			   size_t nr, int64_t now_ms, int64_t timeout_ms, struct strbuf *err)
+static int webhook_deliver(const struct notify_core *core, const struct alert_event *ev, size_t nr,
+			   int64_t now_ms, int64_t timeout_ms, struct strbuf *err)
 {
 	struct strbuf body = STRBUF_INIT;
 	int ret;

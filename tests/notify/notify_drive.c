@@ -66,7 +66,9 @@ static void print_stats(const struct notify_stats *st)
 		struct strbuf err = STRBUF_INIT;
 
 		for (const char *p = s->last_error; *p; p++)
-			strbuf_addch(&err, *p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '?' : *p);
+			strbuf_addch(&err, *p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ?
+						   '?' :
+						   *p);
 		printf("{\"sink\":\"%s\",\"enabled\":%s,\"sent\":%llu,\"failed\":%llu,"
 		       "\"dropped\":%llu,\"retrying\":%u,\"last_error\":\"%s\"}\n",
 		       notify_sink_name(i), s->enabled ? "true" : "false",

@@ -51,14 +51,14 @@ static int fake_deliver(int id, const struct alert_event *ev, size_t nr, int64_t
 	return 0;
 }
 
-#define FAKE(id, name)                                                                           \
-	static int name(const struct notify_core *c, const struct alert_event *ev, size_t nr,    \
-			int64_t now, int64_t timeout, struct strbuf *err)                        \
-	{                                                                                        \
-		(void)c;                                                                         \
-		(void)timeout;                                                                   \
-		return fake_deliver(id, ev, nr, now, err);                                       \
-	}                                                                                        \
+#define FAKE(id, name)                                                                        \
+	static int name(const struct notify_core *c, const struct alert_event *ev, size_t nr, \
+			int64_t now, int64_t timeout, struct strbuf *err)                     \
+	{                                                                                     \
+		(void)c;                                                                      \
+		(void)timeout;                                                                \
+		return fake_deliver(id, ev, nr, now, err);                                    \
+	}                                                                                     \
 	static const struct notify_sink_ops name##_ops = { .deliver = name }
 
 FAKE(NOTIFY_FILE, fake_file);
@@ -334,8 +334,7 @@ static void test_bounds(void **state)
 	notify_queue_release(&q);
 }
 
-static const char *member_str(const struct json_doc *d, const struct json_value *o,
-			      const char *key)
+static const char *member_str(const struct json_doc *d, const struct json_value *o, const char *key)
 {
 	const struct json_value *v = json_get(d, o, key);
 
