@@ -119,7 +119,7 @@ size_t notify_queue_take(struct notify_queue *q, struct alert_event *out);
 
 /* Message builders (pure). */
 
-/* A JSON string for s; text that is not valid UTF-8 takes its display-safe form. */
+/* A JSON string of s's display-safe form (docs/JSON.md, "Text from other users"). */
 void notify_json_string(struct strbuf *out, const char *s);
 /* "2026-11-29T19:09:42.123Z". */
 void notify_time_text(int64_t ms, struct strbuf *out);

@@ -6,22 +6,23 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "alert/notify_core.h"
 #include "base/json.h"
 #include "base/outbuf.h"
+#include "base/xalloc.h"
 
 void notify_json_string(struct strbuf *out, const char *s)
 {
-	char safe[4 * ALERT_SUMMARY_LEN + 1];
-	size_t len = strlen(s);
+	size_t len = strlen(s), cap = 4 * len + 1; /* an escape is 4 bytes per byte at most */
+	char *safe = xmalloc(cap);
 
-	if (json_add_string(out, s, len) == 0)
-		return;
-	len = text_escape(safe, sizeof(safe), s, len, sizeof(safe), NULL);
+	len = text_escape(safe, cap, s, len, cap, NULL);
 	json_add_string(out, safe, len);
+	free(safe);
 }
 
 void notify_time_text(int64_t ms, struct strbuf *out)
@@ -191,19 +192,30 @@ static void mail_subject(const char *hostname, const struct alert_event *ev, siz
 	strbuf_release(&tmp);
 }
 
+/* s in its display-safe form, as text. */
+static void add_safe(struct strbuf *out, const char *s)
+{
+	size_t len = strlen(s), cap = 4 * len + 1;
+	char *safe = xmalloc(cap);
+
+	len = text_escape(safe, cap, s, len, cap, NULL);
+	strbuf_add(out, safe, len);
+	free(safe);
+}
+
 static void mail_event(const struct alert_event *ev, struct strbuf *out)
 {
 	struct strbuf tmp = STRBUF_INIT;
-	char safe[4 * ALERT_SUMMARY_LEN + 1];
 
 	strbuf_addf(out, "%s %s  %s  ", alert_severity_name(ev->severity),
 		    alert_status_name(ev->status), ev->rule);
 	alert_subject_text(&ev->subject, out);
-	text_escape(safe, sizeof(safe), ev->summary, strlen(ev->summary), sizeof(safe), NULL);
-	strbuf_addf(out, "\n  %s\n  ", safe);
+	strbuf_addstr(out, "\n  ");
+	add_safe(out, ev->summary);
+	strbuf_addstr(out, "\n  ");
 	describe(ev, &tmp);
-	text_escape(safe, sizeof(safe), tmp.buf, tmp.len, sizeof(safe), NULL);
-	strbuf_addf(out, "%s\n  since ", safe);
+	add_safe(out, tmp.buf);
+	strbuf_addstr(out, "\n  since ");
 	notify_time_text(ev->started_ms, out);
 	if (ev->status == ALERT_RESOLVED) {
 		strbuf_addstr(out, ", resolved at ");

@@ -366,7 +366,7 @@ static void test_alertmanager_payload(void **state)
 	assert_string_equal(member_str(&d, labels, "instance"), "web1");
 	assert_string_equal(member_str(&d, labels, "addr"), "10.0.0.1");
 	assert_string_equal(member_str(&d, labels, "port"), "22");
-	assert_string_equal(member_str(&d, labels, "comm"), "ev\"il\x01");
+	assert_string_equal(member_str(&d, labels, "comm"), "ev\"il\\x01");
 	assert_null(json_get(&d, labels, "pid"));
 	assert_int_equal(labels->nr, 6);
 	ann = json_get(&d, a, "annotations");
