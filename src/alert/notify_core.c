@@ -188,9 +188,10 @@ static void batch_push(struct notify_core *c, int id, const struct alert_event *
 	struct notify_sink *s = &c->sink[id];
 	struct notify_batch *b = &s->batch;
 
-	/* Alertmanager wants an alert's latest state, once per POST. */
+	/* Alertmanager wants an alert's latest state (a label set: id and severity), once per POST.
+	 */
 	for (size_t i = 0; id == NOTIFY_ALERTMANAGER && i < b->nr; i++) {
-		if (b->ev[i].id == ev->id) {
+		if (b->ev[i].id == ev->id && b->ev[i].severity == ev->severity) {
 			b->ev[i] = *ev;
 			return;
 		}
@@ -210,11 +211,34 @@ static void batch_push(struct notify_core *c, int id, const struct alert_event *
 	b->ev[b->nr++] = *ev;
 }
 
+/*
+ * Alertmanager knows an alert by its labels, severity included: a
+ * resolution must carry the severity Alertmanager was sent, and an
+ * escalation ends the alert of the old severity (else it would stay active
+ * until its endsAt).  t: the alert as Alertmanager last got it, or NULL.
+ */
+static void am_push(struct notify_core *c, const struct notify_tracked *t,
+		    const struct alert_event *ev, int64_t now_ms)
+{
+	struct alert_event end;
+
+	if (t && (t->sinks & (1u << NOTIFY_ALERTMANAGER)) && t->ev.severity != ev->severity) {
+		end = t->ev;
+		end.status = ALERT_RESOLVED;
+		end.time_ms = ev->time_ms;
+		batch_push(c, NOTIFY_ALERTMANAGER, &end, now_ms);
+	}
+	if (ev->status == ALERT_FIRING || !t || t->ev.severity == ev->severity)
+		batch_push(c, NOTIFY_ALERTMANAGER, ev, now_ms);
+}
+
 void notify_core_add(struct notify_core *c, const struct alert_event *ev, int64_t now_ms)
 {
-	struct notify_tracked *t = tracked_find(c, ev->id);
+	struct notify_tracked *t = tracked_find(c, ev->id), old = { .sinks = 0 };
 	unsigned mask;
 
+	if (t)
+		old = *t;
 	if (ev->status == ALERT_RESOLVED) {
 		mask = t ? t->sinks : route_by_level(c, ev->severity);
 		if (t)
@@ -228,9 +252,14 @@ void notify_core_add(struct notify_core *c, const struct alert_event *ev, int64_
 		if (mask & (1u << NOTIFY_ALERTMANAGER))
 			t->am_sent_ms = now_ms;
 	}
-	for (int i = 0; i < NOTIFY_SINKS; i++)
-		if (mask & (1u << i) && c->sink[i].level != NOTIFY_OFF)
+	for (int i = 0; i < NOTIFY_SINKS; i++) {
+		if (!(mask & (1u << i)) || c->sink[i].level == NOTIFY_OFF)
+			continue;
+		if (i == NOTIFY_ALERTMANAGER)
+			am_push(c, old.sinks ? &old : NULL, ev, now_ms);
+		else
 			batch_push(c, i, ev, now_ms);
+	}
 }
 
 void notify_core_count_dropped(struct notify_core *c, const struct alert_event *ev)

@@ -200,7 +200,8 @@ static void collect_keys(const struct json_doc *d, const struct json_value *v, c
 			collect_keys(d, c, name.buf, keys);
 		} else if (c->type == JSON_ARRAY) {
 			strbuf_addstr(&name, "[].");
-			for (const struct json_value *e = json_first(d, c); e; e = json_sibling(d, e))
+			for (const struct json_value *e = json_first(d, c); e;
+			     e = json_sibling(d, e))
 				if (e->type == JSON_OBJECT)
 					collect_keys(d, e, name.buf, keys);
 		}
@@ -242,7 +243,8 @@ static void test_documented_both_ways(void **state)
 		strbuf_add(&row, p, (size_t)(nl - p));
 		strbuf_addstr(&row, "` |");
 		if (!strstr(sec, row.buf))
-			fail_msg("docs/JSON.md, Alert events, has no row for '%.*s'", (int)(nl - p), p);
+			fail_msg("docs/JSON.md, Alert events, has no row for '%.*s'", (int)(nl - p),
+				 p);
 	}
 	/* back: every documented key is one the full event writes */
 	for (char *p = strstr(sec, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
@@ -253,8 +255,9 @@ static void test_documented_both_ways(void **state)
 		strbuf_add(&row, p + 4, (size_t)(q - p - 4));
 		strbuf_addch(&row, '\n');
 		if (!strstr(keys.buf, row.buf))
-			fail_msg("docs/JSON.md documents '%.*s', which alert_event_json does not write",
-				 (int)(q - p - 4), p + 4);
+			fail_msg(
+				"docs/JSON.md documents '%.*s', which alert_event_json does not write",
+				(int)(q - p - 4), p + 4);
 	}
 	free(sec);
 	json_doc_release(&d);

@@ -27,6 +27,7 @@ struct fake {
 	size_t sizes[64];
 	int64_t times[64];
 	uint64_t first_id[64];
+	struct alert_event last[4]; /* the first events of the last delivery */
 	int fail_next;
 };
 
@@ -42,6 +43,7 @@ static int fake_deliver(int id, const struct alert_event *ev, size_t nr, int64_t
 		f->times[f->nr_calls] = now_ms;
 		f->first_id[f->nr_calls] = ev[0].id;
 	}
+	memcpy(f->last, ev, (nr < 4 ? nr : 4) * sizeof(*ev));
 	f->nr_calls++;
 	if (f->fail_next > 0) {
 		f->fail_next--;
@@ -297,6 +299,43 @@ static void test_repeat(void **state)
 	notify_core_release(&core);
 }
 
+/* Alertmanager knows alerts by labels: an escalation ends the old severity, a resolution matches.
+ */
+static void test_alertmanager_severity(void **state)
+{
+	struct notify_config cfg;
+	struct notify_core core;
+	struct alert_event ev;
+	struct fake *am = &fakes[NOTIFY_ALERTMANAGER];
+
+	(void)state;
+	all_sinks(&cfg);
+	cfg.group_wait_ms = 0;
+	open_core(&core, &cfg);
+	event(&ev, 1, ALERT_WARNING, ALERT_FIRING, T0);
+	notify_core_add(&core, &ev, T0);
+	notify_core_run(&core, T0, false);
+	assert_int_equal(am->sizes[0], 1);
+	event(&ev, 1, ALERT_CRITICAL, ALERT_FIRING, T0 + 1000);
+	notify_core_add(&core, &ev, T0 + 1000);
+	notify_core_run(&core, T0 + 1000, false);
+	assert_int_equal(am->sizes[1], 2);
+	assert_int_equal(am->last[0].severity, ALERT_WARNING);
+	assert_int_equal(am->last[0].status, ALERT_RESOLVED);
+	assert_int_equal(am->last[0].time_ms, T0 + 1000);
+	assert_int_equal(am->last[1].severity, ALERT_CRITICAL);
+	assert_int_equal(am->last[1].status, ALERT_FIRING);
+	event(&ev, 1, ALERT_INFO, ALERT_RESOLVED, T0 + 2000);
+	notify_core_add(&core, &ev, T0 + 2000);
+	notify_core_run(&core, T0 + 2000, false);
+	assert_int_equal(am->sizes[2], 1);
+	assert_int_equal(am->last[0].severity, ALERT_CRITICAL);
+	assert_int_equal(am->last[0].status, ALERT_RESOLVED);
+	/* the other sinks get the event as it is */
+	assert_int_equal(fakes[NOTIFY_WEBHOOK].last[0].severity, ALERT_INFO);
+	notify_core_release(&core);
+}
+
 /* A full batch drops its oldest; the queue drops its oldest. */
 static void test_bounds(void **state)
 {
@@ -442,17 +481,12 @@ static void test_open_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_levels),
-		cmocka_unit_test(test_defaults_agree),
-		cmocka_unit_test(test_grouping),
-		cmocka_unit_test(test_routing),
-		cmocka_unit_test(test_retries),
-		cmocka_unit_test(test_repeat),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_alertmanager_payload),
-		cmocka_unit_test(test_mail_message),
-		cmocka_unit_test(test_open_checks),
+		cmocka_unit_test(test_backoff),	       cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_defaults_agree), cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_routing),	       cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_repeat),	       cmocka_unit_test(test_alertmanager_severity),
+		cmocka_unit_test(test_bounds),	       cmocka_unit_test(test_alertmanager_payload),
+		cmocka_unit_test(test_mail_message),   cmocka_unit_test(test_open_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
