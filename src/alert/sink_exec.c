@@ -118,7 +118,8 @@ int notify_run_child(const char *const argv[], const char *const env[], const ch
 	}
 	if (pid == 0)
 		child_exec(fds[0], argv, envp);
-	setpgid(pid, pid); /* as the child does: a kill before it got there still reaches the group */
+	setpgid(pid,
+		pid); /* as the child does: a kill before it got there still reaches the group */
 	close(fds[0]);
 	fcntl(fds[1], F_SETFL, O_NONBLOCK);
 	ret = feed_and_wait(pid, &fds[1], input, len, deadline, &status);
