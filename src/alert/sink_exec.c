@@ -73,9 +73,14 @@ static int feed_and_wait(pid_t pid, int *fdp, const char *input, size_t len, int
 	for (;;) {
 		int64_t left = deadline - mono_ms();
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		pid_t w = waitpid(pid, status, WNOHANG);
 
-		if (waitpid(pid, status, WNOHANG) == pid)
+		if (w == pid)
 			return 0;
+		if (w < 0 && errno == ECHILD) {
+			*status = 0; /* SIGCHLD ignored: reaped by the kernel, its status is lost */
+			return 0;
+		}
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (fd < 0) {
