@@ -44,6 +44,10 @@
 #define LISTEN_EXS   "127.0.0.1:9556, [::1]:9556, off"
 
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
+/* enum notify_level, in order. */
+static const char *const notify_levels[] = { "off", "info", "warning", "critical", NULL };
+
+_Static_assert(NOTIFY_PATH_MAX == CONFIG_PATH_MAX, "[alerts] texts are config paths");
 
 /*
  * Adding a key: one line here, a field in struct agent_config, its row and
@@ -93,6 +97,44 @@ static const struct config_key keys[] = {
 	    "days of history below which a band is marked learning"),
 	KEY("baseline", "weekly_after_days", CONFIG_COUNT, baseline.weekly_after_days, 7, 365, NULL,
 	    "14", "days of history from which bands are per hour of the week"),
+	KEY("alerts", "file", CONFIG_PATH, alerts.file, 0, 0, NULL, "",
+	    "a file alert events are appended to as JSON lines; empty: none"),
+	KEY("alerts", "file_severity", CONFIG_ENUM, alerts.file_severity, 0, 0, notify_levels,
+	    "info", "the least severity written to file"),
+	KEY("alerts", "syslog", CONFIG_ENUM, alerts.syslog, 0, 0, notify_levels, "off",
+	    "the least severity sent to syslog (facility daemon)"),
+	KEY("alerts", "exec", CONFIG_PATH, alerts.exec, 0, 0, NULL, "",
+	    "a command (for /bin/sh -c) given alert events as JSON lines on stdin; empty: none"),
+	KEY("alerts", "exec_severity", CONFIG_ENUM, alerts.exec_severity, 0, 0, notify_levels,
+	    "warning", "the least severity given to exec"),
+	KEY("alerts", "webhook", CONFIG_PATH, alerts.webhook, 0, 0, NULL, "",
+	    "a URL alert events are POSTed to as a JSON array; empty: none"),
+	KEY("alerts", "webhook_severity", CONFIG_ENUM, alerts.webhook_severity, 0, 0, notify_levels,
+	    "warning", "the least severity POSTed to webhook"),
+	KEY("alerts", "mail_to", CONFIG_PATH, alerts.mail_to, 0, 0, NULL, "",
+	    "recipients of alert mails; empty: none"),
+	KEY("alerts", "mail_severity", CONFIG_ENUM, alerts.mail_severity, 0, 0, notify_levels,
+	    "critical", "the least severity mailed"),
+	KEY("alerts", "sendmail", CONFIG_PATH, alerts.sendmail, 1, 0, NULL, "/usr/sbin/sendmail",
+	    "the sendmail program mails are handed to"),
+	KEY("alerts", "alertmanager", CONFIG_PATH, alerts.alertmanager, 0, 0, NULL, "",
+	    "the base URL of a Prometheus Alertmanager; empty: none"),
+	KEY("alerts", "alertmanager_severity", CONFIG_ENUM, alerts.alertmanager_severity, 0, 0,
+	    notify_levels, "warning", "the least severity sent to Alertmanager"),
+	KEY("alerts", "generator_url", CONFIG_PATH, alerts.generator_url, 0, 0, NULL, "",
+	    "the generatorURL of alerts in Alertmanager; empty: connmon://HOST/alerts/RULE"),
+	KEY("alerts", "group_wait", CONFIG_DURATION, alerts.group_wait_ms, 0, MIN, NULL, "2s",
+	    "events within this time of the first go out as one notification"),
+	KEY("alerts", "retries", CONFIG_COUNT, alerts.retries, 0, 20, NULL, "5",
+	    "retries of a failed delivery before its events are dropped"),
+	KEY("alerts", "retry_backoff", CONFIG_DURATION, alerts.retry_backoff_ms, 100, HOUR, NULL,
+	    "1s", "the wait before the first retry, doubled for each next one"),
+	KEY("alerts", "repeat", CONFIG_DURATION, alerts.repeat_ms, 10 * SEC, HOUR, NULL, "1m",
+	    "how often a firing alert is sent to Alertmanager again"),
+	KEY("alerts", "timeout", CONFIG_DURATION, alerts.timeout_ms, SEC, 5 * MIN, NULL, "10s",
+	    "the longest one delivery may take (HTTP request, exec or sendmail)"),
+	KEY("alerts", "queue", CONFIG_COUNT, alerts.queue, 16, 65536, NULL, "1024",
+	    "alert events waiting for the notifier at most; more drop the oldest"),
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -105,7 +147,7 @@ struct section {
 
 static const struct section sections[] = {
 	{ "agent", false },    { "series", false }, { "store", false },
-	{ "baseline", false }, { "rule", true }, /* config_rules.c */
+	{ "baseline", false }, { "alerts", false }, { "rule", true }, /* config_rules.c */
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "analyze/rules.h"
+#include "alert/notify.h"
 #include "base/strbuf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/connmon/connmon.conf"
@@ -92,6 +93,7 @@ struct agent_config {
 	} baseline;
 
 	struct rules_config rules; /* [rule "NAME"] sections: cli/config_rules.h, docs/RULES.md */
+	struct notify_config alerts; /* [alerts]: the notification sinks (alert/notify.h) */
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */

@@ -82,16 +82,19 @@ int alert_action_parse(const char *name)
 	return -1;
 }
 
-/* A string member; text from outside (a comm) takes its display-safe form first. */
+/*
+ * A string member (key NULL: an array element).  Text from outside (a comm, and summaries that
+ * quote it) always takes its display-safe form (docs/JSON.md, "Text from other users"): a control
+ * byte is the four characters \xHH, never a JSON \u escape, and invalid UTF-8 cannot reach the
+ * output.
+ */
 static void ev_str(struct strbuf *out, const char *key, const char *v, bool comma)
 {
 	char safe[4 * ALERT_SUMMARY_LEN + 1];
-	size_t len = strlen(v);
+	size_t len = text_escape(safe, sizeof(safe), v, strlen(v), sizeof(safe), NULL);
 
-	strbuf_addf(out, "%s\"%s\":", comma ? "," : "", key);
-	if (json_add_string(out, v, len) == 0)
-		return;
-	len = text_escape(safe, sizeof(safe), v, len, sizeof(safe), NULL);
+	if (key)
+		strbuf_addf(out, "%s\"%s\":", comma ? "," : "", key);
 	json_add_string(out, safe, len);
 }
 
@@ -181,7 +184,7 @@ void alert_event_json(const struct alert_event *ev, struct strbuf *out)
 		for (uint32_t i = 0; i < ev->nr_sources && i < ALERT_MAX_SOURCES; i++) {
 			if (i)
 				strbuf_addch(out, ',');
-			json_add_string(out, ev->sources[i], strlen(ev->sources[i]));
+			ev_str(out, NULL, ev->sources[i], false);
 		}
 		strbuf_addch(out, ']');
 	}

@@ -123,6 +123,14 @@ const struct metric_family metric_families[MF_MAX] = {
 	[MF_ALERTS_FIRING] = { "connmon_alerts_firing",
 			       "Alerts firing now, per rule and severity (docs/RULES.md).", G,
 			       "rule,severity" },
+	[MF_NOTIFY_SENT] = { "connmon_notify_sent_total", "Alert events a sink delivered.", C,
+			     "sink" },
+	[MF_NOTIFY_FAILURES] = { "connmon_notify_failures_total",
+				 "Deliveries of alert events that failed (each attempt counts).", C,
+				 "sink" },
+	[MF_NOTIFY_DROPPED] = { "connmon_notify_dropped_total",
+				"Alert events a sink gave up: queue full, retries exhausted or stopping.",
+				C, "sink" },
 };
 
 #undef G
