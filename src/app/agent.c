@@ -553,12 +553,21 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	}
 	agent_init(&a);
 	agent_rules_init(&a);
+	if (!a.once && agent_notify_open(&a, &err) < 0) {
+		fprintf(stderr, "connmon agent: [alerts] %s\n", err.buf);
+		rc = 2;
+		agent_rules_release(&a);
+		agent_release(&a);
+		agent_store_close(&a);
+		goto out;
+	}
 	to.interval_ns = a.set.interval_ns;
 	to.count = a.once ? 1 : 0;
 	rc = tick_run_command("agent", &to, agent_setup, &a);
 	if (!a.once) {
 		sd_notify(0, "STOPPING=1");
 		agent_rules_stop(&a, loop_wall_ns() / 1000000);
+		agent_notify_close(&a);
 		agent_metrics_close(&a);
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)

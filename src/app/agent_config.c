@@ -31,6 +31,11 @@ static int apply_overrides(struct agent_config *c, const struct cli_opts *o, str
 	}
 	if (o->listen && config_set(c, "--listen", "agent", "listen", o->listen, err) < 0)
 		return -EINVAL;
+	/* --alerts-file: every event, whatever the file's own severity setting. */
+	if (o->alerts_file &&
+	    (config_set(c, "--alerts-file", "alerts", "file", o->alerts_file, err) < 0 ||
+	     config_set(c, "--alerts-file", "alerts", "file_severity", "info", err) < 0))
+		return -EINVAL;
 	return 0;
 }
 

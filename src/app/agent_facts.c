@@ -40,9 +40,3 @@ void agent_respond_events(struct agent *a, struct alert_event_list *l)
 			else
 				snprintf(l->v[i].actions[k].result, ALERT_RESULT_LEN, "done");
 }
-
-void agent_notify_event(struct agent *a, const struct alert_event *ev)
-{
-	(void)a;
-	(void)ev;
-}

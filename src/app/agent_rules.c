@@ -208,6 +208,7 @@ void agent_rules_tick(struct agent *a, int64_t t_ms)
 	if (rules_evaluate(&r->eng, &in, &r->events))
 		handle_events(a, &r->events);
 	emit_firing(a);
+	agent_notify_emit(a);
 }
 
 void agent_rules_init(struct agent *a)
@@ -228,6 +229,7 @@ void agent_rules_init(struct agent *a)
 void agent_rules_reload(struct agent *a)
 {
 	rules_configure(&a->rules.eng, &a->cfg.rules);
+	agent_notify_reload(a);
 	for (size_t i = 0; i < a->rules.nr_bands; i++)
 		a->rules.bands[i].loaded_ms = INT64_MIN;
 }

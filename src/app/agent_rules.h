@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert/notify.h"
 #include "analyze/rule_facts.h"
 #include "analyze/rules.h"
+#include "base/strbuf.h"
 
 struct band_entry;
 struct firing_count;
@@ -33,8 +35,10 @@ struct agent_rules {
 	struct firing_count *firing; /* (rule, severity) pairs seen firing */
 	size_t nr_firing, alloc_firing;
 	bool store_failing; /* recording an alert failed (logged once) */
-	struct store
-		*band_store; /* where the bands are read: the agent's store, or check's reader */
+	/* where the bands are read: the agent's store, or check's reader */
+	struct store *band_store;
+	struct notifier *notifier;	 /* NULL: no sinks (--once, check) */
+	struct notify_config notify_cfg; /* what it was opened with */
 };
 
 void agent_rules_init(struct agent *a);
@@ -51,7 +55,13 @@ void agent_facts_release(struct agent *a);
 
 /* agent_respond.c: fills each event's actions' results (and acts, when on). */
 void agent_respond_events(struct agent *a, struct alert_event_list *l);
-/* agent_notify.c: hands an event to the sinks (never blocks). */
+/* agent_notify.c: the sinks.  open: 0 or -EINVAL with the [alerts] problem in err. */
+int agent_notify_open(struct agent *a, struct strbuf *err);
+void agent_notify_reload(struct agent *a);
+/* Hands an event to the sinks (never blocks). */
 void agent_notify_event(struct agent *a, const struct alert_event *ev);
+/* The connmon_notify_* series of this tick. */
+void agent_notify_emit(struct agent *a);
+void agent_notify_close(struct agent *a);
 
 #endif

@@ -34,8 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyze/rules.h"
 #include "alert/notify.h"
+#include "analyze/rules.h"
 #include "base/strbuf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/connmon/connmon.conf"
@@ -92,7 +92,7 @@ struct agent_config {
 		unsigned learning_days, weekly_after_days;
 	} baseline;
 
-	struct rules_config rules; /* [rule "NAME"] sections: cli/config_rules.h, docs/RULES.md */
+	struct rules_config rules;   /* [rule "NAME"] sections: cli/config_rules.h, docs/RULES.md */
 	struct notify_config alerts; /* [alerts]: the notification sinks (alert/notify.h) */
 };
 
