@@ -62,6 +62,16 @@ void rules_inventory_clean(struct rule_engine *e)
 	e->known_dirty = false;
 }
 
+int64_t rules_inventory_learn_start(const struct rule_engine *e)
+{
+	return e->learn_start_ms;
+}
+
+void rules_inventory_set_learn_start(struct rule_engine *e, int64_t t_ms)
+{
+	e->learn_start_ms = t_ms;
+}
+
 static void learn(struct rule_engine *e, const struct rule_listener *l, int64_t now_ms)
 {
 	struct rule_listener_known *k = known_find(e, l->proto, l->port, l->comm);

@@ -32,6 +32,10 @@ struct agent_rules {
 	struct firing_count *firing; /* (rule, severity) pairs seen firing */
 	size_t nr_firing, alloc_firing;
 	bool store_failing; /* recording an alert failed (logged once) */
+	/* unknown_listener's inventory in the store (agent_rules.c) */
+	int64_t inventory_saved_ms;   /* the last save attempt; INT64_MIN: none */
+	int64_t saved_learn_start_ms; /* the learning start the store holds */
+	bool inventory_failing;	      /* saving it failed (logged once) */
 };
 
 void agent_rules_init(struct agent *a);

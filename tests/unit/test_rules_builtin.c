@@ -278,6 +278,35 @@ static void test_unknown_listener(void **state)
 	fx_release(&fx);
 }
 
+/* A restarted agent loads the inventory and the learning start: it does not learn again. */
+static void test_inventory_reload(void **state)
+{
+	struct rule_listener ls[2] = { { IPPROTO_TCP, 22, 100, "sshd" },
+				       { IPPROTO_UDP, 53, 101, "dnsmasq" } };
+	struct rule_listener_known k = { IPPROTO_TCP, 22, "sshd", FX_T0 - 3000, FX_T0 - 1000 };
+	struct fx fx;
+	size_t nr;
+
+	(void)state;
+	only(&fx, RULE_UNKNOWN_LISTENER);
+	fx.e.cfg.learn_ms = 5000;
+	assert_true(rules_inventory_learn_start(&fx.e) == INT64_MIN);
+	rules_inventory_add(&fx.e, &k);
+	assert_true(rules_inventory_learn_start(&fx.e) == FX_T0 - 3000); /* the oldest first_ms */
+	rules_inventory_set_learn_start(&fx.e, FX_T0 - 10000);		 /* the stored one */
+	assert_false(rules_inventory_dirty(&fx.e));
+	fx.facts.listeners = ls;
+	fx.facts.nr_listeners = 2;
+	fx_tick(&fx);
+	assert_int_equal(fx_eval(&fx), 1); /* learned long ago: dnsmasq is new */
+	assert_int_equal(fx_one(&fx, "unknown_listener")->subject.port, 53);
+	assert_true(rules_inventory_learn_start(&fx.e) == FX_T0 - 10000);
+	rules_inventory(&fx.e, &nr);
+	assert_int_equal(nr, 1);
+	assert_false(rules_inventory_dirty(&fx.e));
+	fx_release(&fx);
+}
+
 static void test_capacity_and_overflow(void **state)
 {
 	struct rule_fds fds[1] = { { 9, "nginx", 900, 1024 } };
@@ -319,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_time_wait),
 		cmocka_unit_test(test_link_and_surge),
 		cmocka_unit_test(test_unknown_listener),
+		cmocka_unit_test(test_inventory_reload),
 		cmocka_unit_test(test_capacity_and_overflow),
 	};
 
