@@ -123,6 +123,9 @@ const struct metric_family metric_families[MF_MAX] = {
 	[MF_ALERTS_FIRING] = { "connmon_alerts_firing",
 			       "Alerts firing now, per rule and severity (docs/RULES.md).", G,
 			       "rule,severity" },
+	[MF_SOMAXCONN] = { "connmon_somaxconn",
+			   "net.core.somaxconn: the longest accept queue a listener may have.", G,
+			   "" },
 };
 
 #undef G

@@ -93,6 +93,7 @@ enum metric_family_id {
 	MF_AGENT_SCRAPES,
 	MF_AGENT_RSS_BYTES,
 	MF_ALERTS_FIRING,
+	MF_SOMAXCONN,
 	MF_MAX,
 };
 

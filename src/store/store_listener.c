@@ -28,12 +28,12 @@ static int load_learn_start(struct store *st, int64_t *out, struct strbuf *err)
 
 static bool row_valid(const struct store_listener *l)
 {
-	return (l->proto == IPPROTO_TCP || l->proto == IPPROTO_UDP) && l->port >= 0 && l->port <= 65535;
+	return (l->proto == IPPROTO_TCP || l->proto == IPPROTO_UDP) && l->port >= 0 &&
+	       l->port <= 65535;
 }
 
-int store_listener_load(struct store *st,
-			int (*fn)(void *ctx, const struct store_listener *l), void *ctx,
-			int64_t *learn_start_ms, struct strbuf *err)
+int store_listener_load(struct store *st, int (*fn)(void *ctx, const struct store_listener *l),
+			void *ctx, int64_t *learn_start_ms, struct strbuf *err)
 {
 	struct store_listener l;
 	sqlite3_stmt *s = NULL;
@@ -76,10 +76,11 @@ static int insert_rows(struct store *st, const struct store_listener *v, size_t 
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT OR REPLACE INTO listener (proto, port, comm, first_ms, last_ms)"
-				" VALUES (?1, ?2, ?3, ?4, ?5)",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"INSERT OR REPLACE INTO listener (proto, port, comm, first_ms, last_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+		-1, &s, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < nr; i++) {
 		sqlite3_bind_int(s, 1, v[i].proto);
 		sqlite3_bind_int(s, 2, v[i].port);
@@ -102,9 +103,9 @@ static int save_learn_start(struct store *st, int64_t learn_start_ms)
 	if (learn_start_ms == INT64_MIN)
 		return SQLITE_OK;
 	snprintf(text, sizeof(text), "%" PRId64, learn_start_ms);
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT OR REPLACE INTO meta (key, value) VALUES ('" LEARN_KEY "', ?1)",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+		st->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('" LEARN_KEY "', ?1)", -1,
+		&s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
@@ -123,8 +124,8 @@ int store_listener_save(struct store *st, const struct store_listener *v, size_t
 	for (size_t i = 0; i < nr; i++) {
 		if (!row_valid(&v[i])) {
 			if (err)
-				strbuf_addf(err, "listener %d/%d is not a TCP or UDP port", v[i].proto,
-					    v[i].port);
+				strbuf_addf(err, "listener %d/%d is not a TCP or UDP port",
+					    v[i].proto, v[i].port);
 			return -EINVAL;
 		}
 	}

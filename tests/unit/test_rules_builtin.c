@@ -59,6 +59,60 @@ static void test_connections(void **state)
 	fx_release(&fx);
 }
 
+/* somaxconn x listeners, and the listeners' open-file limits, when tighter. */
+static void test_connections_limits(void **state)
+{
+	struct rule_listener ls[4] = { { IPPROTO_TCP, 80, 9, "nginx" },
+				       { IPPROTO_TCP, 443, 9, "nginx" },
+				       { IPPROTO_UDP, 53, 5, "dnsmasq" },
+				       { IPPROTO_TCP, 22, 3, "sshd" } };
+	struct rule_fds fds[2] = { { 9, "nginx", 10, 1024 }, { 3, "sshd", 10, 256 } };
+	struct fx fx;
+
+	(void)state;
+	only(&fx, RULE_CONNECTIONS);
+	census(&fx, 300);
+	fx_put(&fx, MF_TCP_SOCKETS, "state=\"listen\"", 3);
+	fx_put(&fx, MF_SOMAXCONN, "", 128);
+	assert_int_equal(fx_eval(&fx), 0); /* 80 % of 384: 307.2 */
+	census(&fx, 310);
+	fx_put(&fx, MF_TCP_SOCKETS, "state=\"listen\"", 3);
+	fx_put(&fx, MF_SOMAXCONN, "", 128);
+	assert_int_equal(fx_eval(&fx), 1);
+	assert_true(fx_one(&fx, "connections")->value == 310);
+	assert_true(fabs(fx_one(&fx, "connections")->threshold - 307.2) < 1e-9);
+	assert_string_equal(fx_one(&fx, "connections")->summary,
+			    "310 established TCP connections (limit 307.2: 80 % of somaxconn x 3 "
+			    "listeners)");
+	fx_release(&fx);
+
+	/* nginx (two ports, counted once) and sshd: 1,280 descriptors, 1,024 at 80 % */
+	only(&fx, RULE_CONNECTIONS);
+	fx.facts.listeners = ls;
+	fx.facts.nr_listeners = 4;
+	fx.facts.fds = fds;
+	fx.facts.nr_fds = 2;
+	census(&fx, 1000);
+	assert_int_equal(fx_eval(&fx), 0); /* max 1000 (not above) is not tighter than 1,024 */
+	fds[0].limit = 512;		   /* 768 x 80 % = 614.4 */
+	census(&fx, 700);
+	assert_int_equal(fx_eval(&fx), 1);
+	assert_true(fabs(fx_one(&fx, "connections")->threshold - 614.4) < 1e-9);
+	assert_non_null(strstr(fx_one(&fx, "connections")->summary, "open-file limits"));
+	fx_release(&fx);
+
+	/* a TCP listener whose process is not listed: the sum is unknown, not used */
+	only(&fx, RULE_CONNECTIONS);
+	fds[0].limit = 512;
+	fx.facts.listeners = ls;
+	fx.facts.nr_listeners = 4;
+	fx.facts.fds = fds;
+	fx.facts.nr_fds = 1;
+	census(&fx, 700);
+	assert_int_equal(fx_eval(&fx), 0);
+	fx_release(&fx);
+}
+
 static void test_per_ip(void **state)
 {
 	struct fx fx;
@@ -341,6 +395,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connections),
+		cmocka_unit_test(test_connections_limits),
 		cmocka_unit_test(test_per_ip),
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_scan_and_ssh),
