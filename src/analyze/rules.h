@@ -108,7 +108,15 @@ struct rules_config {
 	int64_t learn_ms; /* unknown_listener: how long the inventory is learned */
 	struct rule_custom custom[RULES_MAX_CUSTOM];
 	unsigned nr_custom;
+	/* unknown_listener's allow key: ports (TCP and UDP) never alerted on, one bit per port */
+	uint8_t listener_allow[65536 / 8];
 };
+
+/* Whether port is in unknown_listener's allowlist. */
+static inline bool rules_listener_allowed(const struct rules_config *c, uint16_t port)
+{
+	return c->listener_allow[port / 8] & (1u << (port % 8));
+}
 
 /* One threshold of a built-in rule, as a config key. */
 struct rule_param {

@@ -3,7 +3,8 @@
  * unknown_listener and its inventory: every listener seen during the
  * learning period (rules_config.learn_ms from the first evaluation, or
  * from the oldest listener loaded from the store) is known; afterwards a
- * listener whose (protocol, port, process name) is not known fires.
+ * listener whose (protocol, port, process name) is not known fires,
+ * unless its port is in the config's allowlist (allow = 22,80,443).
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -113,7 +114,8 @@ void rule_eval_unknown_listener(struct rule_ctx *cx)
 			learn(e, l, cx->in->now_ms);
 			continue;
 		}
-		if (known_find(e, l->proto, l->port, l->comm))
+		if (rules_listener_allowed(&e->cfg, l->port) ||
+		    known_find(e, l->proto, l->port, l->comm))
 			continue;
 		rule_obs_init(&o, 1, 0, true);
 		o.subject.port = l->port;

@@ -386,6 +386,58 @@ static void test_config_errors(void **state)
 	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\nmax = 1\n",
 			    "r.conf:3: unknown key 'max' in [rule \"x\"] (a custom rule takes "
 			    "series, above or below, and the common keys; docs/RULES.md)");
+	expect_config_error("[rule \"unknown_listener\"]\nalow = 22\n",
+			    "r.conf:2: unknown key 'alow' in [rule \"unknown_listener\"] (did you "
+			    "mean 'allow'?)");
+	expect_config_error("[rule \"unknown_listener\"]\nallow = 22,ssh\n",
+			    "r.conf:2: [rule \"unknown_listener\"] allow = 22,ssh: 'ssh' is not a "
+			    "port (1 to 65535) or a range of ports (examples: 22,80,443 or "
+			    "8000-8100)");
+}
+
+/* unknown_listener's allow: ports and ranges, written back coalesced; every mistake named. */
+static void test_config_allow(void **state)
+{
+	static const char *const bad[] = { "0",	    "65536", "99999999999", "22,,80", ",22",
+					   "80-22", "1-2-3", "22 80",	    "-5",     "8000-" };
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct agent_config c;
+	char text[128];
+
+	(void)state;
+	config_defaults(&c);
+	assert_false(rules_listener_allowed(&c.rules, 22));
+	assert_int_equal(config_parse_string(&c, "r.conf",
+					     "[rule \"unknown_listener\"]\n"
+					     "allow =  443 , 22,8000-8002,8003,65535,1\n",
+					     &err),
+			 0);
+	for (unsigned p = 0; p <= 65535; p++) {
+		bool want = p == 1 || p == 22 || p == 443 || (p >= 8000 && p <= 8003) || p == 65535;
+
+		if (rules_listener_allowed(&c.rules, (uint16_t)p) != want)
+			fail_msg("port %u", p);
+	}
+	config_write(&c, &out);
+	assert_non_null(strstr(out.buf, "\nallow = 1,22,443,8000-8003,65535\n"));
+	/* empty again: none */
+	assert_int_equal(
+		config_parse_string(&c, "r.conf", "[rule \"unknown_listener\"]\nallow =\n", &err),
+		0);
+	assert_false(rules_listener_allowed(&c.rules, 22));
+	strbuf_reset(&out);
+	config_write(&c, &out);
+	assert_non_null(strstr(out.buf, "\nallow =\n"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[rule \"unknown_listener\"]\nallow = %s\n", bad[i]);
+		strbuf_reset(&err);
+		config_defaults(&c);
+		if (config_parse_string(&c, "r.conf", text, &err) != -EINVAL ||
+		    !strstr(err.buf, "r.conf:2: [rule \"unknown_listener\"] allow = "))
+			fail_msg("allow = %s: %s", bad[i], err.buf);
+	}
+	strbuf_release(&err);
+	strbuf_release(&out);
 }
 
 int main(void)
@@ -401,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_actions_text),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_allow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -332,6 +332,31 @@ static void test_unknown_listener(void **state)
 	fx_release(&fx);
 }
 
+/* Allowed ports never fire, learned or not; the others still do. */
+static void test_listener_allow(void **state)
+{
+	struct rule_listener ls[3] = { { IPPROTO_TCP, 8081, 10, "python3" },
+				       { IPPROTO_UDP, 8082, 11, "python3" },
+				       { IPPROTO_TCP, 4444, 666, "nc" } };
+	struct fx fx;
+
+	(void)state;
+	fx_init(&fx);
+	for (int i = 0; i < RULE_BUILTINS; i++)
+		fx.cfg.builtin[i].enabled = i == RULE_UNKNOWN_LISTENER;
+	fx.cfg.builtin[RULE_UNKNOWN_LISTENER].for_ms = 0;
+	fx.cfg.learn_ms = 0; /* nothing learned: the allowlist alone */
+	for (unsigned p = 8080; p <= 8090; p++)
+		fx.cfg.listener_allow[p / 8] |= (uint8_t)(1u << (p % 8));
+	fx_start(&fx);
+	fx.facts.listeners = ls;
+	fx.facts.nr_listeners = 3;
+	fx_tick(&fx);
+	assert_int_equal(fx_eval(&fx), 1);
+	assert_int_equal(fx_one(&fx, "unknown_listener")->subject.port, 4444);
+	fx_release(&fx);
+}
+
 /* A restarted agent loads the inventory and the learning start: it does not learn again. */
 static void test_inventory_reload(void **state)
 {
@@ -658,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_link_and_surge),
 		cmocka_unit_test(test_unknown_listener),
 		cmocka_unit_test(test_inventory_reload),
+		cmocka_unit_test(test_listener_allow),
 		cmocka_unit_test(test_capacity_and_overflow),
 		cmocka_unit_test(test_traffic_stopped),
 		cmocka_unit_test(test_packet_loss),
