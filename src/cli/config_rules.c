@@ -267,6 +267,25 @@ static int set_custom(struct rule_custom *r, const char *key, const char *value,
 	return 1;
 }
 
+/* A threshold in seconds: a duration (10s, 5m) or a bare number of seconds, within [min, max]. */
+static int parse_seconds(const char *s, double min, double max, double *out, struct strbuf *why)
+{
+	int64_t ms;
+
+	if (parse_dur(s, 365 * DAY_MS, &ms, why))
+		return -EINVAL;
+	if ((double)ms < min * 1000 || (double)ms > max * 1000) {
+		strbuf_addstr(why, "out of range (accepted: ");
+		config_format_duration((int64_t)(min * 1000), why);
+		strbuf_addstr(why, " to ");
+		config_format_duration((int64_t)(max * 1000), why);
+		strbuf_addch(why, ')');
+		return -EINVAL;
+	}
+	*out = (double)ms / 1000;
+	return 0;
+}
+
 /* One "22" or "8000-8100" of a port list: 0, or -EINVAL. */
 static int parse_port_range(const char *s, size_t len, unsigned *lo, unsigned *hi)
 {
@@ -351,8 +370,11 @@ static int set_builtin(struct rules_config *c, int id, const char *key, const ch
 	for (size_t i = 0; i < info->nr_params; i++) {
 		const struct rule_param *p = &info->params[i];
 
-		if (!strcmp(key, p->key))
-			return parse_number(value, p->min, p->max, &c->builtin[id].param[i], why);
+		if (strcmp(key, p->key) != 0)
+			continue;
+		if (!strcmp(p->unit, "s"))
+			return parse_seconds(value, p->min, p->max, &c->builtin[id].param[i], why);
+		return parse_number(value, p->min, p->max, &c->builtin[id].param[i], why);
 	}
 	return 1;
 }

@@ -316,11 +316,15 @@ static void test_config(void **state)
 				    "[rule \"per_ip_connections\"]\nmax = 80\nfor = 2s\n"
 				    "clear = 75%\nactions_critical = log,kill\n"
 				    "[rule \"time_wait_ratio\"]\nenabled = no\n"
+				    "[rule \"close_wait\"]\nwindow = 1.5m\n"
+				    "[rule \"packet_loss\"]\nwindow = 5\n"
 				    "[rule \"synrecv\"]\nseries = connmon_tcp_sockets{state="
 				    "\"syn_recv\"}\nabove = 500\nseverity = critical\n",
 				    &err),
 		0);
 	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].param[0] == 80);
+	assert_true(c.rules.builtin[RULE_CLOSE_WAIT].param[1] == 90); /* window = 1.5m */
+	assert_true(c.rules.builtin[RULE_PACKET_LOSS].param[2] == 5); /* window = 5 */
 	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].for_ms, 2000);
 	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].clear_pct == 75);
 	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].actions[ALERT_CRITICAL],
@@ -386,6 +390,14 @@ static void test_config_errors(void **state)
 	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\nmax = 1\n",
 			    "r.conf:3: unknown key 'max' in [rule \"x\"] (a custom rule takes "
 			    "series, above or below, and the common keys; docs/RULES.md)");
+	expect_config_error(
+		"[rule \"close_wait\"]\nwindow = 2h\n",
+		"r.conf:2: [rule \"close_wait\"] window = 2h: out of range (accepted: 1s "
+		"to 1h)");
+	expect_config_error(
+		"[rule \"close_wait\"]\nwindow = 500ms\n",
+		"r.conf:2: [rule \"close_wait\"] window = 500ms: out of range (accepted: "
+		"1s to 1h)");
 	expect_config_error("[rule \"unknown_listener\"]\nalow = 22\n",
 			    "r.conf:2: unknown key 'alow' in [rule \"unknown_listener\"] (did you "
 			    "mean 'allow'?)");
@@ -440,6 +452,38 @@ static void test_config_allow(void **state)
 	strbuf_release(&out);
 }
 
+/* docs/RULES.md's table of thresholds has a row per built-in key, as the code defines it. */
+static void test_docs_table(void **state)
+{
+	struct strbuf doc = STRBUF_INIT, row = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(strbuf_read_file(&doc, "../../docs/RULES.md", 0), 0);
+	for (int id = 0; id < RULE_BUILTINS; id++) {
+		const struct rule_builtin_info *info = rules_builtin_info(id);
+
+		for (size_t i = 0; i < info->nr_params; i++) {
+			const struct rule_param *p = &info->params[i];
+
+			strbuf_reset(&row);
+			strbuf_addf(&row, "| `%s` | `%s` | %.15g | %s | %.15g ", info->name, p->key,
+				    p->def, p->unit, p->min);
+			if (p->max >= 1e15)
+				strbuf_addstr(&row, "or more |");
+			else
+				strbuf_addf(&row, "to %.15g |", p->max);
+			if (!strstr(doc.buf, row.buf))
+				fail_msg("docs/RULES.md has no row starting '%s'", row.buf);
+		}
+		strbuf_reset(&row);
+		strbuf_addf(&row, "\n### `%s`\n", info->name);
+		if (!strstr(doc.buf, row.buf))
+			fail_msg("docs/RULES.md has no heading for %s", info->name);
+	}
+	strbuf_release(&doc);
+	strbuf_release(&row);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_allow),
+		cmocka_unit_test(test_docs_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
