@@ -108,7 +108,15 @@ struct rules_config {
 	int64_t learn_ms; /* unknown_listener: how long the inventory is learned */
 	struct rule_custom custom[RULES_MAX_CUSTOM];
 	unsigned nr_custom;
+	/* unknown_listener's allow key: ports (TCP and UDP) never alerted on, one bit per port */
+	uint8_t listener_allow[65536 / 8];
 };
+
+/* Whether port is in unknown_listener's allowlist. */
+static inline bool rules_listener_allowed(const struct rules_config *c, uint16_t port)
+{
+	return c->listener_allow[port / 8] & (1u << (port % 8));
+}
 
 /* One threshold of a built-in rule, as a config key. */
 struct rule_param {
@@ -232,6 +240,14 @@ void rules_inventory_add(struct rule_engine *e, const struct rule_listener_known
 const struct rule_listener_known *rules_inventory(const struct rule_engine *e, size_t *nr);
 bool rules_inventory_dirty(const struct rule_engine *e);
 void rules_inventory_clean(struct rule_engine *e);
+/*
+ * The start of the learning period: INT64_MIN until the first evaluation
+ * (or a load).  The app saves it with the inventory and sets it back after
+ * loading (it overrides the oldest first_ms), so a restart does not begin
+ * a new learning period.
+ */
+int64_t rules_inventory_learn_start(const struct rule_engine *e);
+void rules_inventory_set_learn_start(struct rule_engine *e, int64_t t_ms);
 
 /* The config's action list text: "log,block"; "" for none. */
 void rules_actions_format(uint8_t mask, struct strbuf *out);

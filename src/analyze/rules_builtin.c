@@ -4,6 +4,7 @@
  * says each one's why) and the rules on connection counts.
  */
 #include <math.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@
 
 static const struct rule_param p_connections[] = {
 	{ "max", 1000, 1, BIG, "connections", "ESTABLISHED TCP connections above which it fires" },
-	{ "capacity", 80, 1, 100, "%", "or above this share of conntrack's limit" },
+	{ "capacity", 80, 1, 100, "%",
+	  "or above this share of the tightest limit (conntrack, somaxconn, nofile)" },
 };
 static const struct rule_param p_per_ip[] = {
 	{ "max", 50, 1, BIG, "connections", "TCP connections one remote address may hold" },
@@ -139,31 +141,89 @@ const struct rule_builtin rule_builtins[RULE_BUILTINS] = {
 			    SETTINGS(ALERT_WARNING, 30 * S, 90, M, 0, 1.2, HOST_ACTS) },
 };
 
+/* The tightest limit of the connections rule: its value and what it is, for the summary. */
+struct conn_limit {
+	double v;
+	char what[96];
+};
+
+static void limit_offer(struct conn_limit *l, double v, const char *what)
+{
+	if (isnan(v) || v <= 0 || v >= l->v)
+		return;
+	l->v = v;
+	rule_obs_copy(l->what, sizeof(l->what), what);
+}
+
+/* A listener process's soft RLIMIT_NOFILE from the facts; 0 when not listed. */
+static double fds_limit(const struct rule_facts *f, int32_t pid)
+{
+	for (size_t i = 0; i < f->nr_fds; i++) {
+		if (f->fds[i].pid == pid)
+			return (double)f->fds[i].limit;
+	}
+	return 0;
+}
+
+/*
+ * The sum of the open-file limits of the processes that own the TCP
+ * listeners (each process once): the connections they can accept.  NaN
+ * unless every TCP listener's owner is known and listed in facts->fds (a
+ * partial sum would understate the limit).
+ */
+static double listeners_nofile(const struct rule_facts *f)
+{
+	double sum = 0;
+	bool any = false;
+
+	if (!f || !f->listeners_fresh)
+		return NAN;
+	for (size_t i = 0; i < f->nr_listeners; i++) {
+		const struct rule_listener *l = &f->listeners[i];
+		bool seen = false;
+		double lim;
+
+		if (l->proto != IPPROTO_TCP)
+			continue;
+		lim = l->pid >= 0 ? fds_limit(f, l->pid) : 0;
+		if (lim <= 0)
+			return NAN;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = f->listeners[j].proto == IPPROTO_TCP &&
+			       f->listeners[j].pid == l->pid;
+		if (!seen)
+			sum += lim;
+		any = true;
+	}
+	return any ? sum : NAN;
+}
+
 void rule_eval_connections(struct rule_ctx *cx)
 {
-	double est = rs_now(cx->in, MF_TCP_SOCKETS, "state=\"established\"");
-	double ct_max = rs_now(cx->in, MF_CONNTRACK_MAX, "");
-	double thr = cx->s->param[0];
-	bool by_ct = false;
+	const struct rule_inputs *in = cx->in;
+	double est = rs_now(in, MF_TCP_SOCKETS, "state=\"established\"");
+	double listen = rs_now(in, MF_TCP_SOCKETS, "state=\"listen\"");
+	double share = cx->s->param[1] / 100;
+	struct conn_limit lim = { cx->s->param[0], "" };
 	struct rule_obs o;
-	char v[32], t[32];
+	char v[32], t[32], what[96];
 
 	if (isnan(est)) {
 		rule_no_news(cx);
 		return;
 	}
-	if (!isnan(ct_max) && ct_max > 0 && ct_max * cx->s->param[1] / 100 < thr) {
-		thr = ct_max * cx->s->param[1] / 100;
-		by_ct = true;
+	limit_offer(&lim, share * rs_now(in, MF_CONNTRACK_MAX, ""), "conntrack's maximum");
+	if (listen > 0) {
+		snprintf(what, sizeof(what), "somaxconn x %.0f listeners", listen);
+		limit_offer(&lim, share * listen * rs_now(in, MF_SOMAXCONN, ""), what);
 	}
-	rule_obs_init(&o, est, thr, est > thr);
+	limit_offer(&lim, share * listeners_nofile(in->facts), "the listeners' open-file limits");
+	rule_obs_init(&o, est, lim.v, est > lim.v);
 	rs_fmt_count(est, v, sizeof(v));
-	rs_fmt_count(thr, t, sizeof(t));
-	if (by_ct)
-		rule_obs_summary(
-			&o,
-			"%s established TCP connections (limit %s: %g %% of conntrack's maximum)",
-			v, t, cx->s->param[1]);
+	rs_fmt_count(lim.v, t, sizeof(t));
+	if (lim.what[0])
+		rule_obs_summary(&o, "%s established TCP connections (limit %s: %g %% of %s)", v, t,
+				 cx->s->param[1], lim.what);
 	else
 		rule_obs_summary(&o, "%s established TCP connections (limit %s)", v, t);
 	rule_observe(cx, &o);

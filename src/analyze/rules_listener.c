@@ -3,7 +3,8 @@
  * unknown_listener and its inventory: every listener seen during the
  * learning period (rules_config.learn_ms from the first evaluation, or
  * from the oldest listener loaded from the store) is known; afterwards a
- * listener whose (protocol, port, process name) is not known fires.
+ * listener whose (protocol, port, process name) is not known fires,
+ * unless its port is in the config's allowlist (allow = 22,80,443).
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -62,6 +63,16 @@ void rules_inventory_clean(struct rule_engine *e)
 	e->known_dirty = false;
 }
 
+int64_t rules_inventory_learn_start(const struct rule_engine *e)
+{
+	return e->learn_start_ms;
+}
+
+void rules_inventory_set_learn_start(struct rule_engine *e, int64_t t_ms)
+{
+	e->learn_start_ms = t_ms;
+}
+
 static void learn(struct rule_engine *e, const struct rule_listener *l, int64_t now_ms)
 {
 	struct rule_listener_known *k = known_find(e, l->proto, l->port, l->comm);
@@ -103,7 +114,8 @@ void rule_eval_unknown_listener(struct rule_ctx *cx)
 			learn(e, l, cx->in->now_ms);
 			continue;
 		}
-		if (known_find(e, l->proto, l->port, l->comm))
+		if (rules_listener_allowed(&e->cfg, l->port) ||
+		    known_find(e, l->proto, l->port, l->comm))
 			continue;
 		rule_obs_init(&o, 1, 0, true);
 		o.subject.port = l->port;

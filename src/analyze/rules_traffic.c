@@ -97,11 +97,11 @@ static void stopped_iface(struct rule_ctx *cx, const char *iface, const char *la
 
 	dir_get(cx->in, MF_IFACE_RX_BYTES, labels, &d[0]);
 	dir_get(cx->in, MF_IFACE_TX_BYTES, labels, &d[1]);
-	if (!d[0].has_band || !d[1].has_band || isnan(d[0].rate) || isnan(d[1].rate))
+	if (!d[0].has_band || !d[1].has_band)
 		return;
 	if (d[0].band.median + d[1].band.median < cx->s->param[0])
-		return; /* not a busy link at this hour */
-	rate = d[0].rate + d[1].rate;
+		return;		      /* not a busy link at this hour */
+	rate = d[0].rate + d[1].rate; /* a gap in either direction: no news (a gap is not zero) */
 	rule_obs_init(&o, rate, cx->s->param[1], rate < cx->s->param[1]);
 	rule_obs_copy(o.subject.iface, sizeof(o.subject.iface), iface);
 	rs_fmt_bytes(d[0].band.median + d[1].band.median, b, sizeof(b));
@@ -202,9 +202,11 @@ void rule_eval_big_flow(struct rule_ctx *cx)
 		const struct rule_pair *p = &f->pairs[i];
 		double total = p->iface[0] ? rs_iface_rate(cx->in, p->iface) : NAN;
 		double share = !isnan(total) && total > 0 ? 100 * p->bytes_per_s / total : 100;
+		/* the pair's interface without a rate this tick: no news (its share is unknown) */
+		double v = p->iface[0] && isnan(total) ? NAN : p->bytes_per_s;
 
-		rule_obs_init(&o, p->bytes_per_s, cx->s->param[0],
-			      p->bytes_per_s > cx->s->param[0] && share > cx->s->param[1]);
+		rule_obs_init(&o, v, cx->s->param[0],
+			      v > cx->s->param[0] && share > cx->s->param[1]);
 		rule_obs_copy(o.subject.addr, sizeof(o.subject.addr), p->remote);
 		rule_obs_copy(o.subject.local, sizeof(o.subject.local), p->local);
 		rs_fmt_bytes(p->bytes_per_s, r, sizeof(r));

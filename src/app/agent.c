@@ -199,6 +199,8 @@ static void emit_capacity(struct agent *a, const struct net_limits *l)
 	if (l->port_hi > 0)
 		set_labeled(a, MF_EPHEMERAL_PORTS_RANGE, NULL, NULL, NULL, NULL,
 			    (double)(l->port_hi - l->port_lo + 1));
+	if (l->somaxconn > 0)
+		set_labeled(a, MF_SOMAXCONN, NULL, NULL, NULL, NULL, (double)l->somaxconn);
 }
 
 static void emit_close_wait(struct agent *a, struct agent_census *c)

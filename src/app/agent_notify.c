@@ -83,7 +83,8 @@ void agent_notify_emit(struct agent *a)
 			continue;
 		for (int k = 0; k < 3; k++) {
 			strbuf_reset(&a->scratch);
-			metric_labels_add(&a->scratch, "sink", notify_sink_name((enum notify_sink_id)i));
+			metric_labels_add(&a->scratch, "sink",
+					  notify_sink_name((enum notify_sink_id)i));
 			series_table_set(&a->series, &metric_families[ids[k]], a->scratch.buf, v[k],
 					 NULL);
 		}

@@ -10,6 +10,10 @@
  *
  * Baseline bands for the rules come from the bands the agent stored (a
  * cache per series, reread every BAND_TTL_MS).
+ *
+ * unknown_listener's inventory and learning start live in the store: loaded
+ * at the start, saved when they changed (at most every INVENTORY_SAVE_MS)
+ * and at the stop, so a restarted agent goes on where it was.
  */
 #include "app/agent_rules.h"
 
@@ -26,9 +30,10 @@
 #include "base/xalloc.h"
 #include "store/store.h"
 
-#define BAND_TTL_MS   (10 * 60 * 1000LL)
-#define BAND_CACHE    256
-#define FIRING_SERIES 256
+#define BAND_TTL_MS	  (10 * 60 * 1000LL)
+#define BAND_CACHE	  256
+#define FIRING_SERIES	  256
+#define INVENTORY_SAVE_MS (60 * 1000LL)
 
 struct band_entry {
 	const struct metric_family *fam;
@@ -190,6 +195,83 @@ static void handle_events(struct agent *a, struct alert_event_list *l)
 	strbuf_release(&err);
 }
 
+/* ---- unknown_listener's inventory ---- */
+
+static int inventory_load_one(void *ctx, const struct store_listener *l)
+{
+	struct rule_listener_known k;
+
+	memset(&k, 0, sizeof(k));
+	k.proto = (uint8_t)l->proto;
+	k.port = (uint16_t)l->port;
+	snprintf(k.comm, sizeof(k.comm), "%s", l->comm);
+	k.first_ms = l->first_ms;
+	k.last_ms = l->last_ms;
+	rules_inventory_add(ctx, &k);
+	return 0;
+}
+
+static void inventory_load(struct agent *a)
+{
+	struct agent_rules *r = &a->rules;
+	struct strbuf err = STRBUF_INIT;
+	int64_t learn;
+	size_t nr;
+
+	r->inventory_saved_ms = INT64_MIN;
+	r->saved_learn_start_ms = INT64_MIN;
+	if (!a->store)
+		return;
+	if (store_listener_load(a->store, inventory_load_one, &r->eng, &learn, &err) < 0) {
+		log_error("%s (unknown_listener learns again)", err.buf);
+	} else {
+		if (learn != INT64_MIN)
+			rules_inventory_set_learn_start(&r->eng, learn);
+		r->saved_learn_start_ms = learn;
+		rules_inventory(&r->eng, &nr);
+		if (nr)
+			log_info("unknown_listener: %zu listeners known from the database", nr);
+	}
+	rules_inventory_clean(&r->eng);
+	strbuf_release(&err);
+}
+
+/* Saves the inventory when it changed, at most every INVENTORY_SAVE_MS; always when forced. */
+static void inventory_save(struct agent *a, int64_t now_ms, bool force)
+{
+	struct agent_rules *r = &a->rules;
+	int64_t learn = rules_inventory_learn_start(&r->eng);
+	const struct rule_listener_known *k;
+	struct strbuf err = STRBUF_INIT;
+	struct store_listener *v;
+	size_t nr;
+
+	if (!a->store)
+		return;
+	if (!force && !rules_inventory_dirty(&r->eng) && learn == r->saved_learn_start_ms)
+		return;
+	if (!force && r->inventory_saved_ms != INT64_MIN &&
+	    now_ms - r->inventory_saved_ms < INVENTORY_SAVE_MS)
+		return;
+	r->inventory_saved_ms = now_ms;
+	k = rules_inventory(&r->eng, &nr);
+	v = xcalloc(nr ? nr : 1, sizeof(*v));
+	for (size_t i = 0; i < nr; i++)
+		v[i] = (struct store_listener){ k[i].proto, k[i].port, k[i].comm, k[i].first_ms,
+						k[i].last_ms };
+	if (store_listener_save(a->store, v, nr, learn, &err) < 0) {
+		if (!r->inventory_failing)
+			log_error("%s", err.buf);
+		r->inventory_failing = true;
+	} else {
+		r->inventory_failing = false;
+		r->saved_learn_start_ms = learn;
+		rules_inventory_clean(&r->eng);
+	}
+	free(v);
+	strbuf_release(&err);
+}
+
 void agent_rules_tick(struct agent *a, int64_t t_ms)
 {
 	struct agent_rules *r = &a->rules;
@@ -209,6 +291,7 @@ void agent_rules_tick(struct agent *a, int64_t t_ms)
 		handle_events(a, &r->events);
 	emit_firing(a);
 	agent_notify_emit(a);
+	inventory_save(a, t_ms, false);
 }
 
 void agent_rules_init(struct agent *a)
@@ -223,6 +306,7 @@ void agent_rules_init(struct agent *a)
 	if (a->store && store_alert_max_id(a->store, &max_id, NULL) == 0 &&
 	    max_id >= r->eng.next_id)
 		r->eng.next_id = max_id + 1;
+	inventory_load(a);
 	agent_facts_init(a);
 }
 
@@ -243,6 +327,7 @@ void agent_rules_stop(struct agent *a, int64_t t_ms)
 	alert_event_list_clear(&r->events);
 	if (rules_resolve_all(&r->eng, t_ms, &r->events))
 		handle_events(a, &r->events);
+	inventory_save(a, t_ms, true);
 }
 
 void agent_rules_release(struct agent *a)

@@ -39,6 +39,10 @@ struct agent_rules {
 	struct store *band_store;
 	struct notifier *notifier;	 /* NULL: no sinks (--once, check) */
 	struct notify_config notify_cfg; /* what it was opened with */
+	/* unknown_listener's inventory in the store (agent_rules.c) */
+	int64_t inventory_saved_ms;   /* the last save attempt; INT64_MIN: none */
+	int64_t saved_learn_start_ms; /* the learning start the store holds */
+	bool inventory_failing;	      /* saving it failed (logged once) */
 };
 
 void agent_rules_init(struct agent *a);

@@ -267,6 +267,96 @@ static int set_custom(struct rule_custom *r, const char *key, const char *value,
 	return 1;
 }
 
+/* A threshold in seconds: a duration (10s, 5m) or a bare number of seconds, within [min, max]. */
+static int parse_seconds(const char *s, double min, double max, double *out, struct strbuf *why)
+{
+	int64_t ms;
+
+	if (parse_dur(s, 365 * DAY_MS, &ms, why))
+		return -EINVAL;
+	if ((double)ms < min * 1000 || (double)ms > max * 1000) {
+		strbuf_addstr(why, "out of range (accepted: ");
+		config_format_duration((int64_t)(min * 1000), why);
+		strbuf_addstr(why, " to ");
+		config_format_duration((int64_t)(max * 1000), why);
+		strbuf_addch(why, ')');
+		return -EINVAL;
+	}
+	*out = (double)ms / 1000;
+	return 0;
+}
+
+/* One "22" or "8000-8100" of a port list: 0, or -EINVAL. */
+static int parse_port_range(const char *s, size_t len, unsigned *lo, unsigned *hi)
+{
+	unsigned v[2] = { 0, 0 };
+	int n = 0;
+	size_t i = 0;
+
+	while (n < 2) {
+		size_t start = i;
+
+		for (; i < len && s[i] >= '0' && s[i] <= '9' && v[n] <= 65535; i++)
+			v[n] = v[n] * 10 + (unsigned)(s[i] - '0');
+		if (i == start || v[n] < 1 || v[n] > 65535)
+			return -EINVAL;
+		n++;
+		if (i == len)
+			break;
+		if (s[i++] != '-' || n == 2)
+			return -EINVAL;
+	}
+	*lo = v[0];
+	*hi = n == 2 ? v[1] : v[0];
+	return *lo <= *hi ? 0 : -EINVAL;
+}
+
+/* "22,80,443,8000-8100" (blanks around each; empty: none) into a port bitmap. */
+static int parse_ports(const char *s, uint8_t *bits, size_t size, struct strbuf *why)
+{
+	memset(bits, 0, size);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (*s) {
+		size_t n = strcspn(s, ","), b = 0, len = n;
+		unsigned lo, hi;
+
+		while (b < len && (s[b] == ' ' || s[b] == '\t'))
+			b++;
+		while (len > b && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (parse_port_range(s + b, len - b, &lo, &hi)) {
+			strbuf_addf(why,
+				    "'%.*s' is not a port (1 to 65535) or a range of ports "
+				    "(examples: 22,80,443 or 8000-8100)",
+				    (int)(len - b), s + b);
+			return -EINVAL;
+		}
+		for (unsigned p = lo; p <= hi; p++)
+			bits[p / 8] |= (uint8_t)(1u << (p % 8));
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+/* The allowlist as parse_ports reads it, runs of ports as ranges. */
+static void write_ports(const uint8_t *bits, struct strbuf *out)
+{
+	const char *sep = " ";
+
+	for (unsigned p = 1; p <= 65535; p++) {
+		unsigned q = p;
+
+		if (!(bits[p / 8] & (1u << (p % 8))))
+			continue;
+		while (q < 65535 && bits[(q + 1) / 8] & (1u << ((q + 1) % 8)))
+			q++;
+		strbuf_addf(out, q > p ? "%s%u-%u" : "%s%u", sep, p, q);
+		sep = ",";
+		p = q;
+	}
+}
+
 /* A built-in rule's own keys: 0, -EINVAL, or 1 when unknown. */
 static int set_builtin(struct rules_config *c, int id, const char *key, const char *value,
 		       struct strbuf *why)
@@ -275,11 +365,16 @@ static int set_builtin(struct rules_config *c, int id, const char *key, const ch
 
 	if (id == RULE_UNKNOWN_LISTENER && !strcmp(key, "learn"))
 		return parse_dur(value, 365 * DAY_MS, &c->learn_ms, why);
+	if (id == RULE_UNKNOWN_LISTENER && !strcmp(key, "allow"))
+		return parse_ports(value, c->listener_allow, sizeof(c->listener_allow), why);
 	for (size_t i = 0; i < info->nr_params; i++) {
 		const struct rule_param *p = &info->params[i];
 
-		if (!strcmp(key, p->key))
-			return parse_number(value, p->min, p->max, &c->builtin[id].param[i], why);
+		if (strcmp(key, p->key) != 0)
+			continue;
+		if (!strcmp(p->unit, "s"))
+			return parse_seconds(value, p->min, p->max, &c->builtin[id].param[i], why);
+		return parse_number(value, p->min, p->max, &c->builtin[id].param[i], why);
 	}
 	return 1;
 }
@@ -299,8 +394,10 @@ static size_t rule_keys(int id, const char **keys, size_t cap)
 	}
 	for (size_t i = 0; i < rules_builtin_info(id)->nr_params && n < cap; i++)
 		keys[n++] = rules_builtin_info(id)->params[i].key;
-	if (id == RULE_UNKNOWN_LISTENER && n < cap)
+	if (id == RULE_UNKNOWN_LISTENER && n + 1 < cap) {
 		keys[n++] = "learn";
+		keys[n++] = "allow";
+	}
 	return n;
 }
 
@@ -458,6 +555,8 @@ void config_rules_write(const struct rules_config *c, struct strbuf *out)
 		if (id == RULE_UNKNOWN_LISTENER) {
 			strbuf_addstr(out, "learn = ");
 			config_format_duration(c->learn_ms, out);
+			strbuf_addstr(out, "\nallow =");
+			write_ports(c->listener_allow, out);
 			strbuf_addch(out, '\n');
 		}
 	}

@@ -131,6 +131,9 @@ const struct metric_family metric_families[MF_MAX] = {
 	[MF_NOTIFY_DROPPED] = { "connmon_notify_dropped_total",
 				"Alert events a sink gave up: queue full, retries exhausted or stopping.",
 				C, "sink" },
+	[MF_SOMAXCONN] = { "connmon_somaxconn",
+			   "net.core.somaxconn: the longest accept queue a listener may have.", G,
+			   "" },
 };
 
 #undef G

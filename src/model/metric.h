@@ -96,6 +96,7 @@ enum metric_family_id {
 	MF_NOTIFY_SENT,
 	MF_NOTIFY_FAILURES,
 	MF_NOTIFY_DROPPED,
+	MF_SOMAXCONN,
 	MF_MAX,
 };
 

@@ -56,7 +56,7 @@ static const char *const schema_v2_sql =
 	"CREATE INDEX audit_time ON audit (time_ms);"
 	"CREATE TABLE listener (proto INTEGER NOT NULL, port INTEGER NOT NULL,"
 	" comm TEXT NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
-	" PRIMARY KEY (proto, port)) WITHOUT ROWID;";
+	" PRIMARY KEY (proto, port, comm)) WITHOUT ROWID;";
 
 static const char *const stmt_sql[SQL_NR] = {
 	[SQL_SERIES_BY_KEY] = "SELECT id, kind, first_ms, last_ms FROM series"

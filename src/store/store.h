@@ -285,6 +285,35 @@ int store_alert_resolve_stale(struct store *st, int64_t now_ms, const char *summ
 /* The largest alert id stored (0: none), so a restarted agent's ids stay unique. */
 int store_alert_max_id(struct store *st, uint64_t *id, struct strbuf *err);
 
+/*
+ * unknown_listener's learned inventory (docs/STORE.md, "Listener
+ * inventory"): one row per (protocol, port, process name) with when it was
+ * first and last seen, and the start of the learning period (meta key
+ * 'listener_learn_start_ms').
+ */
+struct store_listener {
+	int proto;	  /* IPPROTO_TCP or IPPROTO_UDP */
+	int port;	  /* 0 to 65535 */
+	const char *comm; /* "" when the owner was unknown */
+	int64_t first_ms, last_ms;
+};
+
+/*
+ * Calls fn for each stored listener (borrowed for the call; non-zero from fn
+ * stops and is returned); *learn_start_ms is the stored learning start, or
+ * INT64_MIN when none.  Rows whose protocol or port is out of range are
+ * skipped.  A version-1 file has no inventory: nothing is called, 0.
+ */
+int store_listener_load(struct store *st, int (*fn)(void *ctx, const struct store_listener *l),
+			void *ctx, int64_t *learn_start_ms, struct strbuf *err);
+/*
+ * Replaces the stored inventory with v[0..nr) and the learning start (not
+ * written when INT64_MIN) in one transaction (writer only; nothing changes
+ * on failure).  Two rows of the same (proto, port, comm): the last wins.
+ */
+int store_listener_save(struct store *st, const struct store_listener *v, size_t nr,
+			int64_t learn_start_ms, struct strbuf *err);
+
 /* The newest stored sample time, or INT64_MIN for an empty database. */
 int store_newest(struct store *st, int64_t *newest_ms);
 

@@ -39,5 +39,7 @@ extern const struct CMUnitTest store_data_tests[];
 extern const size_t nr_store_data_tests;
 extern const struct CMUnitTest store_alert_tests[];
 extern const size_t nr_store_alert_tests;
+extern const struct CMUnitTest store_listener_tests[];
+extern const size_t nr_store_listener_tests;
 
 #endif

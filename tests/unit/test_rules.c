@@ -316,11 +316,15 @@ static void test_config(void **state)
 				    "[rule \"per_ip_connections\"]\nmax = 80\nfor = 2s\n"
 				    "clear = 75%\nactions_critical = log,kill\n"
 				    "[rule \"time_wait_ratio\"]\nenabled = no\n"
+				    "[rule \"close_wait\"]\nwindow = 1.5m\n"
+				    "[rule \"packet_loss\"]\nwindow = 5\n"
 				    "[rule \"synrecv\"]\nseries = connmon_tcp_sockets{state="
 				    "\"syn_recv\"}\nabove = 500\nseverity = critical\n",
 				    &err),
 		0);
 	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].param[0] == 80);
+	assert_true(c.rules.builtin[RULE_CLOSE_WAIT].param[1] == 90); /* window = 1.5m */
+	assert_true(c.rules.builtin[RULE_PACKET_LOSS].param[2] == 5); /* window = 5 */
 	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].for_ms, 2000);
 	assert_true(c.rules.builtin[RULE_PER_IP_CONNECTIONS].clear_pct == 75);
 	assert_int_equal(c.rules.builtin[RULE_PER_IP_CONNECTIONS].actions[ALERT_CRITICAL],
@@ -386,6 +390,98 @@ static void test_config_errors(void **state)
 	expect_config_error("[rule \"x\"]\nseries = connmon_tcp_sockets\nmax = 1\n",
 			    "r.conf:3: unknown key 'max' in [rule \"x\"] (a custom rule takes "
 			    "series, above or below, and the common keys; docs/RULES.md)");
+	expect_config_error(
+		"[rule \"close_wait\"]\nwindow = 2h\n",
+		"r.conf:2: [rule \"close_wait\"] window = 2h: out of range (accepted: 1s "
+		"to 1h)");
+	expect_config_error(
+		"[rule \"close_wait\"]\nwindow = 500ms\n",
+		"r.conf:2: [rule \"close_wait\"] window = 500ms: out of range (accepted: "
+		"1s to 1h)");
+	expect_config_error("[rule \"unknown_listener\"]\nalow = 22\n",
+			    "r.conf:2: unknown key 'alow' in [rule \"unknown_listener\"] (did you "
+			    "mean 'allow'?)");
+	expect_config_error("[rule \"unknown_listener\"]\nallow = 22,ssh\n",
+			    "r.conf:2: [rule \"unknown_listener\"] allow = 22,ssh: 'ssh' is not a "
+			    "port (1 to 65535) or a range of ports (examples: 22,80,443 or "
+			    "8000-8100)");
+}
+
+/* unknown_listener's allow: ports and ranges, written back coalesced; every mistake named. */
+static void test_config_allow(void **state)
+{
+	static const char *const bad[] = { "0",	    "65536", "99999999999", "22,,80", ",22",
+					   "80-22", "1-2-3", "22 80",	    "-5",     "8000-" };
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct agent_config c;
+	char text[128];
+
+	(void)state;
+	config_defaults(&c);
+	assert_false(rules_listener_allowed(&c.rules, 22));
+	assert_int_equal(config_parse_string(&c, "r.conf",
+					     "[rule \"unknown_listener\"]\n"
+					     "allow =  443 , 22,8000-8002,8003,65535,1\n",
+					     &err),
+			 0);
+	for (unsigned p = 0; p <= 65535; p++) {
+		bool want = p == 1 || p == 22 || p == 443 || (p >= 8000 && p <= 8003) || p == 65535;
+
+		if (rules_listener_allowed(&c.rules, (uint16_t)p) != want)
+			fail_msg("port %u", p);
+	}
+	config_write(&c, &out);
+	assert_non_null(strstr(out.buf, "\nallow = 1,22,443,8000-8003,65535\n"));
+	/* empty again: none */
+	assert_int_equal(
+		config_parse_string(&c, "r.conf", "[rule \"unknown_listener\"]\nallow =\n", &err),
+		0);
+	assert_false(rules_listener_allowed(&c.rules, 22));
+	strbuf_reset(&out);
+	config_write(&c, &out);
+	assert_non_null(strstr(out.buf, "\nallow =\n"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[rule \"unknown_listener\"]\nallow = %s\n", bad[i]);
+		strbuf_reset(&err);
+		config_defaults(&c);
+		if (config_parse_string(&c, "r.conf", text, &err) != -EINVAL ||
+		    !strstr(err.buf, "r.conf:2: [rule \"unknown_listener\"] allow = "))
+			fail_msg("allow = %s: %s", bad[i], err.buf);
+	}
+	strbuf_release(&err);
+	strbuf_release(&out);
+}
+
+/* docs/RULES.md's table of thresholds has a row per built-in key, as the code defines it. */
+static void test_docs_table(void **state)
+{
+	struct strbuf doc = STRBUF_INIT, row = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(strbuf_read_file(&doc, "../../docs/RULES.md", 0), 0);
+	for (int id = 0; id < RULE_BUILTINS; id++) {
+		const struct rule_builtin_info *info = rules_builtin_info(id);
+
+		for (size_t i = 0; i < info->nr_params; i++) {
+			const struct rule_param *p = &info->params[i];
+
+			strbuf_reset(&row);
+			strbuf_addf(&row, "| `%s` | `%s` | %.15g | %s | %.15g ", info->name, p->key,
+				    p->def, p->unit, p->min);
+			if (p->max >= 1e15)
+				strbuf_addstr(&row, "or more |");
+			else
+				strbuf_addf(&row, "to %.15g |", p->max);
+			if (!strstr(doc.buf, row.buf))
+				fail_msg("docs/RULES.md has no row starting '%s'", row.buf);
+		}
+		strbuf_reset(&row);
+		strbuf_addf(&row, "\n### `%s`\n", info->name);
+		if (!strstr(doc.buf, row.buf))
+			fail_msg("docs/RULES.md has no heading for %s", info->name);
+	}
+	strbuf_release(&doc);
+	strbuf_release(&row);
 }
 
 int main(void)
@@ -401,6 +497,8 @@ int main(void)
 		cmocka_unit_test(test_actions_text),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_allow),
+		cmocka_unit_test(test_docs_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -413,5 +413,7 @@ int main(void)
 					 NULL);
 	fails += _cmocka_run_group_tests("store alerts", store_alert_tests, nr_store_alert_tests,
 					 NULL, NULL);
+	fails += _cmocka_run_group_tests("store listeners", store_listener_tests,
+					 nr_store_listener_tests, NULL, NULL);
 	return fails;
 }
