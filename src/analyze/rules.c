@@ -459,6 +459,38 @@ void rules_configure(struct rule_engine *e, const struct rules_config *c)
 	free(old);
 }
 
+/* Whether the rule called name is on in c. */
+static bool enabled_in(const struct rules_config *c, const char *name)
+{
+	int id = rules_builtin_find(name);
+
+	if (id >= 0)
+		return c->builtin[id].enabled;
+	for (unsigned i = 0; i < c->nr_custom; i++)
+		if (!strcmp(c->custom[i].name, name))
+			return c->custom[i].s.enabled;
+	return false;
+}
+
+size_t rules_reconfigure(struct rule_engine *e, const struct rules_config *c, int64_t now_ms,
+			 struct alert_event_list *out)
+{
+	size_t before = out->nr;
+
+	for (size_t i = 0; i < e->nr_rules; i++) {
+		struct rule_state *st = &e->rules[i];
+
+		if (enabled_in(c, st->name))
+			continue;
+		for (size_t j = 0; j < st->nr; j++)
+			if (st->slots[j].firing)
+				emit(st, &st->slots[j], now_ms, ALERT_RESOLVED, out);
+		st->nr = 0;
+	}
+	rules_configure(e, c);
+	return out->nr - before;
+}
+
 void rules_init(struct rule_engine *e, const struct rules_config *c)
 {
 	memset(e, 0, sizeof(*e));

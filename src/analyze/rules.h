@@ -209,6 +209,14 @@ void rules_release(struct rule_engine *e);
 size_t rules_evaluate(struct rule_engine *e, const struct rule_inputs *in,
 		      struct alert_event_list *out);
 
+/*
+ * rules_configure() after resolving the alerts of every rule c switches
+ * off or drops (a reload): their resolved events are appended to out, so
+ * sinks hear that they ended.  Returns how many.
+ */
+size_t rules_reconfigure(struct rule_engine *e, const struct rules_config *c, int64_t now_ms,
+			 struct alert_event_list *out);
+
 /* Appends a resolved event for every firing alert and forgets them (the agent's shutdown). */
 size_t rules_resolve_all(struct rule_engine *e, int64_t now_ms, struct alert_event_list *out);
 

@@ -312,8 +312,11 @@ void agent_rules_init(struct agent *a)
 
 void agent_rules_reload(struct agent *a)
 {
-	rules_configure(&a->rules.eng, &a->cfg.rules);
 	agent_notify_reload(a);
+	alert_event_list_clear(&a->rules.events);
+	if (rules_reconfigure(&a->rules.eng, &a->cfg.rules, loop_wall_ns() / 1000000,
+			      &a->rules.events))
+		handle_events(a, &a->rules.events);
 	for (size_t i = 0; i < a->rules.nr_bands; i++)
 		a->rules.bands[i].loaded_ms = INT64_MIN;
 }

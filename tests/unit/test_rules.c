@@ -260,8 +260,18 @@ static void test_configure_and_resolve_all(void **state)
 	rules_foreach_firing(&fx.e, count_firing, &n);
 	assert_int_equal(n, 0);
 	fire(&fx);
-	fx.cfg.nr_custom = 0; /* removed: its alert goes without an event */
+	fx.cfg.custom[0].s.enabled = false; /* switched off by a reload: it resolves */
+	alert_event_list_clear(&fx.out);
+	assert_int_equal(rules_reconfigure(&fx.e, &fx.cfg, fx.now_ms, &fx.out), 1);
+	assert_int_equal(fx.out.v[0].status, ALERT_RESOLVED);
+	assert_string_equal(fx.out.v[0].rule, "many");
+	fx.cfg.custom[0].s.enabled = true;
 	rules_configure(&fx.e, &fx.cfg);
+	fire(&fx);
+	fx.cfg.nr_custom = 0; /* removed by a reload: it resolves too */
+	alert_event_list_clear(&fx.out);
+	assert_int_equal(rules_reconfigure(&fx.e, &fx.cfg, fx.now_ms, &fx.out), 1);
+	assert_int_equal(fx.out.v[0].status, ALERT_RESOLVED);
 	n = 0;
 	rules_foreach_firing(&fx.e, count_firing, &n);
 	assert_int_equal(n, 0);
