@@ -25,8 +25,8 @@
 #define ADDR_LRU_NONE UINT32_MAX
 
 struct addr_lru_node {
-	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes, the rest zero */
-	uint8_t family;	  /* AF_INET, AF_INET6; 0 for a free node */
+	uint8_t addr[16];    /* network order; IPv4 in the first 4 bytes, the rest zero */
+	uint8_t family;	     /* AF_INET, AF_INET6; 0 for a free node */
 	uint32_t prev, next; /* towards the most / least recent; ADDR_LRU_NONE at the ends */
 	int64_t last_ms;     /* when it was last touched */
 };
@@ -36,7 +36,7 @@ struct addr_lru {
 	uint32_t *index;	     /* node + 1 per slot, 0 empty; index_mask + 1 slots */
 	uint32_t index_mask;
 	uint32_t cap, nr;
-	uint32_t head, tail; /* most and least recently touched */
+	uint32_t head, tail;	/* most and least recently touched */
 	uint32_t nr_never_used; /* nodes [nr_never_used, cap) were never handed out */
 	uint32_t free_list;	/* removed nodes, chained through next */
 	uint64_t seed;

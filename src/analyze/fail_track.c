@@ -79,8 +79,8 @@ void fail_track_expire(struct fail_track *t, int64_t now_ms)
 }
 
 /* Failures of entry e in (cutoff, now]; *first_ms the oldest of them. */
-static uint32_t count_window(const struct fail_track *t, const struct fail_entry *e,
-			     int64_t cutoff, int64_t *first_ms)
+static uint32_t count_window(const struct fail_track *t, const struct fail_entry *e, int64_t cutoff,
+			     int64_t *first_ms)
 {
 	uint32_t n = 0;
 

@@ -44,7 +44,7 @@ struct fail_track {
 	struct fail_entry *entries; /* one per lru node */
 	int64_t window_ms;
 	uint32_t floor;
-	int64_t base_ms; /* times are stored relative to it; set by the first failure */
+	int64_t base_ms;      /* times are stored relative to it; set by the first failure */
 	uint64_t nr_failures; /* fed since init */
 };
 

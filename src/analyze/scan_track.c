@@ -137,7 +137,8 @@ void scan_track_expire(struct scan_track *t, int64_t now_ms)
 	int64_t cutoff = now_ms - t->window_ms;
 	uint32_t i;
 
-	while ((i = addr_lru_oldest(&t->lru)) != ADDR_LRU_NONE && t->lru.nodes[i].last_ms <= cutoff) {
+	while ((i = addr_lru_oldest(&t->lru)) != ADDR_LRU_NONE &&
+	       t->lru.nodes[i].last_ms <= cutoff) {
 		source_clear(t, &t->sources[i]);
 		addr_lru_remove(&t->lru, i);
 	}

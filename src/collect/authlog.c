@@ -203,8 +203,9 @@ static bool msg_failed(struct span m, struct authlog_event *ev)
 	sp = memchr(m.p, ' ', span_len(m));
 	if (sp == NULL)
 		return false;
-	ev->kind = (size_t)(sp - m.p) == 9 && !memcmp(m.p, "publickey", 9) ? AUTHLOG_FAILED_PUBLICKEY
-									      : AUTHLOG_FAILED;
+	ev->kind = (size_t)(sp - m.p) == 9 && !memcmp(m.p, "publickey", 9) ?
+			   AUTHLOG_FAILED_PUBLICKEY :
+			   AUTHLOG_FAILED;
 	m.p = sp;
 	if (!eat(&m, " for "))
 		return false;
@@ -230,8 +231,8 @@ static bool msg_accepted(struct span m, struct authlog_event *ev)
 
 static bool msg_invalid_user(struct span m, struct authlog_event *ev)
 {
-	if (!eat(&m, "Invalid user ") && !eat(&m, "Illegal user ") &&
-	    !eat(&m, "invalid user ") && !eat(&m, "illegal user "))
+	if (!eat(&m, "Invalid user ") && !eat(&m, "Illegal user ") && !eat(&m, "invalid user ") &&
+	    !eat(&m, "illegal user "))
 		return false;
 	ev->kind = AUTHLOG_INVALID_USER;
 	return user_from_tail(m, ev);
@@ -390,8 +391,12 @@ static bool eat_bsd_stamp(struct span *s, int64_t now_ms, int64_t *t_ms)
 	tm.tm_year = now_tm.tm_year;
 	t = mktime(&tm);
 	if (t != (time_t)-1 && t > now + 86400) {
-		tm = (struct tm){ .tm_isdst = -1, .tm_year = now_tm.tm_year - 1, .tm_mon = mon,
-				  .tm_mday = tm.tm_mday, .tm_hour = tm.tm_hour, .tm_min = tm.tm_min,
+		tm = (struct tm){ .tm_isdst = -1,
+				  .tm_year = now_tm.tm_year - 1,
+				  .tm_mon = mon,
+				  .tm_mday = tm.tm_mday,
+				  .tm_hour = tm.tm_hour,
+				  .tm_min = tm.tm_min,
 				  .tm_sec = tm.tm_sec };
 		t = mktime(&tm);
 	}

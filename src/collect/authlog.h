@@ -44,17 +44,17 @@
 #include "model/alert.h"
 
 enum authlog_kind {
-	AUTHLOG_FAILED,		      /* "Failed password|keyboard-interactive/pam|none for ..." */
-	AUTHLOG_FAILED_PUBLICKEY,     /* "Failed publickey for ..." (not counted) */
-	AUTHLOG_INVALID_USER,	      /* "Invalid user U from A" ("Illegal user" before 7) */
-	AUTHLOG_NOT_ALLOWED,	      /* "User U from A not allowed because ..." */
-	AUTHLOG_AUTH_FAILURE,	      /* "[error: PAM: ]Authentication failure for U from A" */
-	AUTHLOG_PAM_FAILURE,	      /* "pam_unix(sshd:auth): authentication failure; ... rhost=A" */
-	AUTHLOG_MAX_ATTEMPTS,	      /* "maximum authentication attempts exceeded for U from A" */
-	AUTHLOG_CLOSED_PREAUTH,	      /* "Connection closed by [... user U] A port P [preauth]" */
+	AUTHLOG_FAILED,		  /* "Failed password|keyboard-interactive/pam|none for ..." */
+	AUTHLOG_FAILED_PUBLICKEY, /* "Failed publickey for ..." (not counted) */
+	AUTHLOG_INVALID_USER,	  /* "Invalid user U from A" ("Illegal user" before 7) */
+	AUTHLOG_NOT_ALLOWED,	  /* "User U from A not allowed because ..." */
+	AUTHLOG_AUTH_FAILURE,	  /* "[error: PAM: ]Authentication failure for U from A" */
+	AUTHLOG_PAM_FAILURE,	  /* "pam_unix(sshd:auth): authentication failure; ... rhost=A" */
+	AUTHLOG_MAX_ATTEMPTS,	  /* "maximum authentication attempts exceeded for U from A" */
+	AUTHLOG_CLOSED_PREAUTH,	  /* "Connection closed by [... user U] A port P [preauth]" */
 	AUTHLOG_DISCONNECTED_PREAUTH, /* "Disconnected from [... user U] A port P [preauth]" */
-	AUTHLOG_BANNER_INVALID,	      /* "banner exchange: Connection from A port P: invalid format" */
-	AUTHLOG_ACCEPTED,	      /* "Accepted METHOD for U from A" (a success, not counted) */
+	AUTHLOG_BANNER_INVALID, /* "banner exchange: Connection from A port P: invalid format" */
+	AUTHLOG_ACCEPTED,	/* "Accepted METHOD for U from A" (a success, not counted) */
 	AUTHLOG_KINDS,
 };
 
@@ -62,12 +62,12 @@ enum authlog_kind {
 
 struct authlog_event {
 	enum authlog_kind kind;
-	int family;			 /* AF_INET or AF_INET6 (IPv4-mapped IPv6 becomes AF_INET) */
-	uint8_t addr[16];		 /* network order; IPv4 in the first 4 bytes */
-	char addr_text[ALERT_ADDR_LEN];	 /* inet_ntop form */
-	char user[AUTHLOG_USER_LEN];	 /* display-safe (bytes outside 0x20-0x7e become '?'), cut */
-	uint16_t port;			 /* the client's port, 0 when the line has none */
-	int64_t time_ms;		 /* the line's stamp, 0 when it has none */
+	int family;			/* AF_INET or AF_INET6 (IPv4-mapped IPv6 becomes AF_INET) */
+	uint8_t addr[16];		/* network order; IPv4 in the first 4 bytes */
+	char addr_text[ALERT_ADDR_LEN]; /* inet_ntop form */
+	char user[AUTHLOG_USER_LEN];	/* display-safe (bytes outside 0x20-0x7e become '?'), cut */
+	uint16_t port;			/* the client's port, 0 when the line has none */
+	int64_t time_ms;		/* the line's stamp, 0 when it has none */
 };
 
 /*

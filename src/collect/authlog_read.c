@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 

@@ -349,10 +349,10 @@ static void test_missing_and_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_samples),	       cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_prefixes),       cmocka_unit_test(test_bsd_year),
-		cmocka_unit_test(test_not_ours),       cmocka_unit_test(test_display_safe_user),
-		cmocka_unit_test(test_follow),	       cmocka_unit_test(test_missing_and_long),
+		cmocka_unit_test(test_samples),	 cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_prefixes), cmocka_unit_test(test_bsd_year),
+		cmocka_unit_test(test_not_ours), cmocka_unit_test(test_display_safe_user),
+		cmocka_unit_test(test_follow),	 cmocka_unit_test(test_missing_and_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

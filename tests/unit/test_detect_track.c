@@ -85,7 +85,8 @@ static void test_lru_model(void **state)
 				v4(b, 0x0a000000u + (uint32_t)j);
 				if (j % 2)
 					b[15] = 1;
-				if (addr_lru_find(&l, j % 2 ? AF_INET6 : AF_INET, b) == ADDR_LRU_NONE)
+				if (addr_lru_find(&l, j % 2 ? AF_INET6 : AF_INET, b) ==
+				    ADDR_LRU_NONE)
 					last[j] = 0; /* evicted */
 				else
 					present++;
@@ -234,7 +235,8 @@ static void test_scan_ports(void **state)
 	/* 30 distinct ports in 3 s, each twice (a SYN and its retransmission) */
 	for (int i = 0; i < 30; i++) {
 		scan_track_add(&t, AF_INET, a, IPPROTO_TCP, (uint16_t)(1000 + i), T0 + i * 100);
-		scan_track_add(&t, AF_INET, a, IPPROTO_TCP, (uint16_t)(1000 + i), T0 + i * 100 + 50);
+		scan_track_add(&t, AF_INET, a, IPPROTO_TCP, (uint16_t)(1000 + i),
+			       T0 + i * 100 + 50);
 	}
 	assert_int_equal(scan_track_report(&t, T0 + 3000, out, 4), 2);
 	assert_string_equal(out[0].addr, "10.0.0.2");
