@@ -21,7 +21,8 @@ void pair_bytes_init(struct pair_bytes *pb, double floor_bytes_per_s)
 	memset(pb, 0, sizeof(*pb));
 	sock_bytes_init(&pb->socks);
 	u64map_init(&pb->idx);
-	pb->floor_bytes_per_s = floor_bytes_per_s > 0 ? floor_bytes_per_s : PAIR_BYTES_DEFAULT_FLOOR;
+	pb->floor_bytes_per_s =
+		floor_bytes_per_s > 0 ? floor_bytes_per_s : PAIR_BYTES_DEFAULT_FLOOR;
 }
 
 void pair_bytes_release(struct pair_bytes *pb)
@@ -78,7 +79,8 @@ static uint64_t pair_hash(int family, const uint8_t *local, const uint8_t *remot
 static bool acc_is(const struct pair_acc *a, int family, const uint8_t *local,
 		   const uint8_t *remote)
 {
-	return a->family == family && !memcmp(a->local, local, 16) && !memcmp(a->remote, remote, 16);
+	return a->family == family && !memcmp(a->local, local, 16) &&
+	       !memcmp(a->remote, remote, 16);
 }
 
 static struct pair_acc *find_acc(struct pair_bytes *pb, int family, const uint8_t *local,

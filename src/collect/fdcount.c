@@ -106,10 +106,11 @@ int fdcount_iface_addrs(struct addr_iface *out, size_t cap)
 			continue;
 		memset(a, 0, sizeof(*a));
 		if (i->ifa_addr->sa_family == AF_INET) {
-			memcpy(a->addr, &((const struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+			memcpy(a->addr,
+			       &((const struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(a->addr, &((const struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
-			       16);
+			memcpy(a->addr,
+			       &((const struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
 		} else {
 			continue;
 		}

@@ -2,12 +2,13 @@
 #include "collect/scan_capture.h"
 
 #include <errno.h>
-#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <linux/if_packet.h>
 
 #include "base/strbuf.h"
 #include "base/xalloc.h"
@@ -85,7 +86,8 @@ int scan_capture_open(struct scan_capture **out, const struct scan_capture_opts 
 	rc = capture_open(&c->cap, &co, err, sizeof(err));
 	if (rc < 0) {
 		if (rc == -EPERM)
-			snprintf(why, why_len, "port scans off: capturing packets needs CAP_NET_RAW");
+			snprintf(why, why_len,
+				 "port scans off: capturing packets needs CAP_NET_RAW");
 		else
 			snprintf(why, why_len, "port scans off: cannot capture on '%s': %s",
 				 co.file ? co.file : co.ifname, err);

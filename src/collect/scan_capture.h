@@ -34,10 +34,10 @@
 #define SCAN_CAPTURE_BUFFER_LEN (8u << 20)
 
 struct scan_capture_opts {
-	const char *ifname;	 /* NULL or "": "any" */
-	const char *proc_root;	 /* for ip_local_port_range; NULL: "/proc" */
-	uint32_t buffer_len;	 /* 0: SCAN_CAPTURE_BUFFER_LEN */
-	const char *file;	 /* tests: read this pcap file instead (no filter applied) */
+	const char *ifname;    /* NULL or "": "any" */
+	const char *proc_root; /* for ip_local_port_range; NULL: "/proc" */
+	uint32_t buffer_len;   /* 0: SCAN_CAPTURE_BUFFER_LEN */
+	const char *file;      /* tests: read this pcap file instead (no filter applied) */
 };
 
 struct scan_capture_stats {

@@ -49,9 +49,8 @@ static void test_limits_parse(void **state)
 	(void)state;
 	assert_int_equal(fdcount_parse_limits(limits_text, strlen(limits_text), &soft), 0);
 	assert_int_equal(soft, 1024);
-	assert_int_equal(fdcount_parse_limits("Max open files unlimited unlimited files\n", 40,
-					      &soft),
-			 0);
+	assert_int_equal(
+		fdcount_parse_limits("Max open files unlimited unlimited files\n", 40, &soft), 0);
 	assert_true(soft == FDCOUNT_UNLIMITED);
 	assert_int_equal(fdcount_parse_limits("Max open files\n", 15, &soft), -EPROTO);
 	assert_int_equal(fdcount_parse_limits("Max cpu time 1 1 s\n", 19, &soft), -EPROTO);
@@ -220,6 +219,7 @@ static void test_capture_file(void **state)
 	close(fd);
 	d = pcap_dump_open(dead, path);
 	assert_non_null(d);
+
 	struct {
 		uint8_t proto, flags;
 		uint16_t port;
@@ -230,11 +230,12 @@ static void test_capture_file(void **state)
 		{ IPPROTO_UDP, 0, 161 },    /* UDP: counts */
 		{ IPPROTO_TCP, 0xc2, 443 }, /* SYN with ECN bits: counts */
 	};
+
 	for (size_t i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
 		struct pcap_pkthdr h = { .ts = { .tv_sec = 1795953600, .tv_usec = t * 1000 } };
 
 		h.caplen = h.len = (bpf_u_int32)frame(b, mac, 0xc0000209, pk[i].proto, pk[i].port,
-						     pk[i].flags);
+						      pk[i].flags);
 		pcap_dump((u_char *)d, &h, b);
 		if (pk[i].port == 22 || pk[i].port == 161)
 			t++;
@@ -397,9 +398,9 @@ static void test_listeners(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_limits_parse),	cmocka_unit_test(test_fdcount_tree),
-		cmocka_unit_test(test_iface_addrs),	cmocka_unit_test(test_filter_compiles),
-		cmocka_unit_test(test_capture_file),	cmocka_unit_test(test_pair_bytes),
+		cmocka_unit_test(test_limits_parse), cmocka_unit_test(test_fdcount_tree),
+		cmocka_unit_test(test_iface_addrs),  cmocka_unit_test(test_filter_compiles),
+		cmocka_unit_test(test_capture_file), cmocka_unit_test(test_pair_bytes),
 		cmocka_unit_test(test_listeners),
 	};
 
