@@ -190,10 +190,11 @@ static int journal_setup(sd_journal *j)
 	return sd_journal_get_fd(j);
 }
 
-static void journal_open(struct authlog_reader *r)
+static void journal_open(struct authlog_reader *r, const char *dir)
 {
 	sd_journal *j = NULL;
-	int rc = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	int rc = dir ? sd_journal_open_directory(&j, dir, 0) :
+		       sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 
 	if (rc >= 0)
 		rc = journal_setup(j);
@@ -248,7 +249,7 @@ struct authlog_reader *authlog_reader_open(const struct authlog_reader_opts *o)
 
 	r->journal_fd = -1;
 	if (o->journal)
-		journal_open(r);
+		journal_open(r, o->journal_dir);
 	for (size_t i = 0; i < o->nr_files; i++)
 		add_file(r, o->files[i]);
 	if (r->journal == NULL && o->fallback != NULL && o->fallback[0] != '\0')

@@ -346,13 +346,39 @@ static void test_missing_and_long(void **state)
 	rmdir(dir);
 }
 
+static void test_journal_unreadable(void **state)
+{
+	char dir[] = "/tmp/connmon-journal-XXXXXX", why[256];
+	struct authlog_reader_opts o = { .journal = true, .fallback = "/nonexistent/auth.log" };
+	struct authlog_reader *r;
+	struct got g = { 0 };
+
+	(void)state;
+	/* a journal directory without a readable file: the state says why, nothing runs */
+	assert_non_null(mkdtemp(dir));
+	o.journal_dir = dir;
+	r = authlog_reader_open(&o);
+	assert_int_equal(authlog_reader_fd(r), -1);
+	assert_false(authlog_reader_state(r, why, sizeof(why)));
+	assert_string_equal(why, "cannot read the journal: no journal file is readable; "
+				 "cannot read '/nonexistent/auth.log': No such file or directory");
+	assert_int_equal(authlog_reader_poll(r, NOW_MS, on_event, &g), 0);
+	authlog_reader_close(r);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_samples),	 cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_prefixes), cmocka_unit_test(test_bsd_year),
-		cmocka_unit_test(test_not_ours), cmocka_unit_test(test_display_safe_user),
-		cmocka_unit_test(test_follow),	 cmocka_unit_test(test_missing_and_long),
+		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_bsd_year),
+		cmocka_unit_test(test_not_ours),
+		cmocka_unit_test(test_display_safe_user),
+		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_missing_and_long),
+		cmocka_unit_test(test_journal_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
