@@ -8,6 +8,8 @@ An attacker and a victim namespace joined by a veth pair (10.77.N.0/24).
    address must be reported with exactly the 200 ports nmap probed (nmap
    sends each probe once with --max-retries 0; a second SYN to the same
    port adds no port), and no other source.
+   Then a SYN flood from random sources (hping3 --flood --rand-source, 4 s):
+   no source is reported, the table stays bounded, a report every second.
 2. SSH brute force: a real sshd (Debian's openssh-server, its own config,
    -E log file) in the victim; sshpass tries 6 wrong passwords for root
    from the attacker, one connection each.  inputs_drive follows the log
@@ -130,6 +132,44 @@ def scan_phase(net, drive):
               final[0]["dropped"] == 0 and final[0]["probes"] >= 200, final[0])
 
 
+def flood_phase(net, drive):
+    """A SYN flood from random sources: no scan, bounded table, no missed report."""
+    if shutil.which("hping3") is None:
+        log("skip the flood phase: hping3 is not installed")
+        return
+    p = net.spawn(net.vic, drive, "scan", "--seconds", "6", "--floor", "5",
+                  stdout=subprocess.PIPE, text=True)
+    msg = wait_ready(p)
+    if not msg.get("ready"):
+        check("scan capture opens for the flood", False, msg)
+        return
+    flood = net.spawn(net.att, "hping3", "-q", "-S", "--flood", "--rand-source", "-p", "80",
+                      net.vic_addr, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)
+    flood.kill()
+    flood.wait(timeout=5)
+    lines = read_json_lines(p, time.time() + 30)
+    p.wait(timeout=10)
+    reports = [m for m in lines if "report" in m]
+    if len(reports) < 2:
+        check("the flood's reports", False, lines)
+        return
+    first, last = reports[0], reports[-1]
+    secs = (last["t_ms"] - first["t_ms"]) / 1000.0
+    rate = (last["probes"] - first["probes"]) / secs if secs > 0 else 0
+    cpu = (last["cpu_ms"] - first["cpu_ms"]) / 1000.0 / secs if secs > 0 else 0
+    gaps = [b["t_ms"] - a["t_ms"] for a, b in zip(reports, reports[1:])]
+    log("flood: %.0f SYN/s seen, driver CPU %.0f %% of a core (debug build with sanitizers), "
+        "%d sources evicted, %d dropped" % (rate, cpu * 100, last["evicted"], last["dropped"]))
+    check("the flood reached the capture", last["probes"] > 10000, last["probes"])
+    check("a report every second during the flood (max gap <= 1.5 s)",
+          max(gaps) <= 1500, gaps)
+    check("random sources are no scan", all(not m["report"] for m in reports),
+          [m["report"] for m in reports if m["report"]][:1])
+    check("the source table stays bounded", all(m["sources"] <= 16384 for m in reports),
+          max(m["sources"] for m in reports))
+
+
 SSHD_CONFIG = """Port 22
 ListenAddress {addr}
 HostKey {dir}/host_ed25519
@@ -215,6 +255,7 @@ def main():
     try:
         net.setup()
         scan_phase(net, drive)
+        flood_phase(net, drive)
         ssh_phase(net, drive, tmp)
     finally:
         net.cleanup()

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "analyze/fail_track.h"
@@ -38,6 +39,16 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* CPU time of this process so far (user + system). */
+static long long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
 static unsigned num(const char *s)
@@ -104,10 +115,12 @@ static unsigned print_scans(struct scan_track *t, struct scan_capture *c, bool f
 	unsigned top = 0;
 
 	scan_capture_stats(c, &st);
-	printf("{\"final\": %s, \"probes\": %llu, \"ignored\": %llu, \"dropped\": %llu, "
-	       "\"sources\": %u, \"report\": [",
-	       final ? "true" : "false", (unsigned long long)st.probes,
-	       (unsigned long long)st.ignored, (unsigned long long)st.dropped, t->lru.nr);
+	printf("{\"final\": %s, \"t_ms\": %lld, \"cpu_ms\": %lld, \"probes\": %llu, "
+	       "\"ignored\": %llu, \"dropped\": %llu, \"sources\": %u, \"evicted\": %llu, "
+	       "\"report\": [",
+	       final ? "true" : "false", (long long)now_ms(), cpu_ms(),
+	       (unsigned long long)st.probes, (unsigned long long)st.ignored,
+	       (unsigned long long)st.dropped, t->lru.nr, (unsigned long long)t->lru.nr_evicted);
 	for (size_t i = 0; i < n; i++) {
 		printf("%s{\"addr\": \"%s\", \"nr_ports\": %u, \"nr_probes\": %u}", i ? ", " : "",
 		       out[i].addr, out[i].nr_ports, out[i].nr_probes);
