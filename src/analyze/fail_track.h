@@ -56,9 +56,9 @@ void fail_track_add(struct fail_track *t, int family, const uint8_t *addr, int64
 /* Drops the addresses without a failure since now_ms - window_ms. */
 void fail_track_expire(struct fail_track *t, int64_t now_ms);
 /*
- * Fills out (at most cap) with the addresses that have at least floor
- * failures in (now_ms - window_ms, now_ms], most failures first; returns
- * how many.
+ * Fills out (at most cap; when more qualify, the most recently active)
+ * with the addresses that have at least floor failures in
+ * (now_ms - window_ms, now_ms], most failures first; returns how many.
  */
 size_t fail_track_report(const struct fail_track *t, int64_t now_ms, struct rule_authfail *out,
 			 size_t cap);
