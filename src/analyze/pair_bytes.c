@@ -110,9 +110,26 @@ static struct pair_acc *find_acc(struct pair_bytes *pb, int family, const uint8_
 	return a;
 }
 
+static bool is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
 void pair_bytes_add(struct pair_bytes *pb, int family, const uint8_t *local, const uint8_t *remote,
 		    uint64_t bytes)
 {
+	uint8_t l4[16] = { 0 }, r4[16] = { 0 };
+
+	/* an IPv4 peer of a dual-stack socket is the IPv4 pair it is on the wire */
+	if (family == AF_INET6 && is_v4_mapped(local) && is_v4_mapped(remote)) {
+		memcpy(l4, local + 12, 4);
+		memcpy(r4, remote + 12, 4);
+		family = AF_INET;
+		local = l4;
+		remote = r4;
+	}
 	find_acc(pb, family, local, remote)->bytes += bytes;
 }
 

@@ -15,6 +15,7 @@
  * The first census is a baseline: no pairs (its interval is unknown), as
  * sock_bytes counts nothing before it.
  *
+ * IPv4-mapped IPv6 pairs (dual-stack sockets) are counted as the IPv4 pair.
  * The interface of a pair is the one holding its local address, from the
  * table given to pair_bytes_set_ifaces() (collect/fdcount's
  * fdcount_iface_addrs); "" when unknown (no table, or a local address on

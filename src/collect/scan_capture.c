@@ -8,8 +8,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <linux/if_packet.h>
-
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "collect/capture.h"
@@ -100,6 +98,14 @@ int scan_capture_open(struct scan_capture **out, const struct scan_capture_opts 
 	return 0;
 }
 
+/* 127.0.0.0/8 or ::1: the host probing itself over lo (health checks, local clients). */
+static bool from_loopback(const struct pkt_info *p)
+{
+	static const uint8_t one6[16] = { [15] = 1 };
+
+	return p->family == AF_INET ? p->src[0] == 127 : !memcmp(p->src, one6, 16);
+}
+
 static void on_packet(const struct pkt_info *p, void *arg)
 {
 	struct scan_capture *c = arg;
@@ -107,7 +113,7 @@ static void on_packet(const struct pkt_info *p, void *arg)
 	/* not for this host: broadcast (1), multicast (2), another host (3), outgoing (4) */
 	if (p->direction > 0 || !p->has_ports ||
 	    (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP) ||
-	    (p->l4proto == IPPROTO_TCP && (p->tcp_flags & 0x12) != 0x02)) {
+	    (p->l4proto == IPPROTO_TCP && (p->tcp_flags & 0x12) != 0x02) || from_loopback(p)) {
 		c->st.ignored++;
 		return;
 	}

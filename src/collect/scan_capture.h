@@ -11,7 +11,8 @@
  *   queries: DNS, NTP, QUIC), never to a multicast group.
  *
  * In user space only packets of type PACKET_HOST (or unknown) go on: not
- * broadcasts, not frames for other hosts.  A host that routes (containers,
+ * broadcasts, not frames for other hosts, and not from a loopback address
+ * (the host probing itself over lo).  A host that routes (containers,
  * a router) also sees attempts addressed to the addresses behind it.
  *
  * Cost: a snaplen of SCAN_CAPTURE_SNAPLEN bytes (link, IP and TCP/UDP
