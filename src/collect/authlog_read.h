@@ -44,7 +44,7 @@
 
 struct authlog_reader_opts {
 	bool journal;		  /* read the systemd journal */
-	const char *journal_dir;  /* tests: a directory of journal files; NULL: the system's */
+	const char *journal_dir;  /* tests: a directory of journal files; NULL: the machine's */
 	const char *fallback;	  /* read this file when the journal cannot be read; NULL: none */
 	const char *const *files; /* always read these (borrowed during open) */
 	size_t nr_files;
