@@ -19,7 +19,7 @@ level=${1:-build}
 build="meson ninja-build gcc libc6-dev pkg-config"
 build="$build libmnl-dev"     # netlink
 build="$build libpcap-dev"    # capture (flows, procs)
-build="$build libsystemd-dev" # the agent's sd_notify (Type=notify, the watchdog)
+build="$build libsystemd-dev" # the agent's sd_notify (Type=notify, the watchdog); collect/authlog_read: the journal
 build="$build libsqlite3-dev" # src/store: the history database
 build="$build libinih-dev"    # the agent's config file (src/cli/config.c)
 build="$build libmicrohttpd-dev" # the agent's /metrics listener (src/export/http.c)
