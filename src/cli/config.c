@@ -135,6 +135,18 @@ static const struct config_key keys[] = {
 	    "the longest one delivery may take (HTTP request, exec or sendmail)"),
 	KEY("alerts", "queue", CONFIG_COUNT, alerts.queue, 16, 65536, NULL, "1024",
 	    "alert events waiting for the notifier at most; more drop the oldest"),
+	KEY("detect", "capture", CONFIG_PATH, detect.capture, 1, 0, NULL, "any",
+	    "where connection attempts are captured for port_scan: any, an interface, or off"),
+	KEY("detect", "journal", CONFIG_BOOL, detect.journal, 0, 0, NULL, "yes",
+	    "read sshd's lines from the systemd journal"),
+	KEY("detect", "auth_logs", CONFIG_PATH, detect.auth_logs, 0, 0, NULL, "",
+	    "sshd log files read besides the journal, separated by spaces"),
+	KEY("detect", "auth_fallback", CONFIG_PATH, detect.auth_fallback, 0, 0, NULL,
+	    "/var/log/auth.log", "the file read when the journal cannot be; empty: none"),
+	KEY("detect", "scan_window", CONFIG_DURATION, detect.scan_window_ms, SEC, 10 * MIN, NULL,
+	    "10s", "the window port_scan counts distinct ports in"),
+	KEY("detect", "auth_window", CONFIG_DURATION, detect.auth_window_ms, 10 * SEC, 24 * HOUR,
+	    NULL, "10m", "the window ssh_brute_force counts failures in"),
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -146,8 +158,8 @@ struct section {
 };
 
 static const struct section sections[] = {
-	{ "agent", false },    { "series", false }, { "store", false },
-	{ "baseline", false }, { "alerts", false }, { "rule", true }, /* config_rules.c */
+	{ "agent", false },  { "series", false }, { "store", false }, { "baseline", false },
+	{ "alerts", false }, { "detect", false }, { "rule", true }, /* config_rules.c */
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))

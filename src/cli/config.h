@@ -94,6 +94,14 @@ struct agent_config {
 
 	struct rules_config rules;   /* [rule "NAME"] sections: cli/config_rules.h, docs/RULES.md */
 	struct notify_config alerts; /* [alerts]: the notification sinks (alert/notify.h) */
+
+	struct {
+		char capture[CONFIG_PATH_MAX];	 /* "any", an interface, or "off" */
+		bool journal;			 /* read sshd's lines from the journal */
+		char auth_logs[CONFIG_PATH_MAX]; /* files read besides, space-separated */
+		char auth_fallback[CONFIG_PATH_MAX];
+		int64_t scan_window_ms, auth_window_ms;
+	} detect; /* [detect]: the inputs of port_scan and ssh_brute_force */
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */
