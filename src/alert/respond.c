@@ -156,18 +156,24 @@ int respond_start(struct responder *r, struct strbuf *why)
 
 int respond_parse_host(const char *text, struct nft_elem *e, struct strbuf *why)
 {
+	struct strbuf dummy = STRBUF_INIT;
 	uint8_t family, prefix;
+	int ret = 0;
 
 	memset(e, 0, sizeof(*e));
-	if (allow_parse(text, &family, e->addr, &prefix, why))
-		return -EINVAL;
-	if (prefix != (family == AF_INET ? 32 : 128)) {
+	if (!why)
+		why = &dummy;
+	if (allow_parse(text, &family, e->addr, &prefix, why)) {
+		ret = -EINVAL;
+	} else if (prefix != (family == AF_INET ? 32 : 128)) {
 		strbuf_addf(why, "'%s' is a network; only addresses are blocked", text);
-		return -EINVAL;
+		ret = -EINVAL;
+	} else {
+		e->family = family;
+		nft_elem_set(e, false); /* v4-mapped: IPv4 */
 	}
-	e->family = family;
-	nft_elem_set(e, false); /* v4-mapped: IPv4 */
-	return 0;
+	strbuf_release(&dummy);
+	return ret;
 }
 
 void respond_host_text(const struct nft_elem *e, char out[ALERT_ADDR_LEN])
