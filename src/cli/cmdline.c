@@ -41,6 +41,12 @@ enum opt_id {
 	OPT_PORT,
 	OPT_OUTPUT,
 	OPT_SAR,
+	OPT_RESPOND,
+	OPT_ALLOW,
+	OPT_REMOVE_RULES,
+	OPT_BLOCK_FILE,
+	OPT_FOR,
+	OPT_REASON,
 };
 
 static const struct opt {
@@ -80,6 +86,12 @@ static const struct opt {
 	[OPT_PORT] = { "port", 0, true, CLI_PORT },
 	[OPT_OUTPUT] = { "output", 'o', true, CLI_OUTPUT },
 	[OPT_SAR] = { "sar", 0, false, CLI_SAR },
+	[OPT_RESPOND] = { "respond", 0, true, CLI_AGENT },
+	[OPT_ALLOW] = { "allow", 0, true, CLI_AGENT },
+	[OPT_REMOVE_RULES] = { "remove-rules", 0, false, CLI_AGENT },
+	[OPT_BLOCK_FILE] = { "file", 'f', true, CLI_BLOCK },
+	[OPT_FOR] = { "for", 0, true, CLI_BLOCK },
+	[OPT_REASON] = { "reason", 0, true, CLI_BLOCK },
 };
 
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -104,6 +116,7 @@ void cli_opts_release(struct cli_opts *o)
 		free(o->ifaces[i]);
 	free(o->ifaces);
 	free(o->args);
+	free(o->allows);
 	cli_opts_init(o);
 }
 
@@ -252,6 +265,22 @@ static int set_value(const struct cli_cmd *cmd, struct cli_opts *o, enum opt_id 
 	case OPT_OUTPUT:
 		o->output = val;
 		return 0;
+	case OPT_RESPOND:
+		o->respond = val;
+		return 0;
+	case OPT_ALLOW:
+		ALLOC_GROW(o->allows, o->nr_allows + 1, o->alloc_allows);
+		o->allows[o->nr_allows++] = val;
+		return 0;
+	case OPT_BLOCK_FILE:
+		o->block_file = val;
+		return 0;
+	case OPT_FOR:
+		o->block_for = val;
+		return 0;
+	case OPT_REASON:
+		o->reason = val;
+		return 0;
 	default:
 		return 0;
 	}
@@ -292,6 +321,9 @@ static void set_flag(struct cli_opts *o, enum opt_id id)
 		break;
 	case OPT_SAR:
 		o->sar = true;
+		break;
+	case OPT_REMOVE_RULES:
+		o->remove_rules = true;
 		break;
 	default:
 		break;

@@ -58,13 +58,15 @@ enum {
 	CLI_NUMERIC = 1u << 15,	  /* -n */
 	CLI_SYSFS = 1u << 16,	  /* --sysfs DIR */
 	CLI_SAR_COUNT = 1u << 17, /* `-w SEC COUNT`, as sar takes it */
-	CLI_AGENT = 1u << 18,	  /* -c/--config FILE, --interval SEC, --listen ADDR, --once */
+	CLI_AGENT = 1u << 18,	  /* -c/--config FILE, --interval SEC, --listen ADDR, --once,
+				     --respond MODE, --allow NET (repeatable), --remove-rules */
 	CLI_DB = 1u << 19,	  /* --db PATH */
 	CLI_RANGE = 1u << 20,	  /* --since T, --until T, --step SEC */
 	CLI_PORT = 1u << 21,	  /* --port P */
 	CLI_OUTPUT = 1u << 22,	  /* -o, --output FILE */
 	CLI_ARGS = 1u << 23,	  /* words that are not options (a view, series names) */
 	CLI_SAR = 1u << 24,	  /* --sar (history import) */
+	CLI_BLOCK = 1u << 25, /* -f/--file FILE, --for DUR, --reason TEXT (block) */
 };
 
 struct cli_cmd {
@@ -91,6 +93,11 @@ struct cli_opts {
 	bool once, sar;
 	const char **args; /* CLI_ARGS: borrowed from argv; the array is owned */
 	size_t nr_args, alloc_args;
+	const char *respond; /* --respond off|dry-run|on (checked by config_set) */
+	const char **allows; /* --allow, in order: borrowed; the array is owned */
+	size_t nr_allows, alloc_allows;
+	bool remove_rules;
+	const char *block_file, *block_for, *reason; /* block: -f FILE, --for DUR, --reason TEXT */
 };
 
 void cli_opts_init(struct cli_opts *o);
