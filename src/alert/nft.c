@@ -3,9 +3,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <nftables/libnftables.h>
 
@@ -104,10 +106,32 @@ int nft_apply(struct nft *n, const struct nft_batch *b, struct strbuf *err)
 	return ret;
 }
 
+/*
+ * libnftables prints "Operation not permitted (you must be root)" straight
+ * to stderr when it cannot open its netlink socket, besides its error
+ * buffer: the probe silences fd 2 so that the user reads one line, ours.
+ */
+static int probe(struct nft *n, struct strbuf *err)
+{
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int ret;
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDERR_FILENO);
+	ret = nft_run(n, "list tables", err);
+	if (saved >= 0 && null >= 0)
+		dup2(saved, STDERR_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
+	return ret;
+}
+
 int nft_unusable(struct nft *n, struct strbuf *why)
 {
 	struct strbuf err = STRBUF_INIT;
-	int ret = nft_run(n, "list tables", &err);
+	int ret = probe(n, &err);
 
 	if (ret == -EPERM)
 		strbuf_addstr(why, "responses off: no CAP_NET_ADMIN"

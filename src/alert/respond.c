@@ -65,6 +65,11 @@ enum respond_mode respond_mode(const struct responder *r)
 	return r->p.mode;
 }
 
+void *respond_ops_ctx(const struct responder *r)
+{
+	return r->ops.ctx;
+}
+
 const char *respond_mode_name(enum respond_mode m)
 {
 	return m == RESPOND_ON ? "on" : m == RESPOND_DRY_RUN ? "dry-run" : "off";

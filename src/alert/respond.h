@@ -108,6 +108,8 @@ void respond_free(struct responder *r);
 /* The allowlist to fill (loopback, own addresses, gateways, SSH peers, configured). */
 struct allow_list *respond_allow(struct responder *r);
 enum respond_mode respond_mode(const struct responder *r);
+/* The ctx of the ops given to respond_new (for its owner to free after respond_free). */
+void *respond_ops_ctx(const struct responder *r);
 
 /*
  * Mode on: checks that nftables is usable and creates (or updates) the

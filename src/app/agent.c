@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "app/agent.h"
+#include "app/respond_app.h"
 
 #include <errno.h>
 #include <math.h>
@@ -498,6 +499,10 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	if (o.help) {
 		fputs(agent_usage, stdout);
 		rc = 0;
+		goto out;
+	}
+	if (o.remove_rules) {
+		rc = respond_app_remove_rules();
 		goto out;
 	}
 	memset(&a, 0, sizeof(a));

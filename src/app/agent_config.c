@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app/agent.h"
+#include "app/respond_app.h"
 #include "app/log.h"
 #include "cli/config.h"
 
@@ -31,7 +32,7 @@ static int apply_overrides(struct agent_config *c, const struct cli_opts *o, str
 	}
 	if (o->listen && config_set(c, "--listen", "agent", "listen", o->listen, err) < 0)
 		return -EINVAL;
-	return 0;
+	return respond_app_options(c, o, err);
 }
 
 int agent_config_load(struct agent_config *c, const struct cli_opts *o, struct strbuf *err)

@@ -29,6 +29,9 @@ static const struct command {
 	{ "baseline", cmd_baseline, "usual bands per hour of the week, and where values stand" },
 	{ "report", cmd_report,
 	  "charts of the history with baseline bands, HTML or SVG (sadf -g)" },
+	{ "blocks", cmd_blocks, "the blocks in force (connmon's nftables sets)" },
+	{ "block", cmd_block, "block addresses in nftables, for a time or until unblocked" },
+	{ "unblock", cmd_unblock, "remove blocks, or all of them" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

@@ -75,7 +75,7 @@ static const struct opt {
 	[OPT_READ] = { "read", 'r', true, CLI_READ },
 	[OPT_NUMERIC] = { "numeric", 'n', false, CLI_NUMERIC },
 	[OPT_SYSFS] = { "sysfs", 0, true, CLI_SYSFS },
-	[OPT_CONFIG] = { "config", 'c', true, CLI_AGENT },
+	[OPT_CONFIG] = { "config", 'c', true, CLI_AGENT | CLI_BLOCK },
 	[OPT_DB] = { "db", 0, true, CLI_DB },
 	[OPT_INTERVAL] = { "interval", 0, true, CLI_AGENT },
 	[OPT_LISTEN] = { "listen", 0, true, CLI_AGENT },
