@@ -239,8 +239,8 @@ static void result_text(const struct responder *r, struct tally *t)
 		strbuf_addstr(&s, "done");
 	if (n > 1)
 		strbuf_addf(&s, " %u addresses", n);
-	if (t->killed)
-		strbuf_addf(&s, " (%d sockets)", t->killed);
+	if (t->act->kind == ACTION_KILL && t->done)
+		strbuf_addf(&s, " (%d socket%s)", t->killed, t->killed == 1 ? "" : "s");
 	if (n && t->act->kind != ACTION_KILL && t->duration_ms > 0) {
 		strbuf_addstr(&s, " for ");
 		respond_format_duration(t->duration_ms, &s);
