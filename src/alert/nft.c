@@ -4,12 +4,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <nftables/libnftables.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <nftables/libnftables.h>
 
 #include "base/json.h"
 #include "base/xalloc.h"

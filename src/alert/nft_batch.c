@@ -61,7 +61,8 @@ static void add_sets(struct strbuf *o, const struct nft_table_params *p)
 		const char *t = types[v];
 		int n = v ? 6 : 4;
 
-		strbuf_addf(o, "add set " T " block%d { type %s; flags timeout; size %" PRIu32 "; }\n",
+		strbuf_addf(o,
+			    "add set " T " block%d { type %s; flags timeout; size %" PRIu32 "; }\n",
 			    n, t, p->set_size);
 		strbuf_addf(o,
 			    "add set " T " limit%d { type %s . inet_service; flags timeout;"

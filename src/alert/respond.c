@@ -92,8 +92,12 @@ void respond_format_duration(int64_t ms, struct strbuf *out)
 	static const struct {
 		int64_t ms;
 		char unit;
-	} units[] = { { 7 * MS_DAY, 'w' }, { MS_DAY, 'd' }, { MS_HOUR, 'h' },
-		      { MS_MIN, 'm' },	   { 1000, 's' } };
+	} units[] = { { 7 * MS_DAY, 'w' },
+		      { MS_DAY, 'd' },
+		      { MS_HOUR, 'h' },
+		      { MS_MIN, 'm' },
+		      { 1000, 's' } };
+
 	bool any = false;
 
 	if (ms <= 0) {

@@ -73,9 +73,9 @@ struct respond_block {
 /* One row of the audit table. */
 struct respond_audit {
 	int64_t time_ms;
-	char action[16];     /* "block", "unblock", "limit", "kill", "log", "reconcile" */
-	char target[64];     /* an address, "ADDR port P", "*" */
-	char mode[16];	     /* "on", "dry-run", "off" */
+	char action[16]; /* "block", "unblock", "limit", "kill", "log", "reconcile" */
+	char target[64]; /* an address, "ADDR port P", "*" */
+	char mode[16];	 /* "on", "dry-run", "off" */
 	char result[ALERT_RESULT_LEN];
 	char detail[RESPOND_REASON_LEN]; /* rule, reason, duration */
 };
@@ -86,7 +86,8 @@ struct respond_ops {
 	int (*block_save)(void *ctx, const struct respond_block *b, size_t nr);
 	/* Deletes the rows of nr addresses; all: every row (addrs ignored). */
 	int (*block_remove)(void *ctx, const char *const *addrs, size_t nr, bool all);
-	/* The rows in force at now_ms (expired ones left out; INT64_MIN: all); *out is malloc'ed. */
+	/* The rows in force at now_ms (expired ones left out; INT64_MIN: all); *out is malloc'ed.
+	 */
 	int (*block_list)(void *ctx, int64_t now_ms, struct respond_block **out, size_t *nr);
 	/* How many rows are in force at now_ms. */
 	int (*block_count)(void *ctx, int64_t now_ms, size_t *nr);
@@ -124,8 +125,7 @@ int respond_start(struct responder *r, struct strbuf *why);
  * Fills the result of every action of the firing events in evs (resolved
  * events are left alone) and acts according to the mode; see above.
  */
-void respond_apply(struct responder *r, struct alert_event *const *evs, size_t nr,
-		   int64_t now_ms);
+void respond_apply(struct responder *r, struct alert_event *const *evs, size_t nr, int64_t now_ms);
 
 /*
  * The kernel's sets against the block rows (at agent start): re-adds rows
@@ -144,9 +144,9 @@ int64_t respond_ban_ms(const struct respond_params *p, uint32_t prior);
 
 /* One address of a manual block or unblock, and what became of it. */
 struct respond_req {
-	const char *text;		/* as typed; borrowed */
-	int status;			/* 0 done; -EINVAL invalid, -EPERM allowlisted, -ENFILE set full */
-	char result[ALERT_RESULT_LEN];	/* "done", "refused: ...", "failed: ..." */
+	const char *text; /* as typed; borrowed */
+	int status;	  /* 0 done; -EINVAL invalid, -EPERM allowlisted, -ENFILE set full */
+	char result[ALERT_RESULT_LEN]; /* "done", "refused: ...", "failed: ..." */
 };
 
 /*

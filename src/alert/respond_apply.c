@@ -228,7 +228,8 @@ static void result_text(const struct responder *r, struct tally *t)
 	if (t->act->kind == ACTION_LOG)
 		strbuf_addstr(&s, "done");
 	else if (r->p.mode == RESPOND_OFF)
-		strbuf_addf(&s, "off%s%s", r->unusable ? ": " : "", r->unusable ? r->off_reason : "");
+		strbuf_addf(&s, "off%s%s", r->unusable ? ": " : "",
+			    r->unusable ? r->off_reason : "");
 	else if (t->failed)
 		strbuf_addf(&s, "failed: %s", t->first_refusal);
 	else if (!n)

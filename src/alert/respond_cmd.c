@@ -156,8 +156,7 @@ static void block_batch(struct responder *r, struct block_run *b, struct respond
 		if (dup || respond_parse_host(b->rows[i].addr, &e, NULL))
 			continue;
 		e.timeout_ms = duration_ms > 0 ? duration_ms : 0;
-		nft_batch_add(&r->batch, &e, false,
-			      has(b->old_sorted, b->nr_old, b->rows[i].addr));
+		nft_batch_add(&r->batch, &e, false, has(b->old_sorted, b->nr_old, b->rows[i].addr));
 	}
 }
 
@@ -207,7 +206,7 @@ int respond_block(struct responder *r, struct respond_req *reqs, size_t nr, int6
 int respond_unblock(struct responder *r, struct respond_req *reqs, size_t nr, int64_t now_ms,
 		    struct strbuf *err)
 {
-	char (*addrs)[ALERT_ADDR_LEN] = xcalloc(nr + 1, sizeof(*addrs));
+	char(*addrs)[ALERT_ADDR_LEN] = xcalloc(nr + 1, sizeof(*addrs));
 	const char **names = xcalloc(nr + 1, sizeof(*names));
 	struct strbuf why = STRBUF_INIT;
 	size_t n = 0;

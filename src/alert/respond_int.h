@@ -11,9 +11,9 @@ struct responder {
 	struct respond_params p;
 	struct respond_ops ops;
 	struct allow_list allow;
-	struct nft *nft;      /* created when first needed */
-	bool ready;	      /* the table exists with our rules */
-	bool unusable;	      /* respond_start failed: off_reason says why */
+	struct nft *nft; /* created when first needed */
+	bool ready;	 /* the table exists with our rules */
+	bool unusable;	 /* respond_start failed: off_reason says why */
 	char off_reason[160];
 	struct nft_batch batch; /* scratch of one transaction */
 };

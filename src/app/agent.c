@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "app/agent.h"
-#include "app/respond_app.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,6 +13,7 @@
 #include "analyze/series_emit.h"
 #include "app/commands.h"
 #include "app/log.h"
+#include "app/respond_app.h"
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "cli/config.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "app/agent.h"
-#include "app/respond_app.h"
 #include "app/log.h"
+#include "app/respond_app.h"
 #include "cli/config.h"
 
 #define NS_PER_MS 1000000ull

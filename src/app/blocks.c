@@ -179,7 +179,8 @@ int cmd_blocks(const struct app_ctx *ctx, int argc, char **argv)
 	(void)ctx;
 	cli_opts_init(&o);
 	if (cli_parse(&cmd, &o, argc, argv, &err) < 0 || o.block_file || o.block_for || o.reason) {
-		rc = cli_usage_error("blocks", err.len ? err.buf : "-f, --for and --reason go with 'block'");
+		rc = cli_usage_error("blocks",
+				     err.len ? err.buf : "-f, --for and --reason go with 'block'");
 		goto out;
 	}
 	if (o.help) {

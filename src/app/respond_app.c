@@ -165,8 +165,8 @@ static bool same_peer(const struct kill_walk *k, const struct sock_entry *s)
 {
 	if (s->family == k->family)
 		return !memcmp(s->remote, k->addr, k->family == AF_INET ? 4 : 16);
-	return s->family == AF_INET6 && k->family == AF_INET &&
-	       !memcmp(s->remote, v4_mapped, 12) && !memcmp(s->remote + 12, k->addr, 4);
+	return s->family == AF_INET6 && k->family == AF_INET && !memcmp(s->remote, v4_mapped, 12) &&
+	       !memcmp(s->remote + 12, k->addr, 4);
 }
 
 static int visit_kill(const struct sock_entry *s, void *arg)
@@ -344,8 +344,7 @@ static void warn_line(const char *line)
 	log_warn("respond: %s", line);
 }
 
-struct responder *respond_app_open(const struct agent_config *c, struct store *st,
-				   int64_t now_ms)
+struct responder *respond_app_open(const struct agent_config *c, struct store *st, int64_t now_ms)
 {
 	struct respond_params p;
 	struct responder *r;
@@ -367,7 +366,9 @@ struct responder *respond_app_open(const struct agent_config *c, struct store *s
 				 "removed)",
 				 added, removed);
 	} else {
-		log_info("respond: %s", p.mode == RESPOND_DRY_RUN ? "dry-run (nothing reaches the kernel)" : "off");
+		log_info("respond: %s", p.mode == RESPOND_DRY_RUN ?
+						"dry-run (nothing reaches the kernel)" :
+						"off");
 	}
 	strbuf_release(&err);
 	return r;

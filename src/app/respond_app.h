@@ -52,11 +52,11 @@ struct responder *respond_app_new(const struct respond_config *c, enum respond_m
  * line, responses off, the agent goes on) and reconciled with st's block
  * table.  Never NULL.
  */
-struct responder *respond_app_open(const struct agent_config *c, struct store *st,
-				   int64_t now_ms);
+struct responder *respond_app_open(const struct agent_config *c, struct store *st, int64_t now_ms);
 void respond_app_close(struct responder *r);
 
-/* `connmon agent --remove-rules`: deletes table inet connmon; the exit code (0, or 1 with a line). */
+/* `connmon agent --remove-rules`: deletes table inet connmon; the exit code (0, or 1 with a line).
+ */
 int respond_app_remove_rules(void);
 
 #endif

@@ -66,7 +66,7 @@ enum {
 	CLI_OUTPUT = 1u << 22,	  /* -o, --output FILE */
 	CLI_ARGS = 1u << 23,	  /* words that are not options (a view, series names) */
 	CLI_SAR = 1u << 24,	  /* --sar (history import) */
-	CLI_BLOCK = 1u << 25, /* -f/--file FILE, --for DUR, --reason TEXT (block) */
+	CLI_BLOCK = 1u << 25,	  /* -f/--file FILE, --for DUR, --reason TEXT (block) */
 };
 
 struct cli_cmd {

@@ -125,6 +125,8 @@ struct section {
 	bool named;
 };
 
+/* One section per line, so branches that add one merge cleanly. */
+/* clang-format off */
 static const struct section sections[] = {
 	{ "agent", false },
 	{ "series", false },
@@ -132,6 +134,7 @@ static const struct section sections[] = {
 	{ "baseline", false },
 	{ "respond", false },
 };
+/* clang-format on */
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -144,10 +147,10 @@ const struct config_key *config_keys(size_t *nr)
 const char *config_type_name(enum config_type type)
 {
 	static const char *const names[] = {
-		[CONFIG_DURATION] = "duration", [CONFIG_SIZE] = "size", [CONFIG_COUNT] = "count",
-		[CONFIG_BOOL] = "bool",		[CONFIG_ENUM] = "enum", [CONFIG_ADDR] = "address",
-		[CONFIG_PATH] = "path",
-		[CONFIG_NETS] = "networks",
+		[CONFIG_DURATION] = "duration", [CONFIG_SIZE] = "size",
+		[CONFIG_COUNT] = "count",	[CONFIG_BOOL] = "bool",
+		[CONFIG_ENUM] = "enum",		[CONFIG_ADDR] = "address",
+		[CONFIG_PATH] = "path",		[CONFIG_NETS] = "networks",
 	};
 
 	return (unsigned)type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";

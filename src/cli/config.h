@@ -69,15 +69,15 @@ enum config_respond_mode {
 };
 
 struct respond_config {
-	int mode;			/* enum config_respond_mode */
-	char allow[CONFIG_PATH_MAX];	/* addresses and networks, separated by commas or blanks */
-	int64_t ban_time_ms;		/* the first ban */
-	unsigned ban_factor;		/* times this per earlier ban */
-	int64_t ban_max_ms;		/* the longest ban */
-	unsigned set_size;		/* elements per nftables set */
-	int64_t limit_time_ms;		/* how long a limit lasts */
-	unsigned limit_connections;	/* open connections per limited (source, port) */
-	unsigned limit_syn_rate;	/* SYNs per second per limited (source, port) */
+	int mode;		     /* enum config_respond_mode */
+	char allow[CONFIG_PATH_MAX]; /* addresses and networks, separated by commas or blanks */
+	int64_t ban_time_ms;	     /* the first ban */
+	unsigned ban_factor;	     /* times this per earlier ban */
+	int64_t ban_max_ms;	     /* the longest ban */
+	unsigned set_size;	     /* elements per nftables set */
+	int64_t limit_time_ms;	     /* how long a limit lasts */
+	unsigned limit_connections;  /* open connections per limited (source, port) */
+	unsigned limit_syn_rate;     /* SYNs per second per limited (source, port) */
 };
 
 struct agent_config {

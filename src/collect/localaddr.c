@@ -217,7 +217,8 @@ int localaddr_parse_ipv6_route(const char *text, size_t len, localaddr_fn fn, vo
 
 		if (fields(line, f, 10) < 5)
 			continue;
-		if (!hex_bytes(f[0], strlen(f[0]), dst, 16) || !hex_bytes(f[1], strlen(f[1]), &dlen, 1) ||
+		if (!hex_bytes(f[0], strlen(f[0]), dst, 16) ||
+		    !hex_bytes(f[1], strlen(f[1]), &dlen, 1) ||
 		    !hex_bytes(f[4], strlen(f[4]), gw, 16))
 			continue;
 		if (dlen || memcmp(dst, zero, 16) || !memcmp(gw, zero, 16))

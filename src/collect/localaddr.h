@@ -19,8 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef void (*localaddr_fn)(void *ctx, uint8_t family, const uint8_t addr[16],
-			     const char *reason);
+typedef void (*localaddr_fn)(void *ctx, uint8_t family, const uint8_t addr[16], const char *reason);
 
 /* Every address of every interface (RTM_GETADDR dump). */
 int localaddr_own(localaddr_fn fn, void *ctx);

@@ -517,9 +517,11 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 		return store_sql_error(st, rc, err, "open database");
 	sqlite3_busy_timeout(st->db, st->mode == STORE_WRITE ? 1000 : 5000);
 	if (st->mode == STORE_ADMIN) {
-		/* As the writer: WAL (set on a new file), commits durable across a crash of the process. */
-		ret = store_exec(st, empty ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL" :
-					     "PRAGMA synchronous = NORMAL",
+		/* As the writer: WAL (set on a new file), commits durable across a crash of the
+		 * process. */
+		ret = store_exec(st,
+				 empty ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL" :
+					 "PRAGMA synchronous = NORMAL",
 				 err, "configure");
 		if (ret)
 			return ret;

@@ -89,10 +89,11 @@ int store_block_put(struct store *st, const struct store_block *b, size_t nr, st
 
 	if (ret || !nr)
 		return ret;
-	return write_rows(st,
-			  "INSERT OR REPLACE INTO block (addr, created_ms, expires_ms, rule, reason,"
-			  " origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-			  nr, bind_block, b, err);
+	return write_rows(
+		st,
+		"INSERT OR REPLACE INTO block (addr, created_ms, expires_ms, rule, reason,"
+		" origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		nr, bind_block, b, err);
 }
 
 static void bind_addr(sqlite3_stmt *s, const void *rows, size_t i)
@@ -114,7 +115,8 @@ int store_block_remove(struct store *st, const char *const *addrs, size_t nr, bo
 	if (all)
 		ret = store_exec(st, "DELETE FROM block", err, "delete blocks");
 	else if (nr)
-		ret = write_rows(st, "DELETE FROM block WHERE addr = ?1", nr, bind_addr, addrs, err);
+		ret = write_rows(st, "DELETE FROM block WHERE addr = ?1", nr, bind_addr, addrs,
+				 err);
 	store_int64(st, "SELECT count(*) FROM block", &after, 0);
 	if (removed && !ret && before > after)
 		*removed = (size_t)(before - after);
@@ -167,9 +169,10 @@ int store_block_count(struct store *st, int64_t now_ms, size_t *nr, struct strbu
 	*nr = 0;
 	ret = need_v2(st, false, err);
 	if (!ret)
-		ret = prepare(st,
-			      "SELECT count(*) FROM block WHERE expires_ms IS NULL OR expires_ms > ?1",
-			      &s, err);
+		ret = prepare(
+			st,
+			"SELECT count(*) FROM block WHERE expires_ms IS NULL OR expires_ms > ?1",
+			&s, err);
 	if (ret)
 		return ret;
 	sqlite3_bind_int64(s, 1, now_ms);
@@ -208,7 +211,8 @@ int store_offender_get(struct store *st, const char *addr, uint32_t *bans, int64
 	*last_ms = 0;
 	ret = need_v2(st, false, err);
 	if (!ret)
-		ret = prepare(st, "SELECT bans, last_ban_ms FROM offender WHERE addr = ?1", &s, err);
+		ret = prepare(st, "SELECT bans, last_ban_ms FROM offender WHERE addr = ?1", &s,
+			      err);
 	if (ret)
 		return ret;
 	sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);

@@ -45,6 +45,7 @@ static int apply(struct store *st, const char *mode, const char *addr, int port,
 	struct alert_event *evs[1] = { &ev };
 	struct responder *r;
 	struct strbuf err = STRBUF_INIT;
+
 	static const enum alert_action_kind kinds[3] = { ACTION_LIMIT, ACTION_BLOCK, ACTION_KILL };
 
 	config_defaults(&c);
@@ -53,8 +54,10 @@ static int apply(struct store *st, const char *mode, const char *addr, int port,
 		fprintf(stderr, "respond-driver: %s\n", err.buf);
 		return 2;
 	}
-	r = respond_app_new(&c.respond, c.respond.mode == CONFIG_RESPOND_ON ? RESPOND_ON :
-					c.respond.mode == CONFIG_RESPOND_OFF ? RESPOND_OFF : RESPOND_DRY_RUN,
+	r = respond_app_new(&c.respond,
+			    c.respond.mode == CONFIG_RESPOND_ON	 ? RESPOND_ON :
+			    c.respond.mode == CONFIG_RESPOND_OFF ? RESPOND_OFF :
+								   RESPOND_DRY_RUN,
 			    st, say);
 	respond_app_allowlist(respond_allow(r), &c.respond, say);
 	if (respond_start(r, &err))
@@ -104,7 +107,8 @@ int main(int argc, char **argv)
 	bool is_apply = argc > 1 && !strcmp(argv[1], "apply");
 
 	if (argc < 3 || (is_apply && argc < 6) || (!is_apply && strcmp(argv[1], "reconcile"))) {
-		fprintf(stderr, "usage: respond-driver apply MODE DB ADDR PORT [ALLOW] | reconcile DB\n");
+		fprintf(stderr,
+			"usage: respond-driver apply MODE DB ADDR PORT [ALLOW] | reconcile DB\n");
 		return 2;
 	}
 	if (store_open(&st, argv[is_apply ? 3 : 2], STORE_ADMIN, NULL, &err)) {
@@ -112,7 +116,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (is_apply)
-		rc = apply(st, argv[2], argv[4], (int)strtol(argv[5], NULL, 10), argc > 6 ? argv[6] : NULL);
+		rc = apply(st, argv[2], argv[4], (int)strtol(argv[5], NULL, 10),
+			   argc > 6 ? argv[6] : NULL);
 	else
 		rc = reconcile(st);
 	store_close(st, NULL);

@@ -54,8 +54,9 @@ static void test_add_v4_v6(void **state)
 	assert_int_equal(nft_batch_elements(&b), 3);
 	t = text_of(&b);
 	assert_string_equal(
-		t, "add element inet connmon block4 { 10.0.0.1 timeout 600000ms, 192.0.2.7 timeout 1500ms }\n"
-		   "add element inet connmon block6 { 2001:db8::1 }\n");
+		t,
+		"add element inet connmon block4 { 10.0.0.1 timeout 600000ms, 192.0.2.7 timeout 1500ms }\n"
+		"add element inet connmon block6 { 2001:db8::1 }\n");
 	free(t);
 	nft_batch_release(&b);
 }
@@ -71,7 +72,8 @@ static void test_refresh_and_delete(void **state)
 	nft_batch_add(&b, &a, false, true);
 	nft_batch_delete(&b, &d, false);
 	t = text_of(&b);
-	/* ensures first, deletes next, adds last: one transaction, no error for a missing element */
+	/* ensures first, deletes next, adds last: one transaction, no error for a missing element
+	 */
 	assert_string_equal(t, "add element inet connmon block4 { 10.0.0.1 }\n"
 			       "add element inet connmon block6 { 2001:db8::2 }\n"
 			       "delete element inet connmon block4 { 10.0.0.1 }\n"
@@ -94,15 +96,18 @@ static void test_limit_and_mapped(void **state)
 	nft_batch_add(&b, &l, true, false);
 	nft_batch_add(&b, &l6, true, false);
 	t = text_of(&b);
-	assert_string_equal(t, "add element inet connmon limit4 { 198.51.100.9 . 22 timeout 120000ms }\n"
-			       "add element inet connmon limit6 { fe80::1 . 443 }\n");
+	assert_string_equal(
+		t, "add element inet connmon limit4 { 198.51.100.9 . 22 timeout 120000ms }\n"
+		   "add element inet connmon limit6 { fe80::1 . 443 }\n");
 	free(t);
 	nft_batch_release(&b);
 }
 
 static void test_table(void **state)
 {
-	struct nft_table_params p = { .set_size = 1234, .limit_connections = 7, .limit_syn_rate = 9 };
+	struct nft_table_params p = { .set_size = 1234,
+				      .limit_connections = 7,
+				      .limit_syn_rate = 9 };
 	struct nft_batch b;
 	char *t;
 
@@ -189,8 +194,9 @@ static void test_error_codes(void **state)
 {
 	(void)state;
 	assert_int_equal(nft_error_code("Operation not permitted (you must be root)"), -EPERM);
-	assert_int_equal(nft_error_code("Error: Could not process rule: Too many open files in system"),
-			 -ENFILE);
+	assert_int_equal(
+		nft_error_code("Error: Could not process rule: Too many open files in system"),
+		-ENFILE);
 	assert_int_equal(nft_error_code("Error: No such file or directory"), -ENOENT);
 	assert_int_equal(nft_error_code("Error: syntax error"), -EIO);
 }
@@ -198,9 +204,12 @@ static void test_error_codes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_v4_v6),     cmocka_unit_test(test_refresh_and_delete),
-		cmocka_unit_test(test_limit_and_mapped), cmocka_unit_test(test_table),
-		cmocka_unit_test(test_many),	      cmocka_unit_test(test_parse_json),
+		cmocka_unit_test(test_add_v4_v6),
+		cmocka_unit_test(test_refresh_and_delete),
+		cmocka_unit_test(test_limit_and_mapped),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_parse_json),
 		cmocka_unit_test(test_error_codes),
 	};
 

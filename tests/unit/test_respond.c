@@ -102,8 +102,8 @@ static void event(struct alert_event *ev, const char *addr, int port)
 static void test_escalation(void **state)
 {
 	struct respond_params p;
-	static const int64_t want[] = { 10 * MIN,	 40 * MIN,		160 * MIN, 640 * MIN,
-					2560 * MIN,	 7 * 24 * 60 * MIN, 7 * 24 * 60 * MIN };
+	static const int64_t want[] = { 10 * MIN,   40 * MIN,	       160 * MIN,	 640 * MIN,
+					2560 * MIN, 7 * 24 * 60 * MIN, 7 * 24 * 60 * MIN };
 	struct strbuf s = STRBUF_INIT;
 
 	(void)state;
@@ -187,8 +187,9 @@ static void test_sources(void **state)
 	ev.nr_sources = 3;
 	ev.actions[2].duration_ms = 5 * MIN; /* the rule's own first ban */
 	respond_apply(r, evs, 1, 1000);
-	assert_string_equal(ev.actions[2].result,
-			    "dry-run: would block 2 addresses for 5m; 1 refused: allowlisted (configured)");
+	assert_string_equal(
+		ev.actions[2].result,
+		"dry-run: would block 2 addresses for 5m; 1 refused: allowlisted (configured)");
 	respond_free(r);
 }
 
@@ -212,8 +213,10 @@ static void test_off(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escalation),	     cmocka_unit_test(test_dry_run),
-		cmocka_unit_test(test_allowlisted_and_full), cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_escalation),
+		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_allowlisted_and_full),
+		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_off),
 	};
 

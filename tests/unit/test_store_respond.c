@@ -169,12 +169,13 @@ static void make_v1(const char *path)
 
 	store_close(w, NULL);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP TABLE alert_event; DROP TABLE block; DROP TABLE offender;"
-				      " DROP TABLE audit; DROP TABLE listener;"
-				      " UPDATE meta SET value = '1' WHERE key = 'schema_version'",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "DROP TABLE alert_event; DROP TABLE block; DROP TABLE offender;"
+			     " DROP TABLE audit; DROP TABLE listener;"
+			     " UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 }
 
