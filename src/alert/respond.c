@@ -65,6 +65,11 @@ enum respond_mode respond_mode(const struct responder *r)
 	return r->p.mode;
 }
 
+uint64_t respond_full_refusals(const struct responder *r)
+{
+	return r->nr_full;
+}
+
 void *respond_ops_ctx(const struct responder *r)
 {
 	return r->ops.ctx;

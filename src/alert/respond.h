@@ -109,6 +109,11 @@ void respond_free(struct responder *r);
 /* The allowlist to fill (loopback, own addresses, gateways, SSH peers, configured). */
 struct allow_list *respond_allow(struct responder *r);
 enum respond_mode respond_mode(const struct responder *r);
+/*
+ * Blocks refused so far because the block set was full (a counter that
+ * only grows): the app raises an alert when it moves.
+ */
+uint64_t respond_full_refusals(const struct responder *r);
 /* The ctx of the ops given to respond_new (for its owner to free after respond_free). */
 void *respond_ops_ctx(const struct responder *r);
 

@@ -31,6 +31,7 @@ struct pend {
 	struct respond_block row;
 	uint32_t bans; /* earlier bans (blocks) */
 	bool block;
+	bool dup;      /* the same element earlier in this batch: not written twice */
 	uint16_t port; /* limits */
 };
 
@@ -136,8 +137,14 @@ static void batch_elem(struct apply *a, size_t ti, const struct nft_elem *e, int
 	snprintf(p->row.rule, sizeof(p->row.rule), "%s", a->ev->rule);
 	snprintf(p->row.reason, sizeof(p->row.reason), "%.127s", a->ev->summary);
 	snprintf(p->row.origin, sizeof(p->row.origin), "agent");
-	nft_batch_add(&a->r->batch, &x, !p->block, true);
 	t->batched++;
+	/* An element twice in one statement would fail the transaction. */
+	for (size_t i = 0; i + 1 < a->nr_p && !p->dup; i++)
+		p->dup = a->p[i].block == p->block && a->p[i].port == p->port &&
+			 !strcmp(a->p[i].row.addr, p->row.addr);
+	if (p->dup)
+		return;
+	nft_batch_add(&a->r->batch, &x, !p->block, true);
 	a->nr_blocked += p->block;
 }
 
@@ -184,6 +191,7 @@ static void decide(struct apply *a, size_t ti, const char *text)
 		goto out;
 	}
 	if (t->act->kind == ACTION_BLOCK && set_full(a)) {
+		a->r->nr_full++;
 		strbuf_addf(&why, "set full (%u)", (unsigned)a->r->p.set_size);
 		refuse(t, why.buf);
 		goto out;
@@ -280,7 +288,7 @@ static void record(struct apply *a, int ret, const char *nft_err)
 		respond_format_duration(t->duration_ms, &detail);
 		respond_audit(r, a->now_ms, p->block ? "block" : "limit", target,
 			      ret ? "failed" : "done", detail.buf);
-		if (ret || !p->block)
+		if (ret || !p->block || p->dup)
 			continue;
 		rows[nr_rows++] = p->row;
 		if (r->ops.offender_put)

@@ -16,6 +16,7 @@ struct responder {
 	bool unusable;	 /* respond_start failed: off_reason says why */
 	char off_reason[160];
 	struct nft_batch batch; /* scratch of one transaction */
+	uint64_t nr_full;	/* blocks refused because the set was full */
 };
 
 const char *respond_mode_name(enum respond_mode m);

@@ -411,7 +411,10 @@ static const char agent_usage[] =
 	"  --db PATH           the database (overrides [agent] db)\n"
 	"  --interval SEC      seconds between ticks (overrides [agent] interval)\n"
 	"  --listen ADDR:PORT  the /metrics listener, or 'off' (overrides [agent] listen)\n"
-	"  --once              one tick: print every series on stdout and exit\n";
+	"  --once              one tick: print every series on stdout and exit\n"
+	"  --respond MODE      off, dry-run or on (overrides [respond] mode; docs/RESPOND.md)\n"
+	"  --allow ADDR|CIDR   never limit, block or kill it (repeatable; adds to [respond] allow)\n"
+	"  --remove-rules      delete connmon's nftables table inet connmon and exit\n";
 
 static void agent_hup(void *arg)
 {

@@ -341,6 +341,7 @@ static int hand_open(struct hand *h, const char *name, unsigned accepts, int arg
 	strbuf_release(&err);
 	if (rc >= 0)
 		return rc;
+	store_block_purge(h->st, now_ms(), NULL, NULL); /* expired rows: the kernel dropped them */
 	h->r = respond_app_new(&h->cfg.respond, RESPOND_ON, h->st, NULL);
 	h->reqs = xcalloc(h->addrs.nr + 1, sizeof(*h->reqs));
 	for (size_t i = 0; i < h->addrs.nr; i++)

@@ -352,6 +352,9 @@ struct responder *respond_app_open(const struct agent_config *c, struct store *s
 	size_t added = 0, removed = 0;
 
 	respond_app_params(&p, &c->respond);
+	if (st && store_version(st) >= 2)
+		store_block_purge(st, now_ms, NULL,
+				  NULL); /* expired rows: the kernel dropped them */
 	r = respond_app_new(&c->respond, p.mode, st, log_line);
 	if (p.mode != RESPOND_OFF)
 		respond_app_allowlist(respond_allow(r), &c->respond, warn_line);

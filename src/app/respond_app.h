@@ -10,6 +10,8 @@
  *   respond_app_remove_rules()  for --remove-rules (then exit with its code)
  *   respond_app_open()     after the store opened: the responder, started and reconciled
  *   respond_apply(r, evs, nr, now_ms)  each tick with the rule engine's events
+ *   respond_full_refusals(r)  after each apply: when it grew, raise the "set full" alert
+ *   store_block_purge(st, now_ms, NULL, NULL)  now and then (hourly): expired block rows
  *   respond_app_close()    at exit (the table and its blocks stay)
  */
 #ifndef CONNMON_APP_RESPOND_APP_H
@@ -50,7 +52,7 @@ struct responder *respond_app_new(const struct respond_config *c, enum respond_m
  * The agent's responder: respond_app_new() with the config's mode, the
  * allowlist filled, started (no CAP_NET_ADMIN or no nftables: one warning
  * line, responses off, the agent goes on) and reconciled with st's block
- * table.  Never NULL.
+ * table (expired rows purged first).  Never NULL.
  */
 struct responder *respond_app_open(const struct agent_config *c, struct store *st, int64_t now_ms);
 void respond_app_close(struct responder *r);

@@ -237,6 +237,20 @@ def test_remove_rules():
     expect(r.returncode == 0, "--remove-rules without a table is fine")
 
 
+def test_agent_options(tmp):
+    r = run(CM, "agent", "--respond", "bogus", "--once", check=False)
+    expect(r.returncode == 2 and "'--respond': not one of off, dry-run, on" in r.stderr,
+           f"agent --respond bogus: usage error ({r.returncode})")
+    r = run(CM, "agent", "--allow", "10.0.0.0/33", "--once", check=False)
+    expect(r.returncode == 2 and "'--allow'" in r.stderr, "agent --allow with a bad prefix")
+    conf = os.path.join(tmp, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("[respond]\nallow = 10.0.0.1, nope\n")
+    r = run(CM, "agent", "-c", conf, "--once", check=False)
+    expect(r.returncode == 2 and f"{conf}:2: [respond] allow" in r.stderr,
+           "a bad allow entry names the file, line and key")
+
+
 def main():
     if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("nft"):
         print("skip: needs root, ip and nft")
@@ -258,6 +272,7 @@ def main():
         test_beside_agent(db)
         test_no_cap(db)
         test_remove_rules()
+        test_agent_options(tmp)
     finally:
         teardown(procs, tmp)
     print(f"{len(failures)} failed" if failures else "all passed")

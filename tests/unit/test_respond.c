@@ -166,6 +166,7 @@ static void test_allowlisted_and_full(void **state)
 	respond_apply(r, evs, 1, 1000);
 	assert_string_equal(ev.actions[1].result, "refused: no port to limit");
 	assert_string_equal(ev.actions[2].result, "refused: set full (65536)");
+	assert_int_equal(respond_full_refusals(r), 1);
 	event(&ev, "not-an-address", 80);
 	respond_apply(r, evs, 1, 1000);
 	assert_string_equal(ev.actions[2].result, "refused: not an address");
