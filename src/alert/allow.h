@@ -46,8 +46,7 @@ int allow_parse(const char *text, uint8_t *family, uint8_t addr[16], uint8_t *pr
 		struct strbuf *err);
 
 /* Adds an entry; returns 0 or -EINVAL (a bad text, with err). */
-int allow_add_text(struct allow_list *l, const char *text, const char *reason,
-		   struct strbuf *err);
+int allow_add_text(struct allow_list *l, const char *text, const char *reason, struct strbuf *err);
 void allow_add(struct allow_list *l, uint8_t family, const uint8_t addr[16], uint8_t prefix,
 	       const char *reason);
 

@@ -365,6 +365,7 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 	agent_store_emit_health(a);
 	agent_metrics_emit_health(a);
 	feed_ring(a, t_ms);
+	agent_rules_tick(a, t_ms);
 	agent_store_add(a, t_ms);
 	agent_metrics_publish(a);
 	if (a->stats.ticks % 60 == 0)
@@ -433,8 +434,8 @@ static void agent_setup(struct tick *t, void *arg)
 	a->tick = t;
 	t->on_hup = agent_hup;
 	t->hup_arg = a;
-	a->watchdog = sd_watchdog_enabled(0, &wd_us) > 0;
-	if (!a->once) {
+	a->watchdog = !a->check && sd_watchdog_enabled(0, &wd_us) > 0;
+	if (!a->once && !a->check) {
 		sd_notifyf(0, "READY=1\nSTATUS=recording every %.3g s",
 			   (double)a->set.interval_ns / 1e9);
 		log_info("started: a tick every %.3g s%s", (double)a->set.interval_ns / 1e9,
@@ -448,7 +449,7 @@ static void agent_setup(struct tick *t, void *arg)
 	agent_store_start(a, t->loop);
 	agent_baseline_start(a, t->loop);
 	/* After the loop blocked its signals: the listener's thread inherits the mask. */
-	if (!a->once && !a->cfg.agent.listen.off) {
+	if (!a->once && !a->check && !a->cfg.agent.listen.off) {
 		struct strbuf addr = STRBUF_INIT;
 
 		config_format_listen(&a->cfg.agent.listen, &addr);
@@ -483,6 +484,27 @@ static void agent_release(struct agent *a)
 	series_table_release(&a->series);
 	free(a->kept);
 	strbuf_release(&a->scratch);
+}
+
+int agent_run_check(struct agent *a, unsigned ticks)
+{
+	struct tick_opts to = { 0 };
+
+	a->check = true;
+	agent_settings_from(&a->set, &a->cfg);
+	agent_init(a);
+	agent_rules_init(a);
+	/* The census only at the last tick: the rates need two, the socket counts one. */
+	a->cen.next_ns = loop_now_ns() + (ticks - 1) * a->set.interval_ns - a->set.interval_ns / 2;
+	to.interval_ns = a->set.interval_ns;
+	to.count = ticks;
+	return tick_run_command("check", &to, agent_setup, a);
+}
+
+void agent_check_done(struct agent *a)
+{
+	agent_rules_release(a);
+	agent_release(a);
 }
 
 int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
@@ -538,17 +560,20 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		}
 	}
 	agent_init(&a);
+	agent_rules_init(&a);
 	to.interval_ns = a.set.interval_ns;
 	to.count = a.once ? 1 : 0;
 	rc = tick_run_command("agent", &to, agent_setup, &a);
 	if (!a.once) {
 		sd_notify(0, "STOPPING=1");
+		agent_rules_stop(&a, loop_wall_ns() / 1000000);
 		agent_metrics_close(&a);
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)
 			rc = 1;
 		log_info("stopped after %llu ticks", (unsigned long long)a.stats.ticks);
 	}
+	agent_rules_release(&a);
 	agent_release(&a);
 out:
 	strbuf_release(&err);

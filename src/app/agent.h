@@ -23,6 +23,7 @@
 #include "analyze/census.h"
 #include "analyze/series_ring.h"
 #include "analyze/sock_bytes.h"
+#include "app/agent_rules.h"
 #include "app/sock_walk.h"
 #include "app/sources.h"
 #include "app/tick.h"
@@ -181,7 +182,8 @@ struct agent {
 	struct agent_config cfg;     /* the running config */
 	const struct cli_opts *opts; /* the command line, re-applied on reload */
 	bool once;		     /* --once: one tick, the series on stdout */
-	bool watchdog;		     /* systemd's watchdog is on: WATCHDOG=1 every tick */
+	bool check;    /* `connmon check`: a few ticks, no store writer, no listener */
+	bool watchdog; /* systemd's watchdog is on: WATCHDOG=1 every tick */
 	struct link_source ls;
 	bool ls_open;
 	struct snmp_source ss;
@@ -203,6 +205,8 @@ struct agent {
 	size_t last_body_len;
 	/* agent_baseline.c's recompute; NULL: no store */
 	struct agent_baseline *baseline;
+	/* detection, alerts, responses (agent_rules.h) */
+	struct agent_rules rules;
 };
 
 /*
@@ -215,6 +219,16 @@ int64_t agent_stamp(int64_t wall_ns, int64_t iv_ms, int64_t last_ms, bool *held)
 
 /* A label-less series of the current tick. */
 void agent_set(struct agent *a, enum metric_family_id id, double v);
+
+/*
+ * `connmon check` (check.c): runs `ticks` ticks of the agent's sampling
+ * with the rules evaluated at each, the census only at the last; no store
+ * writer (a->store stays NULL), no listener, no sinks.  a->cfg must be
+ * loaded.  Returns the loop's exit code; a stays valid for reading the
+ * rules until agent_check_done().
+ */
+int agent_run_check(struct agent *a, unsigned ticks);
+void agent_check_done(struct agent *a);
 
 /* agent_config.c */
 int agent_config_load(struct agent_config *c, const struct cli_opts *o, struct strbuf *err);

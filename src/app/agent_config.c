@@ -144,6 +144,7 @@ void agent_reload(struct agent *a)
 	}
 	memcpy(n.agent.db, a->cfg.agent.db, sizeof(n.agent.db));
 	a->cfg = n;
+	agent_rules_reload(a);
 	log_info("reloaded: a tick every %.3g s, a write every %.3g s", (double)s.interval_ns / 1e9,
 		 (double)s.write_interval_ns / 1e9);
 	strbuf_release(&err);

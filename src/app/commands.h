@@ -34,6 +34,8 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_history(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_report(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_baseline(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_alerts(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_check(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_blocks(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_block(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_unblock(const struct app_ctx *ctx, int argc, char **argv);

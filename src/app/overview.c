@@ -163,17 +163,29 @@ static void line_capacity(struct outbuf *ob, unsigned width, const struct summar
 	}
 }
 
-static void section_warnings(struct outbuf *ob, unsigned width, const struct summary_data *d)
+/* The agent's firing alerts first (from its database), then what this sample flags. */
+static void section_warnings(struct outbuf *ob, unsigned width, const struct summary_data *d,
+			     struct overview_ctx *c)
 {
 	const char *p = d->warnings.buf;
-	size_t shown = 0;
+	struct strbuf alerts = STRBUF_INIT;
+	size_t shown = 0, nr_alerts = overview_alerts_lines(&c->b, d, &alerts);
 	struct text_wrap w;
 
-	if (!d->nr_warnings) {
+	if (!d->nr_warnings && !nr_alerts) {
 		outbuf_addstr(ob, "Warnings   none\n");
 		return;
 	}
-	outbuf_addf(ob, "Warnings   %zu\n", d->nr_warnings);
+	outbuf_addf(ob, "Warnings   %zu\n", d->nr_warnings + nr_alerts);
+	for (const char *a = alerts.buf; nr_alerts && *a;) {
+		const char *nl = strchr(a, '\n');
+
+		text_wrap_begin(&w, ob, width, "  ! alert ", 4);
+		text_wrap_words(&w, a, (size_t)(nl - a));
+		text_wrap_end(&w);
+		a = nl + 1;
+	}
+	strbuf_release(&alerts);
 	while (*p && shown < OVERVIEW_WARNINGS) {
 		const char *nl = strchr(p, '\n');
 
@@ -218,7 +230,7 @@ static void print_text(struct outbuf *ob, const struct summary_data *d, const st
 	line_capacity(ob, width, d);
 	overview_traffic_text(ob, width, &c->t);
 	overview_baseline_text(ob, width, &c->b, d, &c->t);
-	section_warnings(ob, width, d);
+	section_warnings(ob, width, d, c);
 	section_peers(ob, d);
 }
 
@@ -244,6 +256,8 @@ static void print_json(struct outbuf *ob, const struct summary_data *d, const st
 	overview_baseline_json(ob, &c->b, d, &c->t);
 	outbuf_addch(ob, ',');
 	summary_json_warnings(ob, d);
+	outbuf_addch(ob, ',');
+	overview_alerts_json(ob, &c->b, d);
 	outbuf_addstr(ob, "}\n");
 }
 

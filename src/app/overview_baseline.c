@@ -301,3 +301,68 @@ void overview_baseline_json(struct outbuf *out, struct overview_baseline *ob,
 	outbuf_addch(out, ']');
 	lines_release(l, n);
 }
+
+/* ---- the agent's firing alerts, in Warnings ---- */
+
+struct alert_lines {
+	struct strbuf *lines;
+	struct outbuf *out;
+	size_t nr;
+	int64_t fresh_ms; /* older events count only when the store is fresh */
+};
+
+static int alert_line(void *ctx, const struct store_alert_row *r)
+{
+	struct alert_lines *a = ctx;
+
+	if (r->time_ms < a->fresh_ms)
+		return 0;
+	if (a->out) {
+		outbuf_addstr(a->out, a->nr ? "," : "");
+		outbuf_addstr(a->out, r->json);
+	} else {
+		strbuf_addf(a->lines, "%s %s (%s): %s\n", alert_severity_name(r->severity), r->rule,
+			    r->subject, r->summary);
+	}
+	a->nr++;
+	return 0;
+}
+
+/*
+ * The firing alerts, when an agent recorded into the database in the last
+ * ALERTS_FRESH_MS (a sample, or the alert's own event: an agent that just
+ * started may not have written its first samples yet).
+ */
+static size_t list_alerts(struct overview_baseline *ob, const struct summary_data *d,
+			  struct alert_lines *a)
+{
+	struct store_alert_query q = { INT64_MIN, INT64_MAX, NULL, true, OVERVIEW_ALERTS };
+	int64_t newest = INT64_MIN, now = (int64_t)time(NULL) * 1000;
+
+	ensure_open(ob, d);
+	if (!ob->st)
+		return 0;
+	if (store_newest(ob->st, &newest) < 0 || newest < now - ALERTS_FRESH_MS)
+		a->fresh_ms = now - ALERTS_FRESH_MS;
+	if (store_alert_list(ob->st, &q, alert_line, a, NULL) < 0)
+		return 0;
+	return a->nr;
+}
+
+size_t overview_alerts_lines(struct overview_baseline *ob, const struct summary_data *d,
+			     struct strbuf *lines)
+{
+	struct alert_lines a = { lines, NULL, 0, INT64_MIN };
+
+	return list_alerts(ob, d, &a);
+}
+
+void overview_alerts_json(struct outbuf *out, struct overview_baseline *ob,
+			  const struct summary_data *d)
+{
+	struct alert_lines a = { NULL, out, 0, INT64_MIN };
+
+	outbuf_addstr(out, "\"alerts\":[");
+	list_alerts(ob, d, &a);
+	outbuf_addch(out, ']');
+}

@@ -30,6 +30,9 @@
 #include "store/store.h"
 
 #define OVERVIEW_DEFAULT_DB "/var/lib/connmon/connmon.db"
+/* Firing alerts shown at most; and only from a database written in the last 5 minutes. */
+#define OVERVIEW_ALERTS 8
+#define ALERTS_FRESH_MS (5 * 60 * 1000LL)
 
 struct overview_baseline {
 	const char *db; /* --db, borrowed from argv; NULL: the default path */
@@ -57,5 +60,17 @@ void overview_baseline_text(struct outbuf *out, unsigned width, struct overview_
 /* `"baseline":[...]` (one object per line of the text) or `"baseline":null`, without braces. */
 void overview_baseline_json(struct outbuf *out, struct overview_baseline *ob,
 			    const struct summary_data *d, const struct overview_traffic *t);
+
+/*
+ * The alerts the agent has firing (docs/COMMANDS-summary.md, "Alerts"):
+ * one "SEVERITY RULE (SUBJECT): SUMMARY" line each into lines; returns
+ * how many.  None without a database, or when its newest sample is older
+ * than ALERTS_FRESH_MS (no agent records into it: its alerts are stale).
+ */
+size_t overview_alerts_lines(struct overview_baseline *ob, const struct summary_data *d,
+			     struct strbuf *lines);
+/* `"alerts":[EVENT...]`: the same alerts as their JSON events (docs/JSON.md). */
+void overview_alerts_json(struct outbuf *out, struct overview_baseline *ob,
+			  const struct summary_data *d);
 
 #endif

@@ -18,6 +18,7 @@
 #include "app/history.h"
 #include "app/history_grid.h"
 #include "app/loop.h"
+#include "app/report_marks.h"
 #include "base/xalloc.h"
 #include "cli/timespec.h"
 #include "model/metric.h"
@@ -48,10 +49,12 @@ struct rchart {
 	double *lo, *hi, *mid;
 	char band_label[96];
 	char subtitle[160];
+	struct chart_mark *marks; /* owned */
 };
 
 struct report {
 	struct hist h;
+	struct report_marks alerts;
 	int tz_offset_s;
 	char tz_name[16];
 	struct strbuf out;
@@ -80,7 +83,30 @@ static void rchart_release(struct rchart *r)
 	free(r->lo);
 	free(r->hi);
 	free(r->mid);
+	free(r->marks);
 }
+
+/* The alerts of these rules (and about this interface, or none) as the chart's marks. */
+static void rchart_marks(struct rchart *r, const struct report *rp, const char *const *rules,
+			 const char *iface)
+{
+	r->c.nr_marks = report_marks_pick(&rp->alerts, rules, iface, rp->h.until_ms, &r->marks);
+	r->c.marks = r->marks;
+}
+
+/* Which rules mark which chart (docs/REPORT.md, "Alerts"). */
+static const char *const marks_states[] = {
+	"connections", "per_ip_connections", "syn_flood", "port_scan", "ssh_brute_force",
+	"close_wait",  "time_wait_ratio",    "capacity",  "",	       NULL
+};
+static const char *const marks_listeners[] = { "syn_flood", "listen_overflow", "unknown_listener",
+					       NULL };
+static const char *const marks_peers[] = { "per_ip_connections", "port_scan", "ssh_brute_force",
+					   "big_flow", NULL };
+static const char *const marks_ifaces[] = { "traffic_surge", "traffic_stopped", "link_utilisation",
+					    "packet_loss",   "big_flow",	NULL };
+static const char *const marks_proto[] = { "packet_loss", "listen_overflow", NULL };
+static const char *const marks_procs[] = { "close_wait", "capacity", NULL };
 
 /* Adds column c of group gi of g as a series (values scaled). */
 static void rchart_add(struct rchart *r, const struct hist_grid *g, size_t c, size_t gi,
@@ -206,6 +232,7 @@ static int section_states(struct report *rp, struct report_page *page, struct st
 		if (hist_grid_max(&g, i, 0) > 0 || i < 4)
 			rchart_add(&r, &g, i, 0, st[i], 1);
 	rchart_band(&r, rp, "connmon_tcp_sockets", "state=\"established\"", STORE_GAUGE, &g, 1);
+	rchart_marks(&r, rp, marks_states, NULL);
 	if (page)
 		report_page_section(page, "Connections",
 				    "TCP sockets by state, stacked; the band is the usual range "
@@ -219,7 +246,8 @@ static int section_states(struct report *rp, struct report_page *page, struct st
 /* A top-N chart: one series per group of the ranking column, and a table of the maxima. */
 static int section_top(struct report *rp, struct report_page *page, struct strbuf *svg,
 		       const char *metric, const char *key, const char *title, const char *unit,
-		       const char *heading, const char *note, double scale)
+		       const char *heading, const char *note, double scale,
+		       const char *const *marks)
 {
 	static const char *head[] = { NULL, "largest", "mean" };
 	const char *const keys[] = { key };
@@ -247,6 +275,7 @@ static int section_top(struct report *rp, struct report_page *page, struct strbu
 			cellp[i * 3 + k] = cells[i][k];
 	}
 	head[0] = key;
+	rchart_marks(&r, rp, marks, NULL);
 	struct report_table t = { NULL, head, 3, cellp, n, 0x6 };
 
 	if (page)
@@ -261,21 +290,22 @@ static int section_listeners(struct report *rp, struct report_page *page, struct
 {
 	return section_top(rp, page, svg, "connmon_tcp_port_sockets", "port",
 			   "TCP sockets per listening port", "connections", "Listeners",
-			   "The busiest listening ports (every state but LISTEN).", 1);
+			   "The busiest listening ports (every state but LISTEN).", 1,
+			   marks_listeners);
 }
 
 static int section_peers(struct report *rp, struct report_page *page, struct strbuf *svg)
 {
 	return section_top(rp, page, svg, "connmon_tcp_peer_sockets", "addr",
 			   "TCP sockets per remote address", "connections", "Peers",
-			   "The remote addresses holding the most TCP sockets.", 1);
+			   "The remote addresses holding the most TCP sockets.", 1, marks_peers);
 }
 
 static int section_procs(struct report *rp, struct report_page *page, struct strbuf *svg)
 {
 	return section_top(rp, page, svg, "connmon_process_rx_bytes_total", "comm",
 			   "Bytes received per process", "B/s", "Processes",
-			   "TCP payload bytes received per process (tcp_info).", 1);
+			   "TCP payload bytes received per process (tcp_info).", 1, marks_procs);
 }
 
 static int section_ifaces(struct report *rp, struct report_page *page, struct strbuf *svg)
@@ -307,6 +337,7 @@ static int section_ifaces(struct report *rp, struct report_page *page, struct st
 		metric_labels_add(&rp->h.line, "iface", g.groups[gi]);
 		snprintf(labels, sizeof(labels), "%s", rp->h.line.buf);
 		rchart_band(&r, rp, "connmon_iface_rx_bytes_total", labels, STORE_COUNTER, &g, 1);
+		rchart_marks(&r, rp, marks_ifaces, g.groups[gi]);
 		emit(page, svg, &r, NULL);
 		rchart_release(&r);
 		shown++;
@@ -334,6 +365,7 @@ static int section_proto(struct report *rp, struct report_page *page, struct str
 	rchart_init(&r, rp, "Protocol health", "%", false);
 	for (size_t i = 0; i < 4 && g.nr_groups; i++)
 		rchart_add(&r, &g, i, 0, names[i], 100);
+	rchart_marks(&r, rp, marks_proto, NULL);
 	if (page)
 		report_page_section(page, "Protocol health",
 				    "Retransmitted and lost segments, input errors and drops, in % "
@@ -501,7 +533,9 @@ int cmd_report(const struct app_ctx *ctx, int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	report_marks_load(&rp.alerts, rp.h.st, rp.h.since_ms, rp.h.until_ms);
 	rc = render(&rp, svg);
+	report_marks_release(&rp.alerts);
 	store_close(rp.h.st, NULL);
 	if (!rc && (ret = write_file(rp.h.o.output, &rp.out)) < 0) {
 		fprintf(stderr, "connmon report: cannot write '%s': %s\n", rp.h.o.output,

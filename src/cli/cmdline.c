@@ -41,6 +41,9 @@ enum opt_id {
 	OPT_PORT,
 	OPT_OUTPUT,
 	OPT_SAR,
+	OPT_RULE,
+	OPT_ALERTS_FILE,
+	OPT_AUTH_LOG,
 	OPT_RESPOND,
 	OPT_ALLOW,
 	OPT_REMOVE_RULES,
@@ -86,6 +89,9 @@ static const struct opt {
 	[OPT_PORT] = { "port", 0, true, CLI_PORT },
 	[OPT_OUTPUT] = { "output", 'o', true, CLI_OUTPUT },
 	[OPT_SAR] = { "sar", 0, false, CLI_SAR },
+	[OPT_RULE] = { "rule", 0, true, CLI_RULE },
+	[OPT_ALERTS_FILE] = { "alerts-file", 0, true, CLI_AGENT },
+	[OPT_AUTH_LOG] = { "auth-log", 0, true, CLI_AGENT },
 	[OPT_RESPOND] = { "respond", 0, true, CLI_AGENT },
 	[OPT_ALLOW] = { "allow", 0, true, CLI_AGENT },
 	[OPT_REMOVE_RULES] = { "remove-rules", 0, false, CLI_AGENT },
@@ -116,6 +122,7 @@ void cli_opts_release(struct cli_opts *o)
 		free(o->ifaces[i]);
 	free(o->ifaces);
 	free(o->args);
+	free(o->auth_logs);
 	free(o->allows);
 	cli_opts_init(o);
 }
@@ -264,6 +271,16 @@ static int set_value(const struct cli_cmd *cmd, struct cli_opts *o, enum opt_id 
 		return cli_parse_port(spelled, val, &o->port, err);
 	case OPT_OUTPUT:
 		o->output = val;
+		return 0;
+	case OPT_RULE:
+		o->rule = val;
+		return 0;
+	case OPT_ALERTS_FILE:
+		o->alerts_file = val;
+		return 0;
+	case OPT_AUTH_LOG:
+		ALLOC_GROW(o->auth_logs, o->nr_auth_logs + 1, o->alloc_auth_logs);
+		o->auth_logs[o->nr_auth_logs++] = val;
 		return 0;
 	case OPT_RESPOND:
 		o->respond = val;

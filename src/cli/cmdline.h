@@ -66,7 +66,8 @@ enum {
 	CLI_OUTPUT = 1u << 22,	  /* -o, --output FILE */
 	CLI_ARGS = 1u << 23,	  /* words that are not options (a view, series names) */
 	CLI_SAR = 1u << 24,	  /* --sar (history import) */
-	CLI_BLOCK = 1u << 25,	  /* -f/--file FILE, --for DUR, --reason TEXT (block) */
+	CLI_RULE = 1u << 25,	  /* --rule NAME (alerts, check) */
+	CLI_BLOCK = 1u << 26,	  /* -f/--file FILE, --for DUR, --reason TEXT (block) */
 };
 
 struct cli_cmd {
@@ -93,6 +94,11 @@ struct cli_opts {
 	bool once, sar;
 	const char **args; /* CLI_ARGS: borrowed from argv; the array is owned */
 	size_t nr_args, alloc_args;
+	const char *rule;	 /* --rule NAME */
+	const char *alerts_file; /* agent --alerts-file PATH */
+	const char *
+		*auth_logs; /* agent --auth-log PATH, repeatable: borrowed; the array is owned */
+	size_t nr_auth_logs, alloc_auth_logs;
 	const char *respond; /* --respond off|dry-run|on (checked by config_set) */
 	const char **allows; /* --allow, in order: borrowed; the array is owned */
 	size_t nr_allows, alloc_allows;

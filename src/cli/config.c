@@ -28,6 +28,7 @@
 
 #include "alert/allow.h"
 #include "base/xalloc.h"
+#include "cli/config_rules.h"
 
 #define KEY(sec, name, type, field, min, max, choices, def, doc)                                   \
 	{                                                                                          \
@@ -116,10 +117,7 @@ static const struct config_key keys[] = {
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-/*
- * Known section kinds.  A named kind ([rule "NAME"], issue 8) sets named;
- * its keys will need storage per name, which this table does not give yet.
- */
+/* Known section kinds.  A named kind ([rule "NAME"]) has its keys in config_rules.c. */
 struct section {
 	const char *kind;
 	bool named;
@@ -132,6 +130,7 @@ static const struct section sections[] = {
 	{ "series", false },
 	{ "store", false },
 	{ "baseline", false },
+	{ "rule", true }, /* config_rules.c */
 	{ "respond", false },
 };
 /* clang-format on */
@@ -501,6 +500,7 @@ void config_defaults(struct agent_config *c)
 	struct strbuf why = STRBUF_INIT;
 
 	memset(c, 0, sizeof(*c));
+	rules_config_defaults(&c->rules);
 	for (size_t i = 0; i < NR_KEYS; i++) {
 		if (key_set(c, &keys[i], keys[i].default_text, &why)) {
 			fprintf(stderr, "connmon: bad built-in default [%s] %s = %s: %s\n",
@@ -569,6 +569,7 @@ void config_write(const struct agent_config *c, struct strbuf *out)
 			strbuf_addch(out, '\n');
 		}
 	}
+	config_rules_write(&c->rules, out);
 }
 
 /* One parse of one text: the config it builds and where the reader stands. */
@@ -583,6 +584,7 @@ struct parse {
 	struct strbuf *err;    /* the caller's, or scratch */
 	struct strbuf scratch;
 	bool failed;
+	struct config_rules_parse *rules;
 };
 
 /* Starts the one error message of this parse: "FILE:LINE: ". */
@@ -600,6 +602,21 @@ static void add_section(struct strbuf *sb, const struct config_section_id *id)
 	if (id->named)
 		strbuf_addf(sb, " \"%s\"", id->name);
 	strbuf_addch(sb, ']');
+}
+
+/* A [rule "NAME"] header (key NULL) or one of its keys: config_rules.c. */
+static void rules_line(struct parse *ps, const char *name, const char *key, const char *value)
+{
+	struct strbuf m = STRBUF_INIT;
+	int ret;
+
+	if (key)
+		ret = config_rules_key(ps->rules, &ps->cfg.rules, name, key, value, ps->line, &m);
+	else
+		ret = config_rules_section(ps->rules, &ps->cfg.rules, name, ps->line, &m);
+	if (ret)
+		strbuf_addstr(fail_at(ps, ps->line), m.buf);
+	strbuf_release(&m);
 }
 
 /* A header line (NUL-terminated, comment stripped): the section the next keys belong to. */
@@ -621,6 +638,8 @@ static void section_line(struct parse *ps, const char *line)
 	if (sec && sec->named == id.named) {
 		ps->section = sec;
 		ps->id = id;
+		if (sec->named)
+			rules_line(ps, id.name, NULL, NULL);
 		return;
 	}
 	e = fail_at(ps, ps->line);
@@ -655,6 +674,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		strbuf_addstr(e, "' comes before any [section] header");
 		add_key_hint(e, "", name);
 		return 0;
+	}
+	if (ps->section->named) {
+		rules_line(ps, ps->id.name, name, value);
+		return !ps->failed;
 	}
 	k = find_key(ps->id.kind, name);
 	if (!k) {
@@ -775,7 +798,14 @@ static void check_whole(struct parse *ps)
 {
 	const struct config_key *k = find_key("agent", "listen");
 	struct strbuf *e;
+	struct strbuf m = STRBUF_INIT;
+	int line = 0;
 
+	if (config_rules_check(ps->rules, &ps->cfg.rules, &m, &line)) {
+		strbuf_addstr(fail_at(ps, line), m.buf);
+		strbuf_release(&m);
+		return;
+	}
 	if (listen_allowed(&ps->cfg))
 		return;
 	e = fail_at(ps, ps->key_line[k - keys] ? ps->key_line[k - keys] : ps->line);
@@ -796,6 +826,7 @@ int config_parse_mem(struct agent_config *c, const char *name, const char *text,
 	ps->end = text + len;
 	strbuf_init(&ps->scratch, 0);
 	ps->err = err ? err : &ps->scratch;
+	ps->rules = config_rules_parse_new();
 	ret = ini_parse_stream(read_line, ps, on_key, ps);
 	if (ret == -2) {
 		fputs("connmon: out of memory in libinih\n", stderr);
@@ -809,6 +840,7 @@ int config_parse_mem(struct agent_config *c, const char *name, const char *text,
 	if (!ret)
 		*c = ps->cfg;
 	strbuf_release(&ps->scratch);
+	config_rules_parse_free(ps->rules);
 	free(ps);
 	return ret;
 }

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyze/rules.h"
 #include "base/strbuf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/connmon/connmon.conf"
@@ -109,6 +110,7 @@ struct agent_config {
 		unsigned learning_days, weekly_after_days;
 	} baseline;
 
+	struct rules_config rules; /* [rule "NAME"] sections: cli/config_rules.h, docs/RULES.md */
 	struct respond_config respond;
 };
 

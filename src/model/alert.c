@@ -102,9 +102,8 @@ static void ev_time(struct strbuf *out, const char *key, int64_t ms)
 	int frac = (int)(ms - (int64_t)s * 1000);
 
 	gmtime_r(&s, &tm);
-	strbuf_addf(out, ",\"%s\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", key,
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		    tm.tm_sec, frac);
+	strbuf_addf(out, ",\"%s\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", key, tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 static void ev_num(struct strbuf *out, const char *key, double v)

@@ -70,9 +70,10 @@ struct alert_subject {
 
 struct alert_action {
 	enum alert_action_kind kind;
-	char target[ALERT_ADDR_LEN];  /* an address, "port 22"; "" for log */
-	int64_t duration_ms;	      /* limit and block expiry; 0 none */
-	char result[ALERT_RESULT_LEN]; /* "done", "dry-run", "refused: allowlisted", "failed: ..." */
+	char target[ALERT_ADDR_LEN];   /* an address, "port 22"; "" for log */
+	int64_t duration_ms;	       /* limit and block expiry; 0 none */
+	char result[ALERT_RESULT_LEN]; /* "done", "dry-run", "refused: allowlisted", "failed: ..."
+					*/
 };
 
 struct alert_event {

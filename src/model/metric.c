@@ -120,6 +120,9 @@ const struct metric_family metric_families[MF_MAX] = {
 			       "" },
 	[MF_AGENT_RSS_BYTES] = { "connmon_agent_resident_bytes", "The agent's resident memory.", G,
 				 "" },
+	[MF_ALERTS_FIRING] = { "connmon_alerts_firing",
+			       "Alerts firing now, per rule and severity (docs/RULES.md).", G,
+			       "rule,severity" },
 };
 
 #undef G

@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "base/strbuf.h"
+#include "model/alert.h"
 
 /* The schema version this build writes and the newest it reads. */
 #define STORE_SCHEMA_VERSION 2
@@ -240,6 +241,55 @@ int store_pick_tier(const struct store_options *o, int64_t newest_ms, int64_t si
 int store_query(struct store *st, const struct store_query *q, struct store_result *res,
 		struct strbuf *err);
 void store_result_release(struct store_result *res);
+
+/*
+ * Alert history (docs/STORE.md, "Alerts and blocks"): one row per alert
+ * event (firing, escalated, resolved) with its JSON object as the sinks got
+ * it.  Writers only; one small transaction per call.
+ */
+int store_alert_add(struct store *st, const struct alert_event *ev, struct strbuf *err);
+
+struct store_alert_row {
+	int64_t row_id;
+	uint64_t alert_id;
+	int64_t time_ms;
+	const char *rule;
+	int severity; /* enum alert_severity */
+	int status;   /* enum alert_status */
+	const char *subject;
+	int64_t started_ms;
+	const char *summary;
+	const char *json; /* the event object, one line */
+};
+
+struct store_alert_query {
+	int64_t since_ms, until_ms; /* [since, until) of the event time; INT64_MIN/MAX: open */
+	const char *rule;	    /* NULL: every rule */
+	bool firing_only;	    /* the latest event of each alert that has not resolved */
+	size_t limit;		    /* 0: no limit (the newest rows when limited) */
+};
+
+/*
+ * Calls fn for each matching row in time order (the row is borrowed for the
+ * call; non-zero from fn stops and is returned).  A version-1 file has no
+ * history: nothing is called, 0.
+ */
+int store_alert_list(struct store *st, const struct store_alert_query *q,
+		     int (*fn)(void *ctx, const struct store_alert_row *row), void *ctx,
+		     struct strbuf *err);
+
+/*
+ * Records a resolution at now_ms, with summary, for every alert still
+ * firing in the history (a writer at its start: an agent that stopped
+ * without resolving its alerts, by a crash or kill -9, no longer watches
+ * them).  Their JSON is the firing one's with time, status, summary and
+ * actions replaced.
+ */
+int store_alert_resolve_stale(struct store *st, int64_t now_ms, const char *summary,
+			      struct strbuf *err);
+
+/* The largest alert id stored (0: none), so a restarted agent's ids stay unique. */
+int store_alert_max_id(struct store *st, uint64_t *id, struct strbuf *err);
 
 /* The newest stored sample time, or INT64_MIN for an empty database. */
 int store_newest(struct store *st, int64_t *newest_ms);

@@ -37,5 +37,7 @@ const struct store_result_series *query_one(struct store *st, struct store_resul
 /* test_store_data.c */
 extern const struct CMUnitTest store_data_tests[];
 extern const size_t nr_store_data_tests;
+extern const struct CMUnitTest store_alert_tests[];
+extern const size_t nr_store_alert_tests;
 
 #endif

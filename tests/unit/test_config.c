@@ -648,7 +648,8 @@ static void test_sections(void **state)
 	}
 	/* in a file: the header's line, the header as written */
 	expect_error("[agent]\n[rule \"syn flood\"]\n",
-		     F ":2: unknown section [rule \"syn flood\"]");
+		     F ":2: [rule \"syn flood\"]: a custom rule needs series = and above = or "
+		       "below = (did you mean the built-in [rule \"syn_flood\"]?)");
 	expect_error("; c\n[agent \"x\"]\n", F ":2: section [agent] takes no name");
 	expect_error("[agent]\ndb = /x\n[rule \"x]\n",
 		     F ":3: bad section header [rule \"x]: no '\"' closing the name");
@@ -657,7 +658,8 @@ static void test_sections(void **state)
 		       "'[', ']', ';' or control characters");
 	/* inih keeps 49 bytes of a section name; the reader keeps it whole */
 	expect_error("[agent]\n[rule \"1234567890123456789012345678901234567890\"]\n",
-		     F ":2: unknown section [rule \"1234567890123456789012345678901234567890\"]");
+		     F ":2: [rule \"1234567890123456789012345678901234567890\"]: a custom rule "
+		       "needs series = and above = or below =");
 }
 
 /* Line numbers through everything that is not a key line. */

@@ -411,5 +411,7 @@ int main(void)
 
 	fails += _cmocka_run_group_tests("store data", store_data_tests, nr_store_data_tests, NULL,
 					 NULL);
+	fails += _cmocka_run_group_tests("store alerts", store_alert_tests, nr_store_alert_tests,
+					 NULL, NULL);
 	return fails;
 }
