@@ -132,6 +132,9 @@ int respond_start(struct responder *r, struct strbuf *why);
  */
 void respond_apply(struct responder *r, struct alert_event *const *evs, size_t nr, int64_t now_ms);
 
+/* The same for an array of events (an alert_event_list's v, nr). */
+void respond_apply_array(struct responder *r, struct alert_event *evs, size_t nr, int64_t now_ms);
+
 /*
  * The kernel's sets against the block rows (at agent start): re-adds rows
  * in force that the kernel lacks (with their remaining time) and deletes

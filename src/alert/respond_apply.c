@@ -376,3 +376,13 @@ void respond_apply(struct responder *r, struct alert_event *const *evs, size_t n
 	free(a.p);
 	strbuf_release(&why);
 }
+
+void respond_apply_array(struct responder *r, struct alert_event *evs, size_t nr, int64_t now_ms)
+{
+	struct alert_event **p = xcalloc(nr + 1, sizeof(*p));
+
+	for (size_t i = 0; i < nr; i++)
+		p[i] = &evs[i];
+	respond_apply(r, p, nr, now_ms);
+	free(p);
+}

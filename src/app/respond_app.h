@@ -9,7 +9,8 @@
  *   respond_app_options()  after agent_config_load(): --respond and --allow
  *   respond_app_remove_rules()  for --remove-rules (then exit with its code)
  *   respond_app_open()     after the store opened: the responder, started and reconciled
- *   respond_apply(r, evs, nr, now_ms)  each tick with the rule engine's events
+ *   respond_apply_array(r, l->v, l->nr, now_ms)  in agent_respond_events(), each tick,
+ *                          instead of its "not applied: no responder" placeholder
  *   respond_full_refusals(r)  after each apply: when it grew, raise the "set full" alert
  *   store_block_purge(st, now_ms, NULL, NULL)  now and then (hourly): expired block rows
  *   respond_app_close()    at exit (the table and its blocks stay)

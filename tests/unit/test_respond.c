@@ -140,6 +140,10 @@ static void test_dry_run(void **state)
 	assert_string_equal(f.last_log, "would kill 203.0.113.9 (rule port_scan)");
 	assert_int_equal(f.nr_log, 3);
 	assert_int_equal(f.nr_audit, 3);
+	/* the array form, as the agent's event list holds them */
+	event(&ev, "203.0.113.10", 22);
+	respond_apply_array(r, &ev, 1, 1000);
+	assert_string_equal(ev.actions[2].result, "dry-run: would block for 40m");
 	/* resolved events are left alone */
 	event(&ev, "203.0.113.9", 22);
 	ev.status = ALERT_RESOLVED;
