@@ -13,6 +13,7 @@
 #include "analyze/series_emit.h"
 #include "app/commands.h"
 #include "app/log.h"
+#include "app/respond_app.h"
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "cli/config.h"
@@ -413,7 +414,10 @@ static const char agent_usage[] =
 	"  --db PATH           the database (overrides [agent] db)\n"
 	"  --interval SEC      seconds between ticks (overrides [agent] interval)\n"
 	"  --listen ADDR:PORT  the /metrics listener, or 'off' (overrides [agent] listen)\n"
-	"  --once              one tick: print every series on stdout and exit\n";
+	"  --once              one tick: print every series on stdout and exit\n"
+	"  --respond MODE      off, dry-run or on (overrides [respond] mode; docs/RESPOND.md)\n"
+	"  --allow ADDR|CIDR   never limit, block or kill it (repeatable; adds to [respond] allow)\n"
+	"  --remove-rules      delete connmon's nftables table inet connmon and exit\n";
 
 static void agent_hup(void *arg)
 {
@@ -522,6 +526,10 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	if (o.help) {
 		fputs(agent_usage, stdout);
 		rc = 0;
+		goto out;
+	}
+	if (o.remove_rules) {
+		rc = respond_app_remove_rules();
 		goto out;
 	}
 	memset(&a, 0, sizeof(a));

@@ -13,6 +13,7 @@
 
 #include "app/agent.h"
 #include "app/log.h"
+#include "app/respond_app.h"
 #include "cli/config.h"
 
 #define NS_PER_MS 1000000ull
@@ -36,7 +37,7 @@ static int apply_overrides(struct agent_config *c, const struct cli_opts *o, str
 	    (config_set(c, "--alerts-file", "alerts", "file", o->alerts_file, err) < 0 ||
 	     config_set(c, "--alerts-file", "alerts", "file_severity", "info", err) < 0))
 		return -EINVAL;
-	return 0;
+	return respond_app_options(c, o, err);
 }
 
 int agent_config_load(struct agent_config *c, const struct cli_opts *o, struct strbuf *err)

@@ -31,6 +31,9 @@ static const struct command {
 	  "charts of the history with baseline bands, HTML or SVG (sadf -g)" },
 	{ "alerts", cmd_alerts, "alerts recorded by the agent: firing now, or every event" },
 	{ "check", cmd_check, "evaluate every rule once; exit 0/1/2/3 like a Nagios plugin" },
+	{ "blocks", cmd_blocks, "the blocks in force (connmon's nftables sets)" },
+	{ "block", cmd_block, "block addresses in nftables, for a time or until unblocked" },
+	{ "unblock", cmd_unblock, "remove blocks, or all of them" },
 	{ "overview", cmd_overview, "the one-screen overview (the default)" },
 };
 

@@ -36,5 +36,8 @@ int cmd_report(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_baseline(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_alerts(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_check(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_blocks(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_block(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_unblock(const struct app_ctx *ctx, int argc, char **argv);
 
 #endif

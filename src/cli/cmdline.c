@@ -44,6 +44,12 @@ enum opt_id {
 	OPT_RULE,
 	OPT_ALERTS_FILE,
 	OPT_AUTH_LOG,
+	OPT_RESPOND,
+	OPT_ALLOW,
+	OPT_REMOVE_RULES,
+	OPT_BLOCK_FILE,
+	OPT_FOR,
+	OPT_REASON,
 };
 
 static const struct opt {
@@ -72,7 +78,7 @@ static const struct opt {
 	[OPT_READ] = { "read", 'r', true, CLI_READ },
 	[OPT_NUMERIC] = { "numeric", 'n', false, CLI_NUMERIC },
 	[OPT_SYSFS] = { "sysfs", 0, true, CLI_SYSFS },
-	[OPT_CONFIG] = { "config", 'c', true, CLI_AGENT },
+	[OPT_CONFIG] = { "config", 'c', true, CLI_AGENT | CLI_BLOCK },
 	[OPT_DB] = { "db", 0, true, CLI_DB },
 	[OPT_INTERVAL] = { "interval", 0, true, CLI_AGENT },
 	[OPT_LISTEN] = { "listen", 0, true, CLI_AGENT },
@@ -86,6 +92,12 @@ static const struct opt {
 	[OPT_RULE] = { "rule", 0, true, CLI_RULE },
 	[OPT_ALERTS_FILE] = { "alerts-file", 0, true, CLI_AGENT },
 	[OPT_AUTH_LOG] = { "auth-log", 0, true, CLI_AGENT },
+	[OPT_RESPOND] = { "respond", 0, true, CLI_AGENT },
+	[OPT_ALLOW] = { "allow", 0, true, CLI_AGENT },
+	[OPT_REMOVE_RULES] = { "remove-rules", 0, false, CLI_AGENT },
+	[OPT_BLOCK_FILE] = { "file", 'f', true, CLI_BLOCK },
+	[OPT_FOR] = { "for", 0, true, CLI_BLOCK },
+	[OPT_REASON] = { "reason", 0, true, CLI_BLOCK },
 };
 
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -111,6 +123,7 @@ void cli_opts_release(struct cli_opts *o)
 	free(o->ifaces);
 	free(o->args);
 	free(o->auth_logs);
+	free(o->allows);
 	cli_opts_init(o);
 }
 
@@ -269,6 +282,22 @@ static int set_value(const struct cli_cmd *cmd, struct cli_opts *o, enum opt_id 
 		ALLOC_GROW(o->auth_logs, o->nr_auth_logs + 1, o->alloc_auth_logs);
 		o->auth_logs[o->nr_auth_logs++] = val;
 		return 0;
+	case OPT_RESPOND:
+		o->respond = val;
+		return 0;
+	case OPT_ALLOW:
+		ALLOC_GROW(o->allows, o->nr_allows + 1, o->alloc_allows);
+		o->allows[o->nr_allows++] = val;
+		return 0;
+	case OPT_BLOCK_FILE:
+		o->block_file = val;
+		return 0;
+	case OPT_FOR:
+		o->block_for = val;
+		return 0;
+	case OPT_REASON:
+		o->reason = val;
+		return 0;
 	default:
 		return 0;
 	}
@@ -309,6 +338,9 @@ static void set_flag(struct cli_opts *o, enum opt_id id)
 		break;
 	case OPT_SAR:
 		o->sar = true;
+		break;
+	case OPT_REMOVE_RULES:
+		o->remove_rules = true;
 		break;
 	default:
 		break;

@@ -58,7 +58,8 @@ enum {
 	CLI_NUMERIC = 1u << 15,	  /* -n */
 	CLI_SYSFS = 1u << 16,	  /* --sysfs DIR */
 	CLI_SAR_COUNT = 1u << 17, /* `-w SEC COUNT`, as sar takes it */
-	CLI_AGENT = 1u << 18,	  /* -c/--config FILE, --interval SEC, --listen ADDR, --once */
+	CLI_AGENT = 1u << 18,	  /* -c/--config FILE, --interval SEC, --listen ADDR, --once,
+				     --respond MODE, --allow NET (repeatable), --remove-rules */
 	CLI_DB = 1u << 19,	  /* --db PATH */
 	CLI_RANGE = 1u << 20,	  /* --since T, --until T, --step SEC */
 	CLI_PORT = 1u << 21,	  /* --port P */
@@ -66,6 +67,7 @@ enum {
 	CLI_ARGS = 1u << 23,	  /* words that are not options (a view, series names) */
 	CLI_SAR = 1u << 24,	  /* --sar (history import) */
 	CLI_RULE = 1u << 25,	  /* --rule NAME (alerts, check) */
+	CLI_BLOCK = 1u << 26,	  /* -f/--file FILE, --for DUR, --reason TEXT (block) */
 };
 
 struct cli_cmd {
@@ -97,6 +99,11 @@ struct cli_opts {
 	const char *
 		*auth_logs; /* agent --auth-log PATH, repeatable: borrowed; the array is owned */
 	size_t nr_auth_logs, alloc_auth_logs;
+	const char *respond; /* --respond off|dry-run|on (checked by config_set) */
+	const char **allows; /* --allow, in order: borrowed; the array is owned */
+	size_t nr_allows, alloc_allows;
+	bool remove_rules;
+	const char *block_file, *block_for, *reason; /* block: -f FILE, --for DUR, --reason TEXT */
 };
 
 void cli_opts_init(struct cli_opts *o);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alert/allow.h"
 #include "base/xalloc.h"
 #include "cli/config_rules.h"
 
@@ -48,6 +49,7 @@ static const char *const log_levels[] = { "error", "warning", "info", "debug", N
 static const char *const notify_levels[] = { "off", "info", "warning", "critical", NULL };
 
 _Static_assert(NOTIFY_PATH_MAX == CONFIG_PATH_MAX, "[alerts] texts are config paths");
+static const char *const respond_modes[] = { "off", "dry-run", "on", NULL };
 
 /*
  * Adding a key: one line here, a field in struct agent_config, its row and
@@ -147,6 +149,24 @@ static const struct config_key keys[] = {
 	    "10s", "the window port_scan counts distinct ports in"),
 	KEY("detect", "auth_window", CONFIG_DURATION, detect.auth_window_ms, 10 * SEC, 24 * HOUR,
 	    NULL, "10m", "the window ssh_brute_force counts failures in"),
+	KEY("respond", "mode", CONFIG_ENUM, respond.mode, 0, 0, respond_modes, "dry-run",
+	    "off, dry-run (log what would be done) or on (act in nftables and on sockets)"),
+	KEY("respond", "allow", CONFIG_NETS, respond.allow, 0, 0, NULL, "",
+	    "addresses and networks never limited, blocked or killed"),
+	KEY("respond", "ban_time", CONFIG_DURATION, respond.ban_time_ms, SEC, 7 * DAY, NULL, "10m",
+	    "the first ban of an address"),
+	KEY("respond", "ban_factor", CONFIG_COUNT, respond.ban_factor, 1, 100, NULL, "4",
+	    "each earlier ban multiplies the ban by this"),
+	KEY("respond", "ban_max", CONFIG_DURATION, respond.ban_max_ms, SEC, YEAR, NULL, "1w",
+	    "the longest ban"),
+	KEY("respond", "set_size", CONFIG_COUNT, respond.set_size, 1, 16777216, NULL, "65536",
+	    "elements per nftables set; a full set refuses more and raises an alert"),
+	KEY("respond", "limit_time", CONFIG_DURATION, respond.limit_time_ms, SEC, DAY, NULL, "10m",
+	    "how long a connection or SYN rate limit lasts"),
+	KEY("respond", "limit_connections", CONFIG_COUNT, respond.limit_connections, 1, 1000000,
+	    NULL, "20", "open connections a limited source keeps to the attacked port"),
+	KEY("respond", "limit_syn_rate", CONFIG_COUNT, respond.limit_syn_rate, 1, 1000000, NULL,
+	    "10", "SYNs per second a limited source sends to the attacked port"),
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -157,10 +177,19 @@ struct section {
 	bool named;
 };
 
+/* One section per line, so branches that add one merge cleanly. */
+/* clang-format off */
 static const struct section sections[] = {
-	{ "agent", false },  { "series", false }, { "store", false }, { "baseline", false },
-	{ "alerts", false }, { "detect", false }, { "rule", true }, /* config_rules.c */
+	{ "agent", false },
+	{ "series", false },
+	{ "store", false },
+	{ "baseline", false },
+	{ "alerts", false },
+	{ "detect", false },
+	{ "respond", false },
+	{ "rule", true }, /* config_rules.c */
 };
+/* clang-format on */
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -173,9 +202,10 @@ const struct config_key *config_keys(size_t *nr)
 const char *config_type_name(enum config_type type)
 {
 	static const char *const names[] = {
-		[CONFIG_DURATION] = "duration", [CONFIG_SIZE] = "size", [CONFIG_COUNT] = "count",
-		[CONFIG_BOOL] = "bool",		[CONFIG_ENUM] = "enum", [CONFIG_ADDR] = "address",
-		[CONFIG_PATH] = "path",
+		[CONFIG_DURATION] = "duration", [CONFIG_SIZE] = "size",
+		[CONFIG_COUNT] = "count",	[CONFIG_BOOL] = "bool",
+		[CONFIG_ENUM] = "enum",		[CONFIG_ADDR] = "address",
+		[CONFIG_PATH] = "path",		[CONFIG_NETS] = "networks",
 	};
 
 	return (unsigned)type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
@@ -413,6 +443,31 @@ static int set_path(const struct config_key *k, const char *value, char *out, st
 	return 0;
 }
 
+/* A list of addresses and networks, each checked by allow_parse (alert/allow.h). */
+static int set_nets(const struct config_key *k, const char *value, char *out, struct strbuf *why)
+{
+	char word[64];
+	uint8_t family, prefix, addr[16];
+	const char *p = value;
+
+	while (*p) {
+		size_t len = strcspn(p, ", \t");
+
+		if (len >= sizeof(word)) {
+			strbuf_addf(why, "'%.*s' is not an address or network", (int)len, p);
+			return -EINVAL;
+		}
+		if (len) {
+			memcpy(word, p, len);
+			word[len] = '\0';
+			if (allow_parse(word, &family, addr, &prefix, why))
+				return -EINVAL;
+		}
+		p += len + (p[len] != '\0');
+	}
+	return set_path(k, value, out, why);
+}
+
 /* After a duration or size parser's ret: the syntax error, or the range check. */
 static int check_parsed(const struct config_key *k, int ret, const char *why_parse,
 			const char *examples, int64_t v, struct strbuf *why)
@@ -460,6 +515,8 @@ static int key_set(struct agent_config *c, const struct config_key *k, const cha
 		return -EINVAL;
 	case CONFIG_PATH:
 		return set_path(k, value, field(c, k), why);
+	case CONFIG_NETS:
+		return set_nets(k, value, field(c, k), why);
 	}
 	abort();
 }
@@ -488,6 +545,7 @@ static void key_format(const struct agent_config *c, const struct config_key *k,
 		config_format_listen(f, out);
 		break;
 	case CONFIG_PATH:
+	case CONFIG_NETS:
 		strbuf_addstr(out, f);
 		break;
 	}

@@ -63,6 +63,25 @@ struct config_addr {
 	bool loopback;	  /* 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104 */
 };
 
+/* [respond] (docs/RESPOND.md); the agent copies it into alert/respond's params. */
+enum config_respond_mode {
+	CONFIG_RESPOND_OFF,
+	CONFIG_RESPOND_DRY_RUN,
+	CONFIG_RESPOND_ON,
+};
+
+struct respond_config {
+	int mode;		     /* enum config_respond_mode */
+	char allow[CONFIG_PATH_MAX]; /* addresses and networks, separated by commas or blanks */
+	int64_t ban_time_ms;	     /* the first ban */
+	unsigned ban_factor;	     /* times this per earlier ban */
+	int64_t ban_max_ms;	     /* the longest ban */
+	unsigned set_size;	     /* elements per nftables set */
+	int64_t limit_time_ms;	     /* how long a limit lasts */
+	unsigned limit_connections;  /* open connections per limited (source, port) */
+	unsigned limit_syn_rate;     /* SYNs per second per limited (source, port) */
+};
+
 struct agent_config {
 	struct {
 		char db[CONFIG_PATH_MAX]; /* never empty */
@@ -102,6 +121,7 @@ struct agent_config {
 		char auth_fallback[CONFIG_PATH_MAX];
 		int64_t scan_window_ms, auth_window_ms;
 	} detect; /* [detect]: the inputs of port_scan and ssh_brute_force */
+	struct respond_config respond;
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */
@@ -149,6 +169,7 @@ enum config_type {
 	CONFIG_ENUM,	 /* int: index into choices */
 	CONFIG_ADDR,	 /* struct config_addr */
 	CONFIG_PATH,	 /* char[CONFIG_PATH_MAX]; min 1: required, 0: may be empty */
+	CONFIG_NETS,	 /* char[CONFIG_PATH_MAX]: addresses and CIDR networks (allow_parse) */
 };
 
 struct config_key {

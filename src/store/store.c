@@ -507,8 +507,8 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 	long version;
 	int rc, ret;
 
-	flags |= st->mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
-					   SQLITE_OPEN_READONLY;
+	flags |= st->mode != STORE_READ ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
+					  SQLITE_OPEN_READONLY;
 	if (st->mode == STORE_READ && reader_needs_immutable(st->path)) {
 		rc = open_immutable(st, flags);
 	} else {
@@ -517,18 +517,28 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "open database");
 	sqlite3_busy_timeout(st->db, st->mode == STORE_WRITE ? 1000 : 5000);
+	if (st->mode == STORE_ADMIN) {
+		/* As the writer: WAL (set on a new file), commits durable across a crash of the
+		 * process. */
+		ret = store_exec(st,
+				 empty ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL" :
+					 "PRAGMA synchronous = NORMAL",
+				 err, "configure");
+		if (ret)
+			return ret;
+	}
 	ret = read_version(st, &version, err);
 	if (ret)
 		return ret;
 	if (version == 0) {
-		if (st->mode != STORE_WRITE || !empty) {
+		if (st->mode == STORE_READ || !empty) {
 			strbuf_addf(err, "'%s' holds no connmon history", st->path);
-			return st->mode == STORE_WRITE ? -EPROTO : -ENOENT;
+			return st->mode != STORE_READ ? -EPROTO : -ENOENT;
 		}
 		ret = create_schema(st, err);
 		if (ret)
 			return ret;
-	} else if (version < STORE_SCHEMA_VERSION && st->mode == STORE_WRITE) {
+	} else if (version < STORE_SCHEMA_VERSION && st->mode != STORE_READ) {
 		ret = upgrade_schema(st, err);
 		if (ret)
 			return ret;
@@ -579,11 +589,11 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 		store_options_init(&st->opt);
 	ret = check_options(&st->opt, err);
 	if (!ret)
-		ret = check_dir(path, mode == STORE_WRITE, err);
+		ret = check_dir(path, mode != STORE_READ, err);
 	if (!ret && mode == STORE_WRITE)
 		ret = take_lock(st, err);
 	if (!ret)
-		ret = check_file(path, mode == STORE_WRITE, &empty, err);
+		ret = check_file(path, mode != STORE_READ, &empty, err);
 	if (!ret)
 		ret = open_db(st, empty, err);
 	strbuf_release(&dummy);

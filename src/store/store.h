@@ -13,7 +13,12 @@
  * exclusive flock on "<path>.lock" (which holds its PID) for as long as it is
  * open; a second writer is refused with -EBUSY and a message naming the PID.
  * A *reader* (STORE_READ: `history`, `baseline`, `report`) opens the file
- * read-only and reads while the writer writes.
+ * read-only and reads while the writer writes.  An *admin* (STORE_ADMIN:
+ * `connmon block`, `unblock`) opens it read-write without the lock, beside
+ * a writer, for the small tables of responses only (blocks, offenders,
+ * audit: the store_block_* functions); it creates a missing file and
+ * upgrades a version-1 one as a writer would, and waits up to 5 s for the
+ * writer's transactions (SQLite's busy timeout).  Series writes refuse it.
  *
  * The write path: store_add() appends to chunks in memory and never touches
  * the disk; store_flush(), called by the agent every write interval (10 s),
@@ -62,6 +67,7 @@ enum store_tier {
 enum store_mode {
 	STORE_READ,
 	STORE_WRITE,
+	STORE_ADMIN, /* the small tables only (store_respond.c); see the header comment */
 };
 
 /* Tunables; store_options_init() sets the documented defaults. */
@@ -368,5 +374,57 @@ int store_baseline_get(struct store *st, int64_t series_id, struct store_baselin
  */
 int store_minute_means(struct store *st, int64_t series_id, int64_t since_ms, int64_t until_ms,
 		       int64_t **t_ms, double **mean, size_t *nr, struct strbuf *err);
+
+/*
+ * Responses (store_respond.c; docs/STORE.md, "Alerts and blocks"): the
+ * block, offender and audit tables.  Writers and admins write them, readers
+ * read them; a version-1 file read by a reader has none (-ENOENT).  Every
+ * call of several rows is one transaction.  Strings are copied, truncated
+ * to their arrays.
+ */
+struct store_block {
+	char addr[48]; /* canonical text (inet_ntop) */
+	int64_t created_ms;
+	int64_t expires_ms; /* 0: until unblocked (NULL in the table) */
+	char rule[64];
+	char reason[128];
+	char origin[16]; /* "agent", "cli" */
+};
+
+struct store_audit {
+	int64_t id; /* set by the table when listed */
+	int64_t time_ms;
+	char action[16];
+	char target[64];
+	char mode[16];
+	char result[96];
+	char detail[128];
+};
+
+/* Upserts nr rows (a row with the same addr is replaced). */
+int store_block_put(struct store *st, const struct store_block *b, size_t nr, struct strbuf *err);
+/* Deletes the rows of addrs[0..nr); all: every row.  *removed (may be NULL) counts them. */
+int store_block_remove(struct store *st, const char *const *addrs, size_t nr, bool all,
+		       size_t *removed, struct strbuf *err);
+/*
+ * The rows in force at now_ms (expires_ms 0 or after now; INT64_MIN: every
+ * row), by addr; *out malloc'ed (NULL when none).
+ */
+int store_block_list(struct store *st, int64_t now_ms, struct store_block **out, size_t *nr,
+		     struct strbuf *err);
+int store_block_count(struct store *st, int64_t now_ms, size_t *nr, struct strbuf *err);
+/* Deletes rows that expired before now_ms; *removed (may be NULL) counts them. */
+int store_block_purge(struct store *st, int64_t now_ms, size_t *removed, struct strbuf *err);
+
+/* Earlier bans of addr: *bans 0 and *last_ms 0 when unknown. */
+int store_offender_get(struct store *st, const char *addr, uint32_t *bans, int64_t *last_ms,
+		       struct strbuf *err);
+int store_offender_put(struct store *st, const char *addr, uint32_t bans, int64_t last_ban_ms,
+		       struct strbuf *err);
+
+int store_audit_add(struct store *st, const struct store_audit *a, size_t nr, struct strbuf *err);
+/* The newest max rows at or after since_ms, oldest first; *out malloc'ed. */
+int store_audit_list(struct store *st, int64_t since_ms, size_t max, struct store_audit **out,
+		     size_t *nr, struct strbuf *err);
 
 #endif

@@ -389,8 +389,10 @@ static void test_shipped_file_and_docs(void **state)
 static void test_every_key(void **state)
 {
 	static const char *const junk[] = {
-		[CONFIG_DURATION] = "2x", [CONFIG_SIZE] = "lots", [CONFIG_COUNT] = "many",
-		[CONFIG_BOOL] = "maybe",  [CONFIG_ENUM] = "loud", [CONFIG_ADDR] = "localhost:1",
+		[CONFIG_DURATION] = "2x",      [CONFIG_SIZE] = "lots",
+		[CONFIG_COUNT] = "many",       [CONFIG_BOOL] = "maybe",
+		[CONFIG_ENUM] = "loud",	       [CONFIG_ADDR] = "localhost:1",
+		[CONFIG_NETS] = "example.com",
 	};
 	struct strbuf text = STRBUF_INIT, val = STRBUF_INIT, msg = STRBUF_INIT, err = STRBUF_INIT;
 	const struct config_key *k;
@@ -560,7 +562,8 @@ static void test_unknown(void **state)
 		       "(it belongs in [agent])");
 	expect_error("\n\n[agnet]\n", F ":3: unknown section [agnet] (did you mean [agent]?)");
 	expect_error("[Store]\n", F ":1: unknown section [Store] (did you mean [store]?)");
-	expect_error("[response]\n", F ":1: unknown section [response]");
+	expect_error("[responder]\n",
+		     F ":1: unknown section [responder] (did you mean [respond]?)");
 	expect_error("[agent]\ndb = /x\n[nope]\ndb = /y\n", F ":3: unknown section [nope]");
 	expect_error("[agent]\ninterval\n",
 		     F ":2: expected 'key = value', a [section] header or a comment");
@@ -826,14 +829,22 @@ static void test_write_roundtrip(void **state)
 			case CONFIG_BOOL:
 				strbuf_addstr(&val, random() % 2 ? "on" : "0");
 				break;
-			case CONFIG_ENUM:
-				strbuf_addstr(&val, k[i].choices[random() % 4]);
+			case CONFIG_ENUM: {
+				size_t n = 0;
+
+				while (k[i].choices[n])
+					n++;
+				strbuf_addstr(&val, k[i].choices[(size_t)random() % n]);
 				break;
+			}
 			case CONFIG_ADDR:
 				strbuf_addstr(&val, addrs[random() % 5]);
 				break;
 			case CONFIG_PATH:
 				strbuf_addstr(&val, paths[random() % 4]);
+				break;
+			case CONFIG_NETS:
+				strbuf_addstr(&val, random() % 2 ? "10.0.0.0/8, ::1" : "");
 				break;
 			}
 			if (!strcmp(k[i].name, "listen_public"))
