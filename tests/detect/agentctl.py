@@ -66,8 +66,10 @@ def set_elements(doc):
 class Agent:
     """One `connmon agent` run inside the lab's victim namespace."""
 
-    def __init__(self, lab, cm, respond="off", allow=(), auth_logs=(), config="", listen="off"):
-        self.lab, self.cm = lab, cm
+    def __init__(self, lab, cm, respond="off", allow=(), auth_logs=(), config="", listen="off",
+                 plain=False):
+        """plain: none of issue 8's options (the agent as it was before them; benchmarks)."""
+        self.lab, self.cm, self.plain = lab, cm, plain
         self.respond, self.allow, self.auth_logs = respond, list(allow), list(auth_logs)
         self.config, self.listen = config, listen
         self.db = lab.path("agent.db")
@@ -82,8 +84,9 @@ class Agent:
         with open(conf, "w") as f:
             f.write("[agent]\nwrite_interval = 1s\nlog_level = debug\n" + self.config)
         argv = [self.cm, "agent", "--config", conf, "--db", self.db, "--interval", "1",
-                "--listen", self.listen, "--alerts-file", self.alerts_path,
-                "--respond", self.respond]
+                "--listen", self.listen]
+        if not self.plain:
+            argv += ["--alerts-file", self.alerts_path, "--respond", self.respond]
         for a in self.allow:
             argv += ["--allow", a]
         for a in self.auth_logs:
