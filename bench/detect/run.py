@@ -125,7 +125,8 @@ def latencies():
           "alert -> kernel set (s) min / median / max | <= 0.5 s |")
     print("| --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {'yes' if r[2] else 'NO'} | {r[3]} | {'yes' if r[4] else 'NO'} |")
+        yes = ("yes" if r[2] else "NO", "yes" if r[4] else "NO")
+        print(f"| {r[0]} | {r[1]} | {yes[0]} | {r[3]} | {yes[1]} |")
     return ok
 
 
@@ -182,7 +183,7 @@ def flood(plain):
     print(f"\n| SYN flood | packets/s at the victim | seconds | agent ticks (whole run) | "
           f"late ticks during the flood | agent CPU during the flood |")
     print("| --- | --- | --- | --- | --- | --- |")
-    print(f"| hping3 --flood | {pps:,} | {sc.elapsed:.1f} | {ticks} | {late:.0f} | {cpu:.0f} % |")
+    print(f"| hping3 --flood | {pps:,} | {sc.elapsed:.1f} | {ticks} | {late:.0f} | {cpu:.1f} % |")
     if pps < FLOOD_PPS:
         print(f"the flood reached {pps:,} packets/s, below the {FLOOD_PPS:,} the goal is stated "
               "for: not measured")

@@ -208,7 +208,8 @@ def latency(v, what, t0, ev, seen, goal_s=None):
 
 
 def block_checks(v, lab, agent, addr, ev, seen, port, src=None):
-    """With respond = on: addr reaches the kernel set, its next connection fails, the benign one works."""
+    """With respond = on: addr reaches the kernel set, its next connection fails, the
+    benign client's still works."""
     acts = ev.get("actions", [])
     if not any(a.get("action") == "block" for a in acts):
         v.fail(f"{ev['rule']} ({ev['severity']}) took no block action: {acts}")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A CLOSE-WAIT leak: a victim server that never closes, clients that do; close_wait fires on its pid.
+"""A CLOSE-WAIT leak (a server that never closes, clients that do): close_wait fires on its pid.
 
 The server (comm "cmleak") accepts and never closes; the benign client opens
 and closes 25 connections at once and then one more every 2 s, so the

@@ -186,7 +186,7 @@ class Lab:
 
     # --- kernel views ---------------------------------------------------
     def counters(self, ns):
-        """/proc/net/snmp and /proc/net/netstat of ns as {"TcpInSegs": n, "TcpExtListenDrops": n}."""
+        """/proc/net/snmp and netstat of ns: {"TcpInSegs": n, "TcpExtListenDrops": n, ...}."""
         out = {}
         text = self.run(ns, ["cat", "/proc/net/snmp", "/proc/net/netstat"]).stdout
         lines = text.splitlines()
