@@ -17,7 +17,9 @@ import datetime
 import json
 import os
 import subprocess
+import threading
 import time
+import traceback
 
 from netlab import log, wait_until
 
@@ -42,6 +44,32 @@ def event_time(text):
     return dt.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
+def event_problems(ev):
+    """What in one alert event breaks docs/JSON.md's shape (an empty list when nothing)."""
+    bad = []
+    want = {"id": int, "time": str, "rule": str, "severity": str, "status": str, "subject": dict,
+            "started_at": str, "summary": str, "actions": list}
+    for key, typ in want.items():
+        if not isinstance(ev.get(key), typ):
+            bad.append(f"{key} missing or not {typ.__name__}")
+    for key in ("value", "threshold"):
+        if key not in ev or not (ev[key] is None or isinstance(ev[key], (int, float))):
+            bad.append(f"{key} missing or not a number")
+    if ev.get("severity") not in ("info", "warning", "critical"):
+        bad.append(f"severity {ev.get('severity')!r}")
+    if ev.get("status") not in ("firing", "resolved"):
+        bad.append(f"status {ev.get('status')!r}")
+    for key in ("time", "started_at"):
+        try:
+            event_time(ev.get(key, ""))
+        except (TypeError, ValueError):
+            bad.append(f"{key} {ev.get(key)!r} is not ISO-8601 UTC")
+    for a in ev.get("actions", []) if isinstance(ev.get("actions"), list) else []:
+        if a.get("action") not in ("log", "limit", "block", "kill") or "result" not in a:
+            bad.append(f"action {a}")
+    return bad
+
+
 def set_elements(doc):
     """Every element of every set in `nft -j list table` output, as text."""
     out = []
@@ -50,8 +78,9 @@ def set_elements(doc):
         if isinstance(e, dict):
             if "elem" in e:
                 return flat(e["elem"].get("val") if isinstance(e["elem"], dict) else e["elem"])
-            if "prefix" in e:
-                return f"{e['prefix']['addr']}/{e['prefix']['len']}"
+            if "prefix" in e:  # a host prefix is the address itself
+                p = e["prefix"]
+                return p["addr"] if p["len"] in (32, 128) else f"{p['addr']}/{p['len']}"
             if "range" in e:
                 return "-".join(map(str, e["range"]))
         return str(e)
@@ -77,6 +106,10 @@ class Agent:
         self.err_path = lab.path("agent.err")
         self.events = []  # (event, wall time it was seen)
         self._offset = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher = None
+        self.bad_lines = []
         self.proc = None
 
     def start(self, settle_s=1.5):
@@ -99,7 +132,19 @@ class Agent:
             raise AssertionError(f"the agent did not start (exit {self.proc.poll()}):\n"
                                  + self.log_text()[-2000:])
         time.sleep(settle_s)  # one tick: the first rates exist
+        # The file is read every 20 ms on a thread of its own, so an event's
+        # "seen" time does not depend on what the test was doing meanwhile.
+        self._watcher = threading.Thread(target=self._watch, daemon=True)
+        self._watcher.start()
         log(f"agent up: respond={self.respond} allow={self.allow}")
+
+    def _watch(self, max_s=1800):
+        end = time.monotonic() + max_s
+        while not self._stop.wait(0.02) and time.monotonic() < end:
+            try:
+                self.poll()
+            except ValueError as e:  # a line that is not JSON: reported by the test
+                self.bad_lines.append(str(e))
 
     def log_text(self):
         try:
@@ -110,6 +155,10 @@ class Agent:
 
     def poll(self):
         """Reads the events the agent appended since the last call; returns the new ones."""
+        with self._lock:
+            return self._poll()
+
+    def _poll(self):
         new = []
         try:
             with open(self.alerts_path, "rb") as f:
@@ -134,7 +183,9 @@ class Agent:
         Returns (event, wall time seen) or (None, None) after timeout_s."""
         def find():
             self.poll()
-            for ev, seen in self.events:
+            with self._lock:
+                events = list(self.events)
+            for ev, seen in events:
                 if (ev.get("rule") == rule and ev.get("status") == status
                         and (alert_id is None or ev.get("id") == alert_id)
                         and subject_pred(ev.get("subject", {}))):
@@ -154,8 +205,20 @@ class Agent:
     def stop(self):
         """SIGTERM; returns the exit status (0 expected)."""
         rc = self.lab.stop(self.proc, timeout=20)
+        self._stop.set()
+        if self._watcher:
+            self._watcher.join(5)
         self.err.close()
         self.poll()
+        if self.bad_lines:
+            raise AssertionError(f"lines of the alerts file that are not JSON: {self.bad_lines}")
+        bad = [f"{ev.get('rule')} {ev.get('status')}: {p}" for ev, _ in self.events
+               for p in event_problems(ev)]
+        firing = {ev.get("id") for ev, _ in self.events if ev.get("status") == "firing"}
+        bad += [f"resolved id {ev.get('id')} never fired" for ev, _ in self.events
+                if ev.get("status") == "resolved" and ev.get("id") not in firing]
+        if bad:
+            raise AssertionError("alert events unlike docs/JSON.md's: " + "; ".join(bad[:10]))
         return rc
 
 
@@ -243,6 +306,9 @@ def run_test(name, tag, tools, body):
         v.fail(f"harness: {e}")
     except AssertionError as e:
         v.fail(str(e))
+    except Exception as e:  # noqa: BLE001 - any error fails the test with its story
+        traceback.print_exc()
+        v.fail(f"{type(e).__name__}: {e}")
     finally:
         agent_log = lab.path("agent.err")
         if v.fails and os.path.exists(agent_log):
