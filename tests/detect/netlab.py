@@ -227,5 +227,9 @@ class Lab:
                 log(f"cleanup: pid {p.pid}: {e}")
         for ns in reversed(self.created):
             subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+        left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        for ns in self.created:
+            if ns in left.split():
+                log(f"cleanup: namespace {ns} is still there")
         self.created = []
         shutil.rmtree(self.tmp, ignore_errors=True)
