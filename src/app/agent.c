@@ -39,6 +39,7 @@ static int census_visit(const struct sock_entry *e, void *arg)
 
 	census_add(&c->census, e);
 	agent_procs_add_sock(&c->traffic, e);
+	agent_facts_sock(c->a, e);
 	return 0;
 }
 
@@ -110,12 +111,14 @@ static int census_sample(void *src, struct tick *t, struct snapshot *snap)
 		     c->lim.port_hi > 0 ? (uint16_t)c->lim.port_hi : 0);
 	/* A small table: the dump without its receiver thread (cheaper at idle). */
 	c->walk.small = c->census.nr_sockets < CENSUS_SMALL;
+	agent_facts_census_begin(c->a);
 	ret = sock_walk_run(&c->walk, census_visit, c);
 	c->err = ret < 0 ? ret : 0;
 	agent_procs_sample(&c->traffic, c->err, snap->mono_ns);
 	proc_table_reset(&c->procs);
 	if (!c->err && c->census.sum.nr_cw_inodes)
 		procmap_scan(&c->procs, "/proc");
+	agent_facts_census_end(c->a, c->err, &c->procs, snap->wall_ns / 1000000);
 	c->cost_ns = cpu_now_ns() - cpu0;
 	c->period_ns = census_period(c);
 	/* Half an interval of slack: a tick that fires a little early still counts. */
@@ -403,10 +406,12 @@ static const struct consumer_ops agent_consumer_ops = {
 
 static const char agent_usage[] =
 	"usage: connmon agent [--config FILE] [--db PATH] [--interval SEC] [--listen ADDR:PORT]\n"
-	"                     [--once]\n"
+	"                     [--alerts-file PATH] [--respond MODE] [--allow ADDR|CIDR]...\n"
+	"                     [--auth-log PATH]... [--once] [--remove-rules]\n"
 	"\n"
 	"Samples sockets, interfaces and protocol counters every tick, keeps the last\n"
-	"hour in memory, records history into SQLite and serves Prometheus /metrics.\n"
+	"hour in memory, records history into SQLite, evaluates the rules (alerts and\n"
+	"graded responses: docs/RULES.md) and serves Prometheus /metrics.\n"
 	"Runs in the foreground; SIGHUP reloads the config, SIGTERM/SIGINT write what\n"
 	"is pending and exit.\n"
 	"\n"
@@ -414,6 +419,8 @@ static const char agent_usage[] =
 	"  --db PATH           the database (overrides [agent] db)\n"
 	"  --interval SEC      seconds between ticks (overrides [agent] interval)\n"
 	"  --listen ADDR:PORT  the /metrics listener, or 'off' (overrides [agent] listen)\n"
+	"  --alerts-file PATH  append every alert event to PATH as JSON lines ([alerts] file)\n"
+	"  --auth-log PATH     an sshd log file to read besides the journal (repeatable)\n"
 	"  --once              one tick: print every series on stdout and exit\n"
 	"  --respond MODE      off, dry-run or on (overrides [respond] mode; docs/RESPOND.md)\n"
 	"  --allow ADDR|CIDR   never limit, block or kill it (repeatable; adds to [respond] allow)\n"
@@ -563,9 +570,12 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 	}
 	agent_init(&a);
 	agent_rules_init(&a);
+	if (!a.once)
+		agent_respond_open(&a);
 	if (!a.once && agent_notify_open(&a, &err) < 0) {
 		fprintf(stderr, "connmon agent: [alerts] %s\n", err.buf);
 		rc = 2;
+		agent_respond_close(&a);
 		agent_rules_release(&a);
 		agent_release(&a);
 		agent_store_close(&a);
@@ -578,6 +588,7 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		sd_notify(0, "STOPPING=1");
 		agent_rules_stop(&a, loop_wall_ns() / 1000000);
 		agent_notify_close(&a);
+		agent_respond_close(&a);
 		agent_metrics_close(&a);
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)

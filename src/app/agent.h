@@ -169,6 +169,7 @@ struct store;
 struct http_server;
 struct prom_point;
 struct agent_baseline;
+struct agent_facts;
 
 /* A census series as its last census left it (for /metrics between censuses). */
 struct kept_series {
@@ -207,6 +208,7 @@ struct agent {
 	struct agent_baseline *baseline;
 	/* detection, alerts, responses (agent_rules.h) */
 	struct agent_rules rules;
+	struct agent_facts *facts; /* agent_facts.c */
 };
 
 /*

@@ -19,6 +19,32 @@
 #define NS_PER_MS 1000000ull
 
 /* The command line's --db, --interval and --listen over c. */
+/* Each --auth-log PATH joins [detect] auth_logs (space-separated; a path may hold no blank). */
+static int auth_log_options(struct agent_config *c, const struct cli_opts *o, struct strbuf *err)
+{
+	size_t len = strlen(c->detect.auth_logs);
+
+	for (size_t i = 0; i < o->nr_auth_logs; i++) {
+		const char *p = o->auth_logs[i];
+		size_t add = strlen(p) + (len ? 1 : 0);
+
+		if (!*p || strpbrk(p, " \t")) {
+			strbuf_addf(err,
+				    "invalid value '%s' for '--auth-log': a path without blanks",
+				    p);
+			return -EINVAL;
+		}
+		if (len + add >= sizeof(c->detect.auth_logs)) {
+			strbuf_addstr(err, "too many --auth-log paths");
+			return -EINVAL;
+		}
+		snprintf(c->detect.auth_logs + len, sizeof(c->detect.auth_logs) - len, "%s%s",
+			 len ? " " : "", p);
+		len += add;
+	}
+	return 0;
+}
+
 static int apply_overrides(struct agent_config *c, const struct cli_opts *o, struct strbuf *err)
 {
 	char buf[32];
@@ -37,7 +63,7 @@ static int apply_overrides(struct agent_config *c, const struct cli_opts *o, str
 	    (config_set(c, "--alerts-file", "alerts", "file", o->alerts_file, err) < 0 ||
 	     config_set(c, "--alerts-file", "alerts", "file_severity", "info", err) < 0))
 		return -EINVAL;
-	return respond_app_options(c, o, err);
+	return auth_log_options(c, o, err) < 0 ? -EINVAL : respond_app_options(c, o, err);
 }
 
 int agent_config_load(struct agent_config *c, const struct cli_opts *o, struct strbuf *err)

@@ -287,8 +287,8 @@ void agent_rules_tick(struct agent *a, int64_t t_ms)
 
 	agent_facts_gather(a, t_ms);
 	alert_event_list_clear(&r->events);
-	if (rules_evaluate(&r->eng, &in, &r->events))
-		handle_events(a, &r->events);
+	rules_evaluate(&r->eng, &in, &r->events);
+	handle_events(a, &r->events);
 	emit_firing(a);
 	agent_notify_emit(a);
 	inventory_save(a, t_ms, false);
@@ -313,6 +313,7 @@ void agent_rules_init(struct agent *a)
 void agent_rules_reload(struct agent *a)
 {
 	agent_notify_reload(a);
+	agent_respond_reload(a);
 	alert_event_list_clear(&a->rules.events);
 	if (rules_reconfigure(&a->rules.eng, &a->cfg.rules, loop_wall_ns() / 1000000,
 			      &a->rules.events))

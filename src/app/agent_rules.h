@@ -20,11 +20,15 @@
 #include "analyze/rule_facts.h"
 #include "analyze/rules.h"
 #include "base/strbuf.h"
+#include "cli/config.h"
 
 struct band_entry;
 struct firing_count;
 struct agent;
 struct store;
+struct sock_entry;
+struct proc_table;
+struct responder;
 
 struct agent_rules {
 	struct rule_engine eng;
@@ -37,8 +41,14 @@ struct agent_rules {
 	bool store_failing; /* recording an alert failed (logged once) */
 	/* where the bands are read: the agent's store, or check's reader */
 	struct store *band_store;
-	struct notifier *notifier;	 /* NULL: no sinks (--once, check) */
-	struct notify_config notify_cfg; /* what it was opened with */
+	struct notifier *notifier;	   /* NULL: no sinks (--once, check) */
+	struct responder *responder;	   /* NULL: no responses (--once, check) */
+	struct respond_config respond_cfg; /* what it was opened with */
+	uint64_t full_refusals;		   /* the responder's "set full" refusals seen */
+	struct alert_event full;	   /* the block set's own alert; id 0: not firing */
+	int64_t full_last_ms;		   /* the last refusal */
+	int64_t purged_ms;		   /* the last purge of expired block rows */
+	struct notify_config notify_cfg;   /* what it was opened with */
 	/* unknown_listener's inventory in the store (agent_rules.c) */
 	int64_t inventory_saved_ms;   /* the last save attempt; INT64_MIN: none */
 	int64_t saved_learn_start_ms; /* the learning start the store holds */
@@ -56,9 +66,17 @@ void agent_rules_release(struct agent *a);
 void agent_facts_init(struct agent *a);
 void agent_facts_gather(struct agent *a, int64_t t_ms);
 void agent_facts_release(struct agent *a);
+/* The census's part: before its dump, each socket, after it (err < 0: incomplete). */
+void agent_facts_census_begin(struct agent *a);
+void agent_facts_sock(struct agent *a, const struct sock_entry *e);
+void agent_facts_census_end(struct agent *a, int err, const struct proc_table *cw_procs,
+			    int64_t now_ms);
 
-/* agent_respond.c: fills each event's actions' results (and acts, when on). */
+/* agent_respond.c: the responder.  events: fills each action's result (and acts, when on). */
+void agent_respond_open(struct agent *a);
+void agent_respond_reload(struct agent *a);
 void agent_respond_events(struct agent *a, struct alert_event_list *l);
+void agent_respond_close(struct agent *a);
 /* agent_notify.c: the sinks.  open: 0 or -EINVAL with the [alerts] problem in err. */
 int agent_notify_open(struct agent *a, struct strbuf *err);
 void agent_notify_reload(struct agent *a);
