@@ -17,6 +17,7 @@
 #define LOG   RULE_ACT(ACTION_LOG)
 #define LIMIT RULE_ACT(ACTION_LIMIT)
 #define BLOCK RULE_ACT(ACTION_BLOCK)
+#define KILL  RULE_ACT(ACTION_KILL)
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 #define BIG   1e15
 #define HOST_ACTS             \
@@ -26,6 +27,11 @@
 #define ADDR_ACTS                             \
 	{                                     \
 		LOG, LOG | LIMIT, LOG | BLOCK \
+	}
+/* As fail2ban bans after maxretry: a brute force is blocked when it fires. */
+#define SSH_ACTS                                     \
+	{                                            \
+		LOG, LOG | BLOCK, LOG | BLOCK | KILL \
 	}
 #define SCAN_ACTS                     \
 	{                             \
@@ -112,7 +118,7 @@ const struct rule_builtin rule_builtins[RULE_BUILTINS] = {
 	[RULE_PORT_SCAN] = { INFO("port_scan", "addr", p_port_scan), rule_eval_port_scan, false,
 			     SETTINGS(ALERT_WARNING, 0, 50, 30 * S, 2 * M, 5, SCAN_ACTS) },
 	[RULE_SSH_BRUTE_FORCE] = { INFO("ssh_brute_force", "addr", p_ssh), rule_eval_ssh, false,
-				   SETTINGS(ALERT_WARNING, 0, 80, M, 10 * M, 4, ADDR_ACTS) },
+				   SETTINGS(ALERT_WARNING, 0, 80, M, 10 * M, 4, SSH_ACTS) },
 	[RULE_CLOSE_WAIT] = { INFO("close_wait", "pid", p_close_wait), rule_eval_close_wait, false,
 			      SETTINGS(ALERT_WARNING, M, 80, M, 0, 5, HOST_ACTS) },
 	[RULE_TIME_WAIT_RATIO] = { INFO("time_wait_ratio", "host", p_time_wait),

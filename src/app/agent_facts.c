@@ -130,13 +130,16 @@ void agent_facts_init(struct agent *a)
 {
 	struct rule_facts *rf = &a->rules.facts;
 	struct agent_facts *f = xcalloc(1, sizeof(*f));
-	double ports = a->cfg.rules.builtin[RULE_PORT_SCAN].param[0];
+	const struct rule_settings *ps = &a->cfg.rules.builtin[RULE_PORT_SCAN];
+	/* Counted up to where port_scan escalates, so the count can get there. */
+	double ports = ps->param[0] * (ps->escalate_factor > 1 ? ps->escalate_factor : 1);
 	struct scan_track_opts so = { .window_ms = a->cfg.detect.scan_window_ms };
 	struct fail_track_opts fo = { .window_ms = a->cfg.detect.auth_window_ms };
 
 	memset(rf, 0, sizeof(*rf));
 	a->facts = f;
-	so.max_ports = ports + 1 > SCAN_PORTS_MIN ? (uint32_t)ports + 1 : SCAN_PORTS_MIN;
+	so.max_ports = ports + 1 > 65535 ? 65535 :
+		       ports + 1 > SCAN_PORTS_MIN ? (uint32_t)ports + 1 : SCAN_PORTS_MIN;
 	scan_track_init(&f->scans, &so);
 	fail_track_init(&f->fails, &fo);
 	pair_bytes_init(&f->pairs, 0);

@@ -22,7 +22,7 @@ from agentctl import Agent, block_checks, latency, missing_interface, run_test  
 from scenarios import PROBE_PORT, PerIpConnections, probe_listener  # noqa: E402
 
 CM = os.path.abspath(sys.argv[1])
-RESOLVE_S = 30
+RESOLVE_S = 50  # the rule's clear_for (30 s) after the leftovers are gone
 
 
 def body(lab, v):

@@ -9,8 +9,9 @@ ssh_brute_force event whose subject is the attacker's address (latency from
 the first try printed), the address in the kernel set of `inet connmon`, its
 next connection failing while the benign client's works, and the alert
 resolved after the tries stop.
-The rule counts failures over 10 min by default; RULE_CONFIG shortens its
-window so the resolution comes within the test (tests/detect/README.md).
+The rule counts failures over 10 min by default; RULE_CONFIG shortens the
+window ([detect] auth_window) and the clear time so the resolution comes within
+the test (tests/detect/README.md).
 Exit 77 without root, sshd, sshpass, ssh-keygen or nft; the connmon parts are
 skipped (exit 77, after the kernel checks) while the agent lacks issue 8's
 options.
@@ -24,7 +25,8 @@ from scenarios import PROBE_PORT, SshBruteForce, probe_listener  # noqa: E402
 
 CM = os.path.abspath(sys.argv[1])
 WINDOW_S = 15
-RULE_CONFIG = f'[rule "ssh_brute_force"]\nwindow = {WINDOW_S}s\n'
+RULE_CONFIG = (f'[detect]\nauth_window = {WINDOW_S}s\n\n'
+               '[rule "ssh_brute_force"]\nclear_for = 5s\n')
 RESOLVE_S = WINDOW_S + 30
 
 
