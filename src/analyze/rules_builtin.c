@@ -288,6 +288,12 @@ static size_t peer_counts(const struct rule_inputs *in, const char *want, struct
 	return nr;
 }
 
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104 in text. */
+static bool is_loopback_text(const char *a)
+{
+	return !strncmp(a, "127.", 4) || !strcmp(a, "::1") || !strncmp(a, "::ffff:127.", 11);
+}
+
 void rule_eval_per_ip(struct rule_ctx *cx)
 {
 	struct addr_count *v;
@@ -300,6 +306,9 @@ void rule_eval_per_ip(struct rule_ctx *cx)
 	}
 	nr = peer_counts(cx->in, "|established|syn_sent|syn_recv|close_wait|other|", &v);
 	for (size_t i = 0; i < nr; i++) {
+		/* The host talking to itself (an app and its local database) is not a peer. */
+		if (is_loopback_text(v[i].addr))
+			continue;
 		rule_obs_init(&o, v[i].count, cx->s->param[0], v[i].count > cx->s->param[0]);
 		rule_obs_copy(o.subject.addr, sizeof(o.subject.addr), v[i].addr);
 		rule_obs_summary(&o, "%s holds %.0f TCP connections (limit %.0f)", v[i].addr,

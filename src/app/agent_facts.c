@@ -138,8 +138,9 @@ void agent_facts_init(struct agent *a)
 
 	memset(rf, 0, sizeof(*rf));
 	a->facts = f;
-	so.max_ports = ports + 1 > 65535 ? 65535 :
-		       ports + 1 > SCAN_PORTS_MIN ? (uint32_t)ports + 1 : SCAN_PORTS_MIN;
+	so.max_ports = ports + 1 > 65535	  ? 65535 :
+		       ports + 1 > SCAN_PORTS_MIN ? (uint32_t)ports + 1 :
+						    SCAN_PORTS_MIN;
 	scan_track_init(&f->scans, &so);
 	fail_track_init(&f->fails, &fo);
 	pair_bytes_init(&f->pairs, 0);

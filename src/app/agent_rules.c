@@ -31,6 +31,7 @@
 #include "store/store.h"
 
 #define BAND_TTL_MS	  (10 * 60 * 1000LL)
+#define BAND_MISS_TTL_MS  (15 * 1000LL)
 #define BAND_CACHE	  256
 #define FIRING_SERIES	  256
 #define INVENTORY_SAVE_MS (60 * 1000LL)
@@ -90,7 +91,9 @@ static bool agent_band(void *arg, const struct metric_family *fam, const char *l
 
 	if (!be)
 		return false;
-	if (be->loaded_ms == INT64_MIN || t_ms - be->loaded_ms >= BAND_TTL_MS)
+	/* No band yet is asked again sooner: the agent's first round may be minutes away. */
+	if (be->loaded_ms == INT64_MIN ||
+	    t_ms - be->loaded_ms >= (be->have ? BAND_TTL_MS : BAND_MISS_TTL_MS))
 		band_load(a, be, t_ms);
 	if (!be->have)
 		return false;

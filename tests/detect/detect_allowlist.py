@@ -21,7 +21,7 @@ from scenarios import PROBE_PORT, PerIpConnections, can_connect, probe_listener 
 
 CM = os.path.abspath(sys.argv[1])
 WATCH_S = 5
-RESOLVE_S = 30
+RESOLVE_S = 50  # per_ip_connections clears after 30 s below its clear level
 
 
 def body(lab, v):

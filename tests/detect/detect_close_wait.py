@@ -22,7 +22,7 @@ from scenarios import CloseWaitLeak  # noqa: E402
 
 CM = os.path.abspath(sys.argv[1])
 WINDOW_S = 20
-RULE_CONFIG = f'[rule "close_wait"]\nwindow = {WINDOW_S}s\n'
+RULE_CONFIG = f'[rule "close_wait"]\nwindow = {WINDOW_S}s\nfor = 5s\nclear_for = 5s\n'
 EVERY_S = 2.0
 STEPS = int((WINDOW_S + 10) / EVERY_S)
 RESOLVE_S = 30

@@ -20,7 +20,7 @@ from agentctl import Agent, latency, missing_interface, run_test  # noqa: E402
 from scenarios import PROBE_PORT, PerIpConnections, can_connect, probe_listener  # noqa: E402
 
 CM = os.path.abspath(sys.argv[1])
-RESOLVE_S = 30
+RESOLVE_S = 50  # per_ip_connections clears after 30 s below its clear level
 
 
 def body(lab, v):

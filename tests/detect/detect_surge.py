@@ -24,7 +24,7 @@ from scenarios import TrafficSurge  # noqa: E402
 
 CM = os.path.abspath(sys.argv[1])
 HOLD_S = 10
-RULE_CONFIG = f'[rule "traffic_surge"]\nfor = {HOLD_S}s\n'
+RULE_CONFIG = f'[rule "traffic_surge"]\nfor = {HOLD_S}s\nclear_for = 5s\n'
 RESOLVE_S = 30
 
 

@@ -126,6 +126,9 @@ static void test_per_ip(void **state)
 	fx_put(&fx, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.9\",state=\"time_wait\"", 500);
 	fx_put(&fx, MF_TCP_PEER_SOCKETS, "addr=\"10.0.0.8\",state=\"established\"", 50);
 	fx_put(&fx, MF_TCP_PEER_SOCKETS, "addr=\"other\",state=\"established\"", 900);
+	/* loopback peers: the host with itself, never an offender */
+	fx_put(&fx, MF_TCP_PEER_SOCKETS, "addr=\"127.0.0.1\",state=\"established\"", 300);
+	fx_put(&fx, MF_TCP_PEER_SOCKETS, "addr=\"::1\",state=\"established\"", 300);
 	assert_int_equal(fx_eval(&fx), 1);
 	ev = fx_one(&fx, "per_ip_connections");
 	assert_string_equal(ev->subject.addr, "10.0.0.9");
