@@ -229,6 +229,10 @@ void agent_facts_census_end(struct agent *a, int err, const struct proc_table *c
 		f->ifaces_ms = now_ms;
 	}
 	pair_bytes_end_census(&f->pairs, now_ms);
+	f->census_done = true;
+	/* One look (check, --once) learns no inventory: no /proc walk for owners. */
+	if (a->check || a->once)
+		return;
 	f->listen_sig = listen_signature(&f->listeners);
 	if (f->listen_sig != f->resolved_sig &&
 	    (f->resolved_ms == INT64_MIN || now_ms - f->resolved_ms >= LISTEN_SCAN_MS)) {
@@ -243,7 +247,6 @@ void agent_facts_census_end(struct agent *a, int err, const struct proc_table *c
 		read_fds(f);
 		f->fds_ms = now_ms;
 	}
-	f->census_done = true;
 }
 
 /* ---- every tick ---- */
