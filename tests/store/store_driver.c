@@ -95,12 +95,20 @@ static int do_write(const char *db, int seconds, int tick_ms)
 	double end_ms = mono_ms() + seconds * 1e3;
 	struct strbuf err = STRBUF_INIT;
 	int64_t id[NR_SERIES], newest, k, committed;
+	struct store_options opts;
 	bool failing = false;
 	struct store *st;
 	int ret;
 
 	signal(SIGTERM, on_term);
-	ret = store_open(&st, db, STORE_WRITE, NULL, &err);
+	/*
+	 * Kept for ever: at full speed the rounds may write more than the 48 h of
+	 * ticks the default keeps, and verify checks every tick from the first.
+	 */
+	store_options_init(&opts);
+	for (int t = 0; t < STORE_NR_TIERS; t++)
+		opts.retention_ms[t] = 0;
+	ret = store_open(&st, db, STORE_WRITE, &opts, &err);
 	if (!ret)
 		ret = register_all(st, id);
 	if (!ret)
