@@ -12,9 +12,11 @@ benign client; every attack bounded in count and time).
    SYN flood (hping3, 20,000 SYNs at up to 20,000/s), port scan (nmap -sS,
    ports 1-200) and 200 connections from one address.  Measured: from just
    before the attack's first packet to the alert line in the alerts file
-   (and to the event's own time), and from the event's time to the attacker's
-   address appearing in the kernel set of `inet connmon` (nft polled every
-   10 ms).  Goals: every attack -> alert <= 2 s; every alert -> block <= 0.5 s.
+   (and to the event's own time), and from the alert line's appearance to the
+   attacker's address appearing in the kernel set of `inet connmon` (nft
+   polled every 10 ms; negative: the set held it first, since the agent acts
+   on an event before it records and sends it; a rule that logs first and
+   blocks when it escalates, as port_scan, counts from its first alert).  Goals: every attack -> alert <= 2 s; every alert -> block <= 0.5 s.
 2. Flood: hping3 --flood from the attacker for FLOOD_S seconds (default 20)
    at a victim listener while the agent (respond = off, /metrics on the
    victim namespace's own 127.0.0.1:9556) runs.  The rate reached is the
@@ -38,7 +40,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "detect"))
-from agentctl import Agent, event_time, missing_interface  # noqa: E402
+from agentctl import Agent, missing_interface  # noqa: E402
 from netlab import Lab, log, need_root, skip  # noqa: E402
 from scenarios import HarnessError, PerIpConnections, PortScan, SynFlood  # noqa: E402
 
@@ -98,8 +100,9 @@ def one_latency(kind):
         agent.stop()
         if ev is None:
             return None, None
-        t_ev = event_time(ev["time"])
-        return seen - sc.t0, (blocked - t_ev) if blocked else None
+        # Both ends polled by us (10 ms): the event's own time is the tick's
+        # stamp on the interval grid, up to half an interval off.
+        return seen - sc.t0, (blocked - seen) if blocked else None
     finally:
         lab.cleanup()
 
