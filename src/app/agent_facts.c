@@ -60,6 +60,8 @@ struct agent_facts {
 	int64_t fds_ms;
 	bool census_done; /* a census ended since the last gather */
 	int64_t census_ms;
+	char detect_cfg[sizeof(((struct agent_config *)0)->detect)]; /* what it was opened with */
+	double scan_ports; /* port_scan's threshold x escalation it was sized for */
 };
 
 static void probe(int family, const uint8_t *src, uint8_t proto, uint16_t dport, int64_t t_ms,
@@ -287,6 +289,21 @@ void agent_facts_gather(struct agent *a, int64_t t_ms)
 	rf->fds = f->fds;
 	rf->nr_fds = f->nr_fds;
 	f->census_done = false;
+}
+
+/* A reload: the inputs start again when [detect] or port_scan's sizing changed. */
+void agent_facts_reload(struct agent *a)
+{
+	const struct rule_settings *ps = &a->cfg.rules.builtin[RULE_PORT_SCAN];
+	double ports = ps->param[0] * (ps->escalate_factor > 1 ? ps->escalate_factor : 1);
+	struct agent_facts *f = a->facts;
+
+	if (!f || (!memcmp(f->detect_cfg, &a->cfg.detect, sizeof(f->detect_cfg)) &&
+		   ports == f->scan_ports))
+		return;
+	agent_facts_release(a);
+	agent_facts_init(a);
+	log_info("detection inputs reopened with the new [detect]");
 }
 
 void agent_facts_release(struct agent *a)

@@ -317,6 +317,7 @@ void agent_rules_reload(struct agent *a)
 {
 	agent_notify_reload(a);
 	agent_respond_reload(a);
+	agent_facts_reload(a);
 	alert_event_list_clear(&a->rules.events);
 	if (rules_reconfigure(&a->rules.eng, &a->cfg.rules, loop_wall_ns() / 1000000,
 			      &a->rules.events))

@@ -66,6 +66,8 @@ void agent_rules_release(struct agent *a);
 void agent_facts_init(struct agent *a);
 void agent_facts_gather(struct agent *a, int64_t t_ms);
 void agent_facts_release(struct agent *a);
+/* A reload that changed [detect]: the capture and the log readers start again. */
+void agent_facts_reload(struct agent *a);
 /* The census's part: before its dump, each socket, after it (err < 0: incomplete). */
 void agent_facts_census_begin(struct agent *a);
 void agent_facts_sock(struct agent *a, const struct sock_entry *e);
