@@ -5,7 +5,8 @@
  * the block table), given every tick's events before they are recorded and
  * sent, so each action's result ("done", "dry-run", "refused: ...") is in
  * the history and the sinks.  A reload that changed [respond] opens a new
- * one.  Expired block rows are purged every PURGE_MS.
+ * one.  Expired block rows are purged every PURGE_MS, and the alert history
+ * and the audit beyond the hourly rollups' retention.
  *
  * A full block set refuses new blocks (no growth): the agent then raises
  * its own alert, rule `capacity` with resource `block_set`, critical, that
@@ -120,6 +121,7 @@ void agent_respond_events(struct agent *a, struct alert_event_list *l)
 	r->full_refusals = refusals;
 	if (a->store && t - r->purged_ms >= PURGE_MS) {
 		store_block_purge(a->store, t, NULL, NULL);
+		store_alert_retain(a->store, t, NULL);
 		r->purged_ms = t;
 	}
 }

@@ -288,6 +288,13 @@ int store_alert_list(struct store *st, const struct store_alert_query *q,
 int store_alert_resolve_stale(struct store *st, int64_t now_ms, const char *summary,
 			      struct strbuf *err);
 
+/*
+ * Deletes alert events and audit rows older than the hourly rollups'
+ * retention (2 years by default; kept for ever when that is): the history
+ * of what happened lasts as long as the figures it happened in.
+ */
+int store_alert_retain(struct store *st, int64_t now_ms, struct strbuf *err);
+
 /* The largest alert id stored (0: none), so a restarted agent's ids stay unique. */
 int store_alert_max_id(struct store *st, uint64_t *id, struct strbuf *err);
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -241,5 +242,23 @@ int store_alert_resolve_stale(struct store *st, int64_t now_ms, const char *summ
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(s.ins);
 	strbuf_release(&s.json);
+	return ret;
+}
+
+int store_alert_retain(struct store *st, int64_t now_ms, struct strbuf *err)
+{
+	int64_t keep = st->opt.retention_ms[STORE_TIER_HOUR];
+	char sql[160];
+	int ret;
+
+	if (!store_writer_check(st, err))
+		return -EROFS;
+	if (st->version < 2 || keep <= 0)
+		return 0;
+	snprintf(
+		sql, sizeof(sql),
+		"DELETE FROM alert_event WHERE time_ms < %lld; DELETE FROM audit WHERE time_ms < %lld",
+		(long long)(now_ms - keep), (long long)(now_ms - keep));
+	ret = store_exec(st, sql, err, "apply retention to alerts in");
 	return ret;
 }

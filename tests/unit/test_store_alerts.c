@@ -210,7 +210,39 @@ static void test_resolve_stale(void **state)
 	tdir_remove(&d_);
 }
 
+/* Events older than the hourly rollups' retention go; a retention of 0 keeps them all. */
+static void test_retain(void **state)
+{
+	struct store_options o;
+	struct alert_event ev;
+	struct tdir d;
+	struct store *st;
+	struct seen s;
+
+	(void)state;
+	tdir_make(&d);
+	store_options_init(&o);
+	o.retention_ms[STORE_TIER_HOUR] = 3600 * 1000;
+	st = open_writer(d.db, &o);
+	event(&ev, 1, 1000, "port_scan", ALERT_FIRING, "10.0.0.7");
+	add(st, &ev);
+	event(&ev, 2, 3000000, "port_scan", ALERT_FIRING, "10.0.0.8");
+	add(st, &ev);
+	assert_int_equal(store_alert_retain(st, 3700000, NULL), 0);
+	list(st, false, NULL, 0, &s);
+	assert_string_equal(s.text, "2:port_scan:addr=10.0.0.8:0;");
+	store_close(st, NULL);
+	o.retention_ms[STORE_TIER_HOUR] = 0;
+	st = open_writer(d.db, &o);
+	assert_int_equal(store_alert_retain(st, INT64_MAX / 2, NULL), 0);
+	list(st, false, NULL, 0, &s);
+	assert_int_equal(s.nr, 1);
+	store_close(st, NULL);
+	tdir_remove(&d);
+}
+
 const struct CMUnitTest store_alert_tests[] = {
+	cmocka_unit_test(test_retain),
 	cmocka_unit_test(test_resolve_stale),
 	cmocka_unit_test(test_history),
 	cmocka_unit_test(test_upgrade),
