@@ -61,6 +61,7 @@ struct check {
 	struct strbuf agent_json[MAX_AGENT]; /* the agent's firing events, as recorded */
 	size_t nr_agent;
 	int64_t fresh_ms; /* the agent's events before this count only when its store is fresh */
+	size_t worst;	  /* the alert the status line names */
 	struct store *st; /* the database, read-only; NULL: none */
 };
 
@@ -211,9 +212,11 @@ static void print_text(struct check *c, struct outbuf *ob, int status)
 	if (!c->nr) {
 		outbuf_addstr(ob, "no rule fires");
 	} else {
-		alert_subject_text(&c->alerts[0].subject, &subject);
-		outbuf_addf(ob, "%s %s: ", c->alerts[0].rule, subject.buf);
-		outbuf_add_safe(ob, c->alerts[0].summary, strlen(c->alerts[0].summary));
+		const struct alert_event *w = &c->alerts[c->worst];
+
+		alert_subject_text(&w->subject, &subject);
+		outbuf_addf(ob, "%s %s: ", w->rule, subject.buf);
+		outbuf_add_safe(ob, w->summary, strlen(w->summary));
 		if (c->nr > 1)
 			outbuf_addf(ob, " (and %zu more)", c->nr - 1);
 	}
@@ -299,17 +302,11 @@ static int evaluate(struct check *c)
 	for (size_t i = 0; i < c->nr; i++)
 		if (status_of(c->alerts[i].severity) > status)
 			status = status_of(c->alerts[i].severity);
-	/* The worst first in the status line. */
-	for (size_t i = ours; i < c->nr; i++) {
-		if (status_of(c->alerts[i].severity) >
-		    (ours ? status_of(c->alerts[0].severity) : -1)) {
-			struct alert_event t = c->alerts[0];
-
-			c->alerts[0] = c->alerts[i];
-			c->alerts[i] = t;
-			break;
-		}
-	}
+	/* The status line names the worst: ours first when as bad as the agent's. */
+	c->worst = 0;
+	for (size_t i = 1; i < c->nr; i++)
+		if (c->alerts[i].severity > c->alerts[c->worst].severity)
+			c->worst = i;
 	return status;
 }
 
