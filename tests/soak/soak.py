@@ -105,6 +105,25 @@ while time.monotonic() < end:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 '''
 
+# Three CLOSE-WAIT sockets held for the whole run (their clients closed at
+# once): the CLOSE-WAIT holders' /proc walk runs on every tick from the first,
+# so its tables are judged flat like the rest, not seen for the first time in
+# the last third when a short-lived process happens to sit in CLOSE-WAIT.
+LEAKER = r'''
+import socket, sys, time
+addr, secs = sys.argv[1], float(sys.argv[2])
+srv = socket.socket()
+srv.bind((addr, 7002))
+srv.listen(8)
+held = []
+for _ in range(3):
+    c = socket.create_connection((addr, 7002))
+    held.append(srv.accept()[0])
+    c.close()
+print("ready", flush=True)
+time.sleep(secs)
+'''
+
 CLIENTS = r'''
 import socket, sys, time
 addr, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -255,7 +274,10 @@ def run(cm, tmp):
                  str(secs + 30)], stdout=subprocess.PIPE, text=True)
     sink = start(["ip", "netns", "exec", NS_B, sys.executable, "-c", SERVER, ADDR_B, "7001",
                   str(secs + 30)], stdout=subprocess.PIPE, text=True)
-    if srv.stdout.readline().strip() != "ready" or sink.stdout.readline().strip() != "ready":
+    leaker = start(["ip", "netns", "exec", NS_A, sys.executable, "-c", LEAKER, ADDR_A,
+                    str(secs + 30)], stdout=subprocess.PIPE, text=True)
+    if (srv.stdout.readline().strip() != "ready" or sink.stdout.readline().strip() != "ready"
+            or leaker.stdout.readline().strip() != "ready"):
         fails.append("the servers did not start")
         return 1
     env = dict(os.environ)
