@@ -10,8 +10,8 @@
  *   pairs      host-pair rates from the census's tcp_info (analyze/pair_bytes)
  *   listeners  the census's listening sockets, owners looked up in /proc when
  *              the set of listening ports changed (at most every LISTEN_SCAN_MS)
- *   fds        the listeners' processes: open descriptors and their limit,
- *              read every FDS_READ_MS
+ *   fds        the listeners' processes and the busiest ones by traffic: open
+ *              descriptors and their limit, read every FDS_READ_MS
  *
  * `connmon check` and `--once` open neither the capture nor the log readers:
  * those rules say why they are off.
@@ -191,27 +191,54 @@ static uint64_t listen_signature(const struct listener_set *ls)
 	return h ^ nr;
 }
 
-static void read_fds(struct agent_facts *f)
+static bool fds_listed(const struct agent_facts *f, int32_t pid)
+{
+	for (size_t i = 0; i < f->nr_fds; i++)
+		if (f->fds[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void read_one_fds(struct agent_facts *f, int32_t pid, const char *comm)
+{
+	struct rule_fds *d = &f->fds[f->nr_fds];
+
+	if (f->nr_fds == MAX_FDS || pid <= 0 || fds_listed(f, pid))
+		return;
+	memset(d, 0, sizeof(*d));
+	d->pid = pid;
+	if (fdcount_read("/proc", pid, &d->open, &d->limit) < 0)
+		return;
+	snprintf(d->comm, sizeof(d->comm), "%s", comm);
+	f->nr_fds++;
+}
+
+/*
+ * The descriptors of the listeners' processes (servers: accept() fails at
+ * the limit), then of the busiest processes the agent's per-process traffic
+ * shows (clients), MAX_FDS at most.
+ */
+static void read_fds(struct agent *a, struct agent_facts *f)
 {
 	int32_t pids[MAX_FDS];
 	size_t nr = listener_set_pids(&f->listeners, pids, MAX_FDS);
+	const struct agent_procs *tp = &a->cen.traffic;
 	const struct rule_listener *v;
+	const char *comm;
 	size_t nr_l;
 
 	v = listener_set_list(&f->listeners, &nr_l);
 	f->nr_fds = 0;
 	for (size_t i = 0; i < nr; i++) {
-		struct rule_fds *d = &f->fds[f->nr_fds];
-
-		memset(d, 0, sizeof(*d));
-		d->pid = pids[i];
-		if (fdcount_read("/proc", pids[i], &d->open, &d->limit) < 0)
-			continue;
+		comm = "";
 		for (size_t k = 0; k < nr_l; k++)
 			if (v[k].pid == pids[i])
-				snprintf(d->comm, sizeof(d->comm), "%s", v[k].comm);
-		f->nr_fds++;
+				comm = v[k].comm;
+		read_one_fds(f, pids[i], comm);
 	}
+	for (size_t i = 0; i < tp->nr; i++)
+		if (tp->v[i].alive)
+			read_one_fds(f, tp->v[i].pid, tp->v[i].comm);
 }
 
 /* After a complete census at now_ms: the host pairs' rates, the listeners' owners, their fds. */
@@ -246,7 +273,7 @@ void agent_facts_census_end(struct agent *a, int err, const struct proc_table *c
 	(void)cw_procs;
 	listener_set_resolve(&f->listeners, &f->procs);
 	if (f->fds_ms == INT64_MIN || now_ms - f->fds_ms >= FDS_READ_MS) {
-		read_fds(f);
+		read_fds(a, f);
 		f->fds_ms = now_ms;
 	}
 }
