@@ -25,6 +25,7 @@ build="$build libinih-dev"    # the agent's config file (src/cli/config.c)
 build="$build libmicrohttpd-dev" # the agent's /metrics listener (src/export/http.c)
 build="$build libcurl4-openssl-dev" # src/alert: webhook and Alertmanager sinks
 build="$build libnftables-dev" # src/alert: blocks and limits in connmon's nftables table
+build="$build libncurses-dev" # src/ui: connmon top (ncursesw)
 # scripts/lint.sh: clang-format --dry-run, git ls-files.
 lint="clang-format git"
 # tests/: cmocka (unit); python3 (system tests); iproute2 (ip netns, ss, nstat);
