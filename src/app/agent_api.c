@@ -70,7 +70,7 @@ static void dir_rebuild(struct agent_api *api)
 
 static const char *respond_name(int mode)
 {
-	return mode == CONFIG_RESPOND_ON	? "on" :
+	return mode == CONFIG_RESPOND_ON      ? "on" :
 	       mode == CONFIG_RESPOND_DRY_RUN ? "dry-run" :
 						"off";
 }
@@ -124,9 +124,10 @@ static int status_handler(void *ctx, const struct http_request *req, struct strb
 	pthread_mutex_unlock(&api->store_lock);
 	strbuf_addstr(body, "{\"version\":\"0.1.0\",\"host\":");
 	json_add_string(body, api->host, strlen(api->host));
-	strbuf_addf(body, ",\"now_ms\":%lld,\"started_ms\":%lld,\"interval_ms\":%lld,\"ticks\":%llu,",
-		    (long long)api_now_ms(), (long long)api->started_ms,
-		    (long long)s.interval_ms, (unsigned long long)s.ticks);
+	strbuf_addf(body,
+		    ",\"now_ms\":%lld,\"started_ms\":%lld,\"interval_ms\":%lld,\"ticks\":%llu,",
+		    (long long)api_now_ms(), (long long)api->started_ms, (long long)s.interval_ms,
+		    (unsigned long long)s.ticks);
 	strbuf_addf(body, "\"ring_ms\":%lld,\"ring_since_ms\":", (long long)s.ring_ms);
 	add_ms_or_null(body, s.ring_since_ms);
 	strbuf_addstr(body, ",\"db\":");
@@ -154,8 +155,9 @@ static int args_of(const struct http_request *req, struct http_arg *args, size_t
 
 static int no_db(struct strbuf *body)
 {
-	return api_error(body, 503, "the agent records no database ([agent] db), so it has no "
-				    "alert history or blocks to show");
+	return api_error(body, 503,
+			 "the agent records no database ([agent] db), so it has no "
+			 "alert history or blocks to show");
 }
 
 static int alerts_handler(void *ctx, const struct http_request *req, struct strbuf *body,
@@ -280,8 +282,8 @@ void agent_api_open(struct agent *a)
 		snprintf(api->host, sizeof(api->host), "localhost");
 	open_reader(api);
 	snprintf(dir, sizeof(dir), "%s", a->cfg.agent.db);
-	api_token_setup(api, a->cfg.agent_api.state_dir[0] ? a->cfg.agent_api.state_dir :
-							       dirname(dir));
+	api_token_setup(api,
+			a->cfg.agent_api.state_dir[0] ? a->cfg.agent_api.state_dir : dirname(dir));
 	a->api = api;
 	for (size_t i = 0; !ret && i < sizeof(get_routes) / sizeof(get_routes[0]); i++)
 		ret = http_server_route(a->http, get_routes[i].path, get_routes[i].fn, api);

@@ -34,10 +34,10 @@
 #include "cli/series_sel.h"
 #include "export/http.h"
 
-#define API_MAX_SERIES	   64	/* series in one /series answer */
-#define API_MAX_SELECT	   16	/* select= arguments */
-#define API_MAX_ARGS	   32	/* query arguments of one request */
-#define API_DEFAULT_POINTS 600	/* points per series */
+#define API_MAX_SERIES	   64  /* series in one /series answer */
+#define API_MAX_SELECT	   16  /* select= arguments */
+#define API_MAX_ARGS	   32  /* query arguments of one request */
+#define API_DEFAULT_POINTS 600 /* points per series */
 #define API_MAX_POINTS	   5000
 #define API_MAX_UNBLOCK	   1024 /* addresses in one unblock body */
 #define API_TOKEN_FILE	   "api.token"
@@ -90,8 +90,7 @@ struct api_unblock_req {
 	bool all;
 };
 
-int api_unblock_parse(struct api_unblock_req *r, const char *body, size_t len,
-		      struct strbuf *err);
+int api_unblock_parse(struct api_unblock_req *r, const char *body, size_t len, struct strbuf *err);
 void api_unblock_req_release(struct api_unblock_req *r);
 
 /*

@@ -38,8 +38,8 @@ struct agent_api {
 	/* The listener's read-only connection to the db; NULL when none. */
 	pthread_mutex_t store_lock;
 	struct store *reader;
-	struct store_options sopts; /* the agent's retention: which tier a range reads */
-	char db[CONFIG_PATH_MAX];   /* "" without a db */
+	struct store_options sopts;    /* the agent's retention: which tier a range reads */
+	char db[CONFIG_PATH_MAX];      /* "" without a db */
 	struct respond_config respond; /* the config at open, for the unblock route */
 	char host[256];
 	int64_t started_ms;

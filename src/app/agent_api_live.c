@@ -19,8 +19,8 @@
 #define TOP_N		10
 #define BLOCKS_EVERY_MS 5000
 
-static const char *const tcp_states[] = { "established", "syn_sent", "syn_recv",   "fin_wait1",
-					  "fin_wait2",	 "time_wait", "close",	    "close_wait",
+static const char *const tcp_states[] = { "established", "syn_sent",  "syn_recv", "fin_wait1",
+					  "fin_wait2",	 "time_wait", "close",	  "close_wait",
 					  "last_ack",	 "listen",    "closing" };
 
 /* A row of a top: peers, ports or processes. */
@@ -243,8 +243,8 @@ static const struct {
 	const char *name; /* after connmon_iface_ */
 	int slot;
 } iface_fields[] = {
-	{ "rx_bytes_total", 0 },   { "tx_bytes_total", 1 },  { "rx_packets_total", 2 },
-	{ "tx_packets_total", 3 }, { "rx_errors_total", 4 }, { "tx_errors_total", 4 },
+	{ "rx_bytes_total", 0 },   { "tx_bytes_total", 1 },   { "rx_packets_total", 2 },
+	{ "tx_packets_total", 3 }, { "rx_errors_total", 4 },  { "tx_errors_total", 4 },
 	{ "rx_dropped_total", 5 }, { "tx_dropped_total", 5 },
 };
 
@@ -293,7 +293,8 @@ static void tick_one(const struct agent *a, struct tick_parts *t, const struct s
 	const char *n = e->fam->name;
 	char k[64];
 
-	if (!strncmp(n, "connmon_iface_", 14) && metric_labels_get(e->labels, "iface", k, sizeof(k))) {
+	if (!strncmp(n, "connmon_iface_", 14) &&
+	    metric_labels_get(e->labels, "iface", k, sizeof(k))) {
 		struct iface_row *r = iface_get(t, k);
 
 		if (!strcmp(n + 14, "speed_bits_per_second"))
@@ -312,8 +313,9 @@ static void tick_one(const struct agent *a, struct tick_parts *t, const struct s
 
 static void tick_json(struct strbuf *out, struct tick_parts *t)
 {
-	static const char *const keys[] = { "rx_bytes_per_s",	"tx_bytes_per_s", "rx_packets_per_s",
-					    "tx_packets_per_s", "errors_per_s",	  "drops_per_s" };
+	static const char *const keys[] = { "rx_bytes_per_s",	"tx_bytes_per_s",
+					    "rx_packets_per_s", "tx_packets_per_s",
+					    "errors_per_s",	"drops_per_s" };
 	double retrans = t->health[0], out_segs = t->health[1];
 
 	strbuf_addstr(out, ",\"ifaces\":[");
@@ -354,7 +356,8 @@ static void blocks_refresh(struct agent_api *api, int64_t t_ms)
 {
 	size_t n = 0;
 
-	if (!api->a->store || (api->blocks_at_ms != 0 && t_ms - api->blocks_at_ms < BLOCKS_EVERY_MS))
+	if (!api->a->store ||
+	    (api->blocks_at_ms != 0 && t_ms - api->blocks_at_ms < BLOCKS_EVERY_MS))
 		return;
 	api->blocks_at_ms = t_ms;
 	if (store_block_count(api->a->store, t_ms, &n, NULL) == 0)

@@ -144,12 +144,14 @@ static int api_post_allowed(struct agent_api *api, const struct http_request *re
 		return api_error(body, 503, api->token_why);
 	if (!auth || strncasecmp(auth, "Bearer ", 7)) {
 		http_response_header(req, "WWW-Authenticate", "Bearer");
-		return api_error(body, 401, "missing Authorization: Bearer TOKEN, the content of "
-					    "api.token in the agent's state directory");
+		return api_error(body, 401,
+				 "missing Authorization: Bearer TOKEN, the content of "
+				 "api.token in the agent's state directory");
 	}
 	if (!api_token_equal(auth + 7, api->token))
-		return api_error(body, 403, "wrong token: give the content of api.token in the "
-					    "agent's state directory");
+		return api_error(body, 403,
+				 "wrong token: give the content of api.token in the "
+				 "agent's state directory");
 	if (!json_content_type(http_request_header(req, "Content-Type")))
 		return api_error(body, 415, "Content-Type must be application/json");
 	return 0;

@@ -113,8 +113,9 @@ static int series_arg(struct api_series_req *r, const struct http_arg *a, unsign
 		}
 		if (!a->value || series_sel_parse(&r->sel[r->nr_sel], a->value, err) < 0)
 			return a->value ? -EINVAL :
-					  bad(err, "select", "", "a series selector such as "
-								 "connmon_tcp_sockets{state=\"established\"}");
+					  bad(err, "select", "",
+					      "a series selector such as "
+					      "connmon_tcp_sockets{state=\"established\"}");
 		r->nr_sel++;
 		return 0;
 	}
@@ -289,8 +290,7 @@ static int unblock_member(struct api_unblock_req *r, const struct json_doc *d,
 	return -EINVAL;
 }
 
-int api_unblock_parse(struct api_unblock_req *r, const char *body, size_t len,
-		      struct strbuf *err)
+int api_unblock_parse(struct api_unblock_req *r, const char *body, size_t len, struct strbuf *err)
 {
 	struct json_limits lim = { .max_depth = 4,
 				   .max_string_len = 256,

@@ -75,7 +75,9 @@ static struct out_series *answer_add(struct answer *ans, const char *name, const
 
 	ALLOC_GROW(ans->s, ans->nr + 1, ans->alloc);
 	s = &ans->s[ans->nr++];
-	*s = (struct out_series){ .name = xstrdup(name), .labels = xstrdup(labels), .counter = counter };
+	*s = (struct out_series){ .name = xstrdup(name),
+				  .labels = xstrdup(labels),
+				  .counter = counter };
 	return s;
 }
 
@@ -186,14 +188,14 @@ static const char *tier_name(int tier)
 
 static int64_t tier_unit(int tier, int64_t interval_ms)
 {
-	return tier == STORE_TIER_TICK ? (interval_ms > 0 ? interval_ms : SEC_MS) :
+	return tier == STORE_TIER_TICK	 ? (interval_ms > 0 ? interval_ms : SEC_MS) :
 	       tier == STORE_TIER_MINUTE ? MIN_MS :
 					   HOUR_MS;
 }
 
 /* Runs every selector at tier into res[]; the points found.  Locked (store_lock). */
-static int query_tier(struct agent_api *api, const struct api_series_req *r, int tier,
-		      int64_t step, struct store_result *res, size_t *nr_points, struct strbuf *err)
+static int query_tier(struct agent_api *api, const struct api_series_req *r, int tier, int64_t step,
+		      struct store_result *res, size_t *nr_points, struct strbuf *err)
 {
 	struct store_match m[SERIES_SEL_MAX_MATCH];
 	int ret = 0;
@@ -270,8 +272,8 @@ static int from_store(struct agent_api *api, const struct api_series_req *r, str
 	if (store_newest(api->reader, &newest) < 0)
 		newest = INT64_MIN;
 	step = step_for(r, interval_ms);
-	tier = store_pick_tier(&api->sopts, newest == INT64_MIN ? r->until_ms : newest,
-			       r->since_ms, step, STORE_TIER_AUTO);
+	tier = store_pick_tier(&api->sopts, newest == INT64_MIN ? r->until_ms : newest, r->since_ms,
+			       step, STORE_TIER_AUTO);
 	step = step_for(r, tier_unit(tier, interval_ms));
 	ret = query_tier(api, r, tier, step, res, &nr_points, &err);
 	/* Nothing in that tier (imported minutes only, or hours only): the others, finest first. */
@@ -364,8 +366,9 @@ static void write_answer(struct agent_api *api, const struct api_series_req *r,
 {
 	struct baseline *b = r->band && api->reader ? xmalloc(sizeof(*b)) : NULL;
 
-	strbuf_addf(out, "{\"since_ms\":%lld,\"until_ms\":%lld,\"step_ms\":%lld,\"source\":\"%s\","
-			 "\"series\":[",
+	strbuf_addf(out,
+		    "{\"since_ms\":%lld,\"until_ms\":%lld,\"step_ms\":%lld,\"source\":\"%s\","
+		    "\"series\":[",
 		    (long long)r->since_ms, (long long)r->until_ms, (long long)ans->g.step_ms,
 		    ans->source);
 	if (b)
