@@ -297,8 +297,9 @@ static void tick_one(const struct agent *a, struct tick_parts *t, const struct s
 	    metric_labels_get(e->labels, "iface", k, sizeof(k))) {
 		struct iface_row *r = iface_get(t, k);
 
-		if (!strcmp(n + 14, "speed_bits_per_second"))
-			r->speed = e->value;
+		if (!strcmp(n + 14, "speed_bytes_per_second")) /* the series is in bytes, as
+								  node_exporter */
+			r->speed = e->value * 8;
 		for (size_t i = 0; i < sizeof(iface_fields) / sizeof(iface_fields[0]); i++)
 			if (!strcmp(n + 14, iface_fields[i].name))
 				r->v[iface_fields[i].slot] += rate_of(a, e, dt_s);
