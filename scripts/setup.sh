@@ -52,6 +52,7 @@ test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receive
 bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
 bench="$bench prometheus-node-exporter netdata"
 bench="$bench hping3 nmap nftables" # bench/detect: the SYN flood, the scan, the blocks
+bench="$bench curl" # bench/api: time_total of the dashboard's API requests
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 
