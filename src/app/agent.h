@@ -167,6 +167,7 @@ struct agent_settings {
 
 struct store;
 struct http_server;
+struct http_unix;
 struct prom_point;
 struct agent_baseline;
 struct agent_facts;
@@ -199,6 +200,7 @@ struct agent {
 	bool store_failing;  /* the last flush failed (logged once) */
 	int flush_timer;
 	struct http_server *http; /* NULL: metrics off */
+	struct http_unix *sock;	  /* the local socket, bound at start until agent_setup serves it */
 	struct kept_series *kept; /* the last census's series */
 	size_t nr_kept, alloc_kept;
 	struct prom_point *points;
@@ -255,5 +257,11 @@ int agent_metrics_open(struct agent *a, const char *listen);
 void agent_metrics_publish(struct agent *a);
 void agent_metrics_emit_health(struct agent *a);
 void agent_metrics_close(struct agent *a);
+/*
+ * Serves the local socket u (export/http.h; NULL: none) with a->http's
+ * routes, opening a server without a TCP listener when a->http is NULL.
+ * Takes u over; a failure is logged and the socket is removed.
+ */
+void agent_socket_attach(struct agent *a, struct http_unix *u);
 
 #endif

@@ -717,7 +717,8 @@ int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
 	if (fstat(u->fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	u->daemon = MHD_start_daemon(
-		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request_unix, u,
+		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request_unix, u,
 		MHD_OPTION_EXTERNAL_LOGGER, on_log, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)u->fd,
 		MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
@@ -732,4 +733,25 @@ int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
 	u->fd = -1; /* the daemon's: MHD_stop_daemon closes it */
 	srv->unix_ = u;
 	return 0;
+}
+
+struct http_unix *http_server_detach_unix(struct http_server *srv)
+{
+	struct http_unix *u = srv ? srv->unix_ : NULL;
+	MHD_socket fd;
+
+	if (!u)
+		return NULL;
+	srv->unix_ = NULL;
+	/* The listening socket is taken back first: stopping then closes the connections only. */
+	fd = MHD_quiesce_daemon(u->daemon);
+	MHD_stop_daemon(u->daemon);
+	u->daemon = NULL;
+	u->srv = NULL;
+	u->fd = fd;
+	if (fd == MHD_INVALID_SOCKET) {
+		http_unix_release(u);
+		return NULL;
+	}
+	return u;
 }

@@ -182,6 +182,15 @@ int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
 			    const struct http_server_config *cfg, struct strbuf *err);
 
 /*
+ * Takes srv's socket back, listening, for another server (the agent's
+ * reload replaces the TCP listener's server): the file stays, peers that
+ * connect meanwhile wait in the backlog; open connections are closed.
+ * Returns it (to pass to http_server_listen_unix or http_unix_release), or
+ * NULL when srv (may be NULL) serves none or the socket could not be kept.
+ */
+struct http_unix *http_server_detach_unix(struct http_server *srv);
+
+/*
  * Whether the text of a /proc/PID/status file lists gid on its "Groups:"
  * line.  A malformed line is false.  Pure; for the peer check and its tests.
  */
