@@ -663,7 +663,7 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		agent_rules_stop(&a, loop_wall_ns() / 1000000);
 		agent_notify_close(&a);
 		agent_respond_close(&a);
-		agent_metrics_close(&a); /* removes the local socket's file */
+		agent_metrics_close(&a);   /* removes the local socket's file */
 		http_unix_release(a.sock); /* the loop never started: not served yet */
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)

@@ -122,6 +122,7 @@ struct agent_config {
 		int64_t scan_window_ms, auth_window_ms;
 	} detect; /* [detect]: the inputs of port_scan and ssh_brute_force */
 	struct respond_config respond;
+
 	struct {
 		char path[CONFIG_PATH_MAX];  /* [agent] socket; "": no local socket */
 		unsigned mode;		     /* [agent] socket_mode: permission bits, 0 to 0777 */

@@ -6,8 +6,8 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -469,12 +469,12 @@ void http_server_get_stats(const struct http_server *srv, struct http_server_sta
 struct http_unix {
 	struct http_server *srv; /* set by http_server_listen_unix */
 	struct MHD_Daemon *daemon;
-	int fd;		/* the listening socket until the daemon takes it; -1 after */
-	char *path;	/* the socket file, removed by stop if still this inode */
+	int fd;	    /* the listening socket until the daemon takes it; -1 after */
+	char *path; /* the socket file, removed by stop if still this inode */
 	dev_t dev;
 	ino_t ino;
-	uid_t uid;	/* the agent's effective uid: always allowed */
-	gid_t gid;	/* the socket file's group: its members are allowed */
+	uid_t uid;	  /* the agent's effective uid: always allowed */
+	gid_t gid;	  /* the socket file's group: its members are allowed */
 	const char *proc; /* where /proc/PID/status is read ("/proc") */
 };
 
@@ -495,7 +495,7 @@ bool http_status_has_group(const char *text, size_t len, gid_t gid)
 			p = eol + 1;
 			continue;
 		}
-		for (p += 7;; ) {
+		for (p += 7;;) {
 			uint64_t v = 0;
 			const char *digits;
 
@@ -583,9 +583,10 @@ static enum MHD_Result on_request_unix(void *cls, struct MHD_Connection *conn, c
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	if (!ci || ci->socket_context != &peer_allowed)
-		return reply_refused(u->srv, conn, MHD_HTTP_FORBIDDEN,
-				     "{\"error\":\"the agent's socket serves root, the agent's user "
-				     "and the members of the socket's group only\"}\n");
+		return reply_refused(
+			u->srv, conn, MHD_HTTP_FORBIDDEN,
+			"{\"error\":\"the agent's socket serves root, the agent's user "
+			"and the members of the socket's group only\"}\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_refused(u->srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				     "{\"error\":\"the agent's socket is read-only: "
@@ -644,15 +645,17 @@ int http_unix_bind(struct http_unix **out, const struct http_unix_config *cfg, s
 	int ret;
 
 	*out = NULL;
-	if (!cfg->path || !cfg->path[0] || strlen(cfg->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+	if (!cfg->path || !cfg->path[0] ||
+	    strlen(cfg->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		strbuf_addf(err, "cannot listen on '%s': %s", cfg->path ? cfg->path : "",
 			    cfg->path && cfg->path[0] ? "the path is longer than 107 bytes" :
-						       "no path");
+							"no path");
 		return -ENAMETOOLONG;
 	}
 	ret = remove_stale_socket(cfg->path);
 	if (ret == -EEXIST) {
-		strbuf_addf(err, "cannot listen on '%s': a file that is not a socket is in the way "
+		strbuf_addf(err,
+			    "cannot listen on '%s': a file that is not a socket is in the way "
 			    "(it is left alone; remove it or choose another [agent] socket)",
 			    cfg->path);
 		return ret;
@@ -702,10 +705,10 @@ static void http_unix_stop(struct http_unix *u)
 int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
 			    const struct http_server_config *cfg, struct strbuf *err)
 {
-	unsigned int max = cfg && cfg->max_connections ? cfg->max_connections :
-							    HTTP_DEFAULT_MAX_CONNECTIONS;
-	unsigned int timeout = cfg && cfg->timeout_sec ? cfg->timeout_sec :
-							HTTP_DEFAULT_TIMEOUT_SEC;
+	unsigned int max =
+		cfg && cfg->max_connections ? cfg->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+	unsigned int timeout =
+		cfg && cfg->timeout_sec ? cfg->timeout_sec : HTTP_DEFAULT_TIMEOUT_SEC;
 	struct stat st;
 
 	if (srv->unix_) {
@@ -718,11 +721,10 @@ int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
 		memset(&st, 0, sizeof(st));
 	u->daemon = MHD_start_daemon(
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request_unix, u,
-		MHD_OPTION_EXTERNAL_LOGGER, on_log, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)u->fd,
-		MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-		on_connection_unix, u, MHD_OPTION_END);
+		on_request_unix, u, MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)u->fd, MHD_OPTION_CONNECTION_LIMIT, max,
+		MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection_unix, u, MHD_OPTION_END);
 	if (!u->daemon) {
 		close_if_still_ours(u->fd, &st);
 		u->fd = -1;

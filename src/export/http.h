@@ -60,9 +60,10 @@ struct http_server_stats {
 	uint64_t bad_method;  /* 405 */
 	uint64_t timeouts;    /* requests cut because the client made no progress for timeout_sec */
 	uint64_t aborted;     /* requests cut by the client going away or a socket error */
-	uint64_t errors; /* failures libmicrohttpd reports: the connection limit reached, accept(2)
-			  */
-	uint64_t refused; /* 403: local socket peers that are not allowed (http_server_listen_unix) */
+	uint64_t errors;  /* failures libmicrohttpd reports: the connection limit reached, accept(2)
+			   */
+	uint64_t refused; /* 403: local socket peers that are not allowed (http_server_listen_unix)
+			   */
 };
 
 /* What a handler is told of a request; valid during the call only. */

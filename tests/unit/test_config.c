@@ -520,7 +520,8 @@ static void test_socket_keys(void **state)
 	assert_non_null(strstr(out.buf, "\nsocket_mode = 0777\n"));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&err);
-		assert_int_equal(config_set(&c, NULL, "agent", "socket_mode", bad[i], &err), -EINVAL);
+		assert_int_equal(config_set(&c, NULL, "agent", "socket_mode", bad[i], &err),
+				 -EINVAL);
 		assert_non_null(strstr(err.buf, "not a file mode"));
 		assert_int_equal(c.socket.mode, 0777);
 	}
@@ -946,24 +947,15 @@ static void test_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duration),
-		cmocka_unit_test(test_size),
-		cmocka_unit_test(test_listen),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_shipped_file_and_docs),
-		cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_socket_keys),
-		cmocka_unit_test(test_value_errors),
-		cmocka_unit_test(test_unknown),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_sections),
-		cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_fresh_load),
-		cmocka_unit_test(test_set),
-		cmocka_unit_test(test_write_roundtrip),
+		cmocka_unit_test(test_duration),    cmocka_unit_test(test_size),
+		cmocka_unit_test(test_listen),	    cmocka_unit_test(test_format),
+		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_shipped_file_and_docs),
+		cmocka_unit_test(test_every_key),   cmocka_unit_test(test_values),
+		cmocka_unit_test(test_socket_keys), cmocka_unit_test(test_value_errors),
+		cmocka_unit_test(test_unknown),	    cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_sections),    cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_nul_byte),    cmocka_unit_test(test_fresh_load),
+		cmocka_unit_test(test_set),	    cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_load),
 	};
 
