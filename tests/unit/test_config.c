@@ -947,16 +947,25 @@ static void test_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duration),    cmocka_unit_test(test_size),
-		cmocka_unit_test(test_listen),	    cmocka_unit_test(test_format),
-		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_shipped_file_and_docs),
-		cmocka_unit_test(test_every_key),   cmocka_unit_test(test_values),
-		cmocka_unit_test(test_socket_keys), cmocka_unit_test(test_value_errors),
-		cmocka_unit_test(test_unknown),	    cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_sections),    cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_nul_byte),    cmocka_unit_test(test_fresh_load),
-		cmocka_unit_test(test_set),	    cmocka_unit_test(test_write_roundtrip),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shipped_file_and_docs),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_value_errors),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_fresh_load),
+		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_socket_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
