@@ -359,8 +359,8 @@ static bool maybe_whole(const struct strbuf *in, size_t *need, bool *chunked)
 }
 
 /* Reads until the answer parses whole, the peer closes, the cap or the deadline. */
-static int receive(int fd, struct strbuf *in, size_t cap, int64_t deadline,
-		   struct agent_reply *out, const char **why)
+static int receive(int fd, struct strbuf *in, size_t cap, int64_t deadline, struct agent_reply *out,
+		   const char **why)
 {
 	size_t need = 0;
 	bool chunked = false;
@@ -480,15 +480,16 @@ int agent_link_get_fd(int fd, const char *path, const char *target,
 		      const struct agent_link_opts *opts, struct agent_reply *out,
 		      struct strbuf *err)
 {
-	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms :
-						     AGENT_LINK_DEFAULT_TIMEOUT_MS;
+	int timeout =
+		opts && opts->timeout_ms > 0 ? opts->timeout_ms : AGENT_LINK_DEFAULT_TIMEOUT_MS;
 	size_t cap = opts && opts->max_bytes ? opts->max_bytes : AGENT_LINK_MAX_BYTES;
 	const char *why = NULL;
 	int flags, ret;
 
 	*out = (struct agent_reply){ 0 };
 	if (!target_ok(target)) {
-		strbuf_addf(err, "cannot ask '%s': the target must start with '/' and hold no blank",
+		strbuf_addf(err,
+			    "cannot ask '%s': the target must start with '/' and hold no blank",
 			    path);
 		return -EINVAL;
 	}
@@ -508,8 +509,8 @@ int agent_link_get_fd(int fd, const char *path, const char *target,
 int agent_link_get(const char *path, const char *target, const struct agent_link_opts *opts,
 		   struct agent_reply *out, struct strbuf *err)
 {
-	int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms :
-						     AGENT_LINK_DEFAULT_TIMEOUT_MS;
+	int timeout =
+		opts && opts->timeout_ms > 0 ? opts->timeout_ms : AGENT_LINK_DEFAULT_TIMEOUT_MS;
 	int fd, ret;
 
 	*out = (struct agent_reply){ 0 };

@@ -28,7 +28,7 @@
 /* The whole answer (status line, headers, body) is refused beyond this (-EMSGSIZE). */
 #define AGENT_LINK_MAX_BYTES (64u << 20)
 /* The status line and headers are refused beyond this (-EMSGSIZE). */
-#define AGENT_LINK_MAX_HEAD (16u << 10)
+#define AGENT_LINK_MAX_HEAD	      (16u << 10)
 #define AGENT_LINK_DEFAULT_TIMEOUT_MS 5000
 
 /* An answer.  body is malloc'ed and NUL-terminated (the NUL is not counted). */

@@ -33,7 +33,7 @@
 #include "collect/agent_link.h"
 #include "export/http.h"
 
-#define NOBODY 65534
+#define NOBODY	 65534
 #define TEST_GID 4242
 
 static void test_status_groups(void **state)
@@ -62,7 +62,8 @@ static void test_status_groups(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool has = http_status_has_group(cases[i].text, strlen(cases[i].text), cases[i].gid);
+		bool has =
+			http_status_has_group(cases[i].text, strlen(cases[i].text), cases[i].gid);
 
 		if (has != cases[i].has)
 			fail_msg("case %zu (gid %u): got %d", i, (unsigned)cases[i].gid, has);
@@ -337,10 +338,8 @@ static void test_peer_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_groups),
-		cmocka_unit_test(test_serve_unix),
-		cmocka_unit_test(test_path_in_the_way),
-		cmocka_unit_test(test_detach),
+		cmocka_unit_test(test_status_groups),	cmocka_unit_test(test_serve_unix),
+		cmocka_unit_test(test_path_in_the_way), cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_peer_check),
 	};
 
