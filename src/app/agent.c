@@ -18,6 +18,7 @@
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "cli/config.h"
+#include "collect/agent_link.h"
 #include "collect/netns.h"
 #include "collect/procmap.h"
 #include "export/http.h"
@@ -446,7 +447,20 @@ static int agent_socket_bind(struct agent *a, struct strbuf *err)
 	if (!a->cfg.socket.path[0])
 		return 0;
 	ret = socket_gid(a->cfg.socket.group, &uc.gid, err);
-	return ret < 0 ? ret : http_unix_bind(&a->sock, &uc, err);
+	if (ret < 0)
+		return ret;
+	ret = http_unix_bind(&a->sock, &uc, err);
+	/*
+	 * Like a port in use, another agent's socket is not a reason to stop
+	 * recording; nor is the default path's directory missing (systemd's
+	 * RuntimeDirectory= makes it; an agent started by hand has none).
+	 */
+	if (ret == -EADDRINUSE || (ret == -ENOENT && !strcmp(uc.path, AGENT_LINK_DEFAULT_PATH))) {
+		log_warn("%s; the local socket is off", err->buf);
+		strbuf_reset(err);
+		return 0;
+	}
+	return ret;
 }
 
 void agent_socket_attach(struct agent *a, struct http_unix *u)

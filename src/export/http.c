@@ -595,7 +595,26 @@ static enum MHD_Result on_request_unix(void *cls, struct MHD_Connection *conn, c
 			  con_cls);
 }
 
-/* Removes path when it is a socket (a stale one); 0, -EEXIST (another kind of file) or -errno. */
+/* Whether a process accepts connections on the socket at path (a live one, not stale). */
+static bool socket_live(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int ret;
+
+	if (fd < 0)
+		return true; /* cannot tell: keep it */
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
+	close(fd);
+	return ret != ECONNREFUSED && ret != ENOENT;
+}
+
+/*
+ * Removes path when it is a stale socket (nobody accepts on it): 0,
+ * -EADDRINUSE (a live socket, another agent's), -EEXIST (another kind of
+ * file) or -errno.
+ */
 static int remove_stale_socket(const char *path)
 {
 	struct stat st;
@@ -604,6 +623,8 @@ static int remove_stale_socket(const char *path)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
+	if (socket_live(path))
+		return -EADDRINUSE;
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
@@ -657,6 +678,11 @@ int http_unix_bind(struct http_unix **out, const struct http_unix_config *cfg, s
 		strbuf_addf(err,
 			    "cannot listen on '%s': a file that is not a socket is in the way "
 			    "(it is left alone; remove it or choose another [agent] socket)",
+			    cfg->path);
+		return ret;
+	}
+	if (ret == -EADDRINUSE) {
+		strbuf_addf(err, "cannot listen on '%s': another process (an agent?) serves it",
 			    cfg->path);
 		return ret;
 	}

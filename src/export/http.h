@@ -156,14 +156,15 @@ struct http_unix_config {
 };
 
 /*
- * Removes a stale socket at cfg->path (only a socket: any other file is
- * left alone and is -EEXIST), binds a new one, sets its group and mode, and
- * listens (so no peer connects before the mode is set).  Returns 0 and *out
+ * Removes a stale socket at cfg->path (a socket nobody accepts on; a live
+ * one is -EADDRINUSE, any other file -EEXIST, and both are left alone),
+ * binds a new one, sets its group and mode, and listens (so no peer
+ * connects before the mode is set).  Returns 0 and *out
  * (owned by the caller until http_server_listen_unix takes it; free with
  * http_unix_release), or a negative errno with *out NULL, nothing left
  * behind and one sentence in err naming the path and the reason:
  * "cannot listen on '/run/connmon/agent.sock': Permission denied (bind)".
- * -ENAMETOOLONG, -EEXIST, and the errors of lstat, unlink, socket, bind,
+ * -ENAMETOOLONG, -EEXIST, -EADDRINUSE, and the errors of lstat, unlink, socket, bind,
  * chown (-EPERM: a group the caller is not in), chmod and listen.
  */
 int http_unix_bind(struct http_unix **out, const struct http_unix_config *cfg, struct strbuf *err);

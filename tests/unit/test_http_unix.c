@@ -183,7 +183,7 @@ static void test_serve_unix(void **state)
 	teardown_dir(&f);
 }
 
-/* A stale socket is replaced; a regular file is left alone and named in the error. */
+/* A stale socket is replaced; a live one and a regular file are left alone, named in the error. */
 static void test_path_in_the_way(void **state)
 {
 	struct http_unix_config uc = { .mode = 0600, .gid = (gid_t)-1 };
@@ -207,6 +207,18 @@ static void test_path_in_the_way(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	http_unix_release(u);
 	assert_int_equal(lstat(f.path, &st), -1);
+
+	/* A live socket (another agent's) is neither removed nor taken over. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(http_unix_bind(&u, &uc, &err), -EADDRINUSE);
+	assert_non_null(strstr(err.buf, "another process"));
+	assert_int_equal(lstat(f.path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	close(fd);
+	unlink(f.path);
+	strbuf_reset(&err);
 
 	fd = open(f.path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_int_equal(write(fd, "keep", 4), 4);
