@@ -479,6 +479,28 @@ void agent_socket_attach(struct agent *a, struct http_unix *u)
 	strbuf_release(&err);
 }
 
+int agent_link_default_path(const char *config_file, struct strbuf *out, struct strbuf *err)
+{
+	const char *file = config_file ? config_file : CONFIG_DEFAULT_PATH;
+	struct agent_config *c = xmalloc(sizeof(*c));
+	int ret = config_load(c, file, err);
+
+	if ((ret == -ENOENT || ret == -EACCES) && !config_file) {
+		/* No default config (or not ours to read): the built-in default is the best guess.
+		 */
+		strbuf_reset(err);
+		strbuf_addstr(out, AGENT_LINK_DEFAULT_PATH);
+		ret = 0;
+	} else if (!ret && !c->socket.path[0]) {
+		strbuf_addf(err, "no local socket: [agent] socket is empty in '%s'", file);
+		ret = -ENOENT;
+	} else if (!ret) {
+		strbuf_addstr(out, c->socket.path);
+	}
+	free(c);
+	return ret;
+}
+
 /* ---- the command ---- */
 
 static const char agent_usage[] =

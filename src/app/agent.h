@@ -264,4 +264,15 @@ void agent_metrics_close(struct agent *a);
  */
 void agent_socket_attach(struct agent *a, struct http_unix *u);
 
+/*
+ * Where a running agent's local socket is, for its clients (connmon top;
+ * collect/agent_link.h): [agent] socket of config_file (NULL: the default
+ * config, /etc/connmon/connmon.conf), appended to out.  0; or the config's
+ * error in err (-ENOENT for a named file that does not exist, -EINVAL...);
+ * or -ENOENT when the config turns the socket off.  When the default
+ * config is missing or unreadable (a user's top), the built-in default
+ * path, AGENT_LINK_DEFAULT_PATH.
+ */
+int agent_link_default_path(const char *config_file, struct strbuf *out, struct strbuf *err);
+
 #endif

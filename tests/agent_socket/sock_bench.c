@@ -46,8 +46,9 @@ static int dial(const char *family, const char *where, const char *port)
 static long once(int fd, const char *target, char *buf, size_t size)
 {
 	char req[512];
-	int len = snprintf(req, sizeof(req),
-			   "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", target);
+	int len =
+		snprintf(req, sizeof(req),
+			 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", target);
 	long total = 0;
 	ssize_t n;
 

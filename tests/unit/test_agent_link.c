@@ -25,6 +25,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "app/agent.h"
 #include "base/strbuf.h"
 #include "collect/agent_link.h"
 
@@ -324,12 +325,56 @@ static void test_connect_errors(void **state)
 	strbuf_release(&err);
 }
 
+/* Where clients look: the config's [agent] socket, or the built-in default. */
+static void test_default_path(void **state)
+{
+	char dir[] = "/tmp/connmon-link-XXXXXX", conf[128];
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/connmon.conf", dir);
+	assert_int_equal(agent_link_default_path(conf, &out, &err), -ENOENT);
+	assert_non_null(strstr(err.buf, conf));
+	f = fopen(conf, "w");
+	fputs("[agent]\nsocket = /srv/cm/a.sock\n", f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(agent_link_default_path(conf, &out, &err), 0);
+	assert_string_equal(out.buf, "/srv/cm/a.sock");
+	f = fopen(conf, "w");
+	fputs("[agent]\nsocket =\n", f);
+	fclose(f);
+	strbuf_reset(&out);
+	assert_int_equal(agent_link_default_path(conf, &out, &err), -ENOENT);
+	assert_non_null(strstr(err.buf, "[agent] socket is empty"));
+	assert_string_equal(out.buf, "");
+	f = fopen(conf, "w");
+	fputs("[agent]\nsocket_mode = 999\n", f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(agent_link_default_path(conf, &out, &err), -EINVAL);
+	assert_non_null(strstr(err.buf, "socket_mode"));
+	/* The built-in config defaults say the same as the client's constant. */
+	f = fopen(conf, "w");
+	fputs("# nothing set\n", f);
+	fclose(f);
+	assert_int_equal(agent_link_default_path(conf, &out, &err), 0);
+	assert_string_equal(out.buf, AGENT_LINK_DEFAULT_PATH);
+	unlink(conf);
+	rmdir(dir);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_parse_prefixes),	cmocka_unit_test(test_exchange),
 		cmocka_unit_test(test_exchange_errors), cmocka_unit_test(test_connect_errors),
+		cmocka_unit_test(test_default_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
