@@ -38,10 +38,10 @@ def check(cond, what):
         FAILS.append(what)
 
 
-def config(tmp, mode, group=""):
+def config(tmp, mode, group="", listen="127.0.0.1:9556"):
     path = os.path.join(tmp, "agent.conf")
     with open(path, "w") as f:
-        f.write(f"[agent]\nlisten = 127.0.0.1:9556\nsocket = {tmp}/agent.sock\n"
+        f.write(f"[agent]\nlisten = {listen}\nsocket = {tmp}/agent.sock\n"
                 f"socket_mode = {mode}\nsocket_group = {group}\n"
                 "[detect]\ncapture = off\njournal = no\n")
     return path
@@ -134,9 +134,29 @@ def run_open_mode(tmp):
     code = curl(path, "-o", "/dev/null", "-w", "%{http_code}", "http://localhost/metrics",
                 user=NOBODY)
     check(code == "403", f"curl as nobody: 403 (got {code})")
+    reload_listen(tmp, proc, path)
     rc, err = stop(proc)
     check(rc == 0, f"SIGTERM: exit 0 (got {rc})")
     check(not os.path.lexists(path), "the socket file is removed at exit")
+
+
+def reload_listen(tmp, proc, path):
+    """A SIGHUP that moves the TCP listener keeps the socket: same file, still served."""
+    ino = os.lstat(path).st_ino
+    config(tmp, "0666", listen="127.0.0.1:9557")
+    proc.send_signal(signal.SIGHUP)
+    tcp = ""
+    for _ in range(100):
+        tcp = subprocess.run(["ip", "netns", "exec", NS, "curl", "-s", "-m", "5",
+                              "http://127.0.0.1:9557/metrics"], capture_output=True,
+                             text=True).stdout
+        if "# TYPE connmon_tcp_sockets gauge" in tcp:
+            break
+        time.sleep(0.1)
+    check("# TYPE connmon_tcp_sockets gauge" in tcp, "after SIGHUP, /metrics on the new TCP port")
+    rc, out, err = sock_get(path, "/metrics")
+    check(rc == 0 and out.startswith("status 200") and os.lstat(path).st_ino == ino,
+          "after SIGHUP, the same socket file still serves")
 
 
 def run_group(tmp):
