@@ -485,12 +485,16 @@ bool http_status_has_group(const char *text, size_t len, gid_t gid)
 {
 	const char *end = text + len, *p = text;
 
-	/* The line "Groups:\t1 2 3 \n" (numbers separated by blanks); other lines are skipped. */
+	/*
+	 * The line "Groups:\t1 2 3 \n" (numbers separated by blanks); other
+	 * lines are skipped.  A line without its newline may have been cut in
+	 * a number ("20" of "2000"): it says nothing.
+	 */
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
 		if (!eol)
-			eol = end;
+			return false;
 		if (eol - p < 7 || memcmp(p, "Groups:", 7)) {
 			p = eol + 1;
 			continue;
@@ -514,21 +518,22 @@ bool http_status_has_group(const char *text, size_t len, gid_t gid)
 	return false;
 }
 
-/* Whether pid's supplementary groups hold gid, from PROC/PID/status; false when unreadable. */
+/*
+ * Whether pid's supplementary groups hold gid, from PROC/PID/status; false
+ * when unreadable.  The file is read whole (up to 1 MiB: 65,536 groups fit).
+ */
 static bool pid_in_group(const char *proc, pid_t pid, gid_t gid)
 {
-	char path[64], buf[4096];
-	ssize_t n = -1;
-	int fd;
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	bool has;
 
-	if (snprintf(path, sizeof(path), "%s/%d/status", proc, (int)pid) >= (int)sizeof(path))
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf));
-		close(fd);
-	}
-	return n > 0 && http_status_has_group(buf, (size_t)n, gid);
+	strbuf_addf(&path, "%s/%d/status", proc, (int)pid);
+	text.max_len = 1u << 20;
+	has = strbuf_read_file(&text, path.buf, 4096) == 0 && !text.truncated &&
+	      http_status_has_group(text.buf, text.len, gid);
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return has;
 }
 
 static bool peer_ok(const struct http_unix *u, int fd)

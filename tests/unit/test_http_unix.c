@@ -49,7 +49,9 @@ static void test_status_groups(void **state)
 		{ "Name:\tx\nGroups:\t4 24 27 \nNgid:\t0\n", 247, false },
 		{ "Groups:\t\n", 0, false },
 		{ "Groups:\n", 0, false },
-		{ "Groups:\t1000", 1000, true },
+		{ "Groups:\t1000\n", 1000, true },
+		{ "Groups:\t1000", 1000, false }, /* cut: maybe of 10000 */
+		{ "Groups:\t10", 10, false },
 		{ "Gid:\t24\t24\t24\t24\nGroups:\t5\n", 24, false },
 		{ "Groups:\t4294967296\n", 0, false },
 		{ "Groups:\t99999999999999999999999 7\n", 7, true },
