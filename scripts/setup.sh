@@ -45,6 +45,7 @@ test="$test hping3" # tests/detect: the SYN flood
 test="$test nmap" # tests/detect: the port scan
 test="$test openssh-server sshpass" # tests/detect: SSH brute force against a real sshd
 test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receives the alerts
+test="$test curl" # tests/agent_socket: curl --unix-socket is the peer that reads the local socket
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):

@@ -2,6 +2,7 @@
 #include "app/agent.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "cli/config.h"
+#include "collect/agent_link.h"
 #include "collect/netns.h"
 #include "collect/procmap.h"
+#include "export/http.h"
 
 #define NS_PER_S  1000000000ull
 #define NS_PER_MS 1000000ull
@@ -409,6 +412,102 @@ static const struct consumer_ops agent_consumer_ops = {
 	.sizes = agent_sizes,
 };
 
+/* ---- the local socket (docs/AGENT.md, "Local socket") ---- */
+
+/* [agent] socket_group as a gid: a number, a group's name, or "" ((gid_t)-1: the agent's). */
+static int socket_gid(const char *group, gid_t *gid, struct strbuf *err)
+{
+	struct group gr, *found = NULL;
+	char buf[16384], *end;
+	unsigned long v;
+	int ret;
+
+	*gid = (gid_t)-1;
+	if (!group[0])
+		return 0;
+	errno = 0;
+	v = strtoul(group, &end, 10);
+	if (group[0] >= '0' && group[0] <= '9' && !*end) {
+		if (errno || v >= (gid_t)-1) {
+			strbuf_addf(err, "[agent] socket_group = %s: not a group id", group);
+			return -ERANGE;
+		}
+		*gid = (gid_t)v;
+		return 0;
+	}
+	ret = getgrnam_r(group, &gr, buf, sizeof(buf), &found);
+	if (!found) {
+		strbuf_addf(err, "[agent] socket_group = %s: %s", group,
+			    ret ? strerror(ret) : "no such group");
+		return ret ? -ret : -ENOENT;
+	}
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+/* Makes the socket file at start, so that a path in the way stops the agent (exit 2). */
+static int agent_socket_bind(struct agent *a, struct strbuf *err)
+{
+	struct http_unix_config uc = { .path = a->cfg.socket.path, .mode = a->cfg.socket.mode };
+	int ret;
+
+	if (!a->cfg.socket.path[0])
+		return 0;
+	ret = socket_gid(a->cfg.socket.group, &uc.gid, err);
+	if (ret < 0)
+		return ret;
+	ret = http_unix_bind(&a->sock, &uc, err);
+	/*
+	 * Like a port in use, another agent's socket is not a reason to stop
+	 * recording; nor is the default path's directory missing (systemd's
+	 * RuntimeDirectory= makes it; an agent started by hand has none).
+	 */
+	if (ret == -EADDRINUSE || (ret == -ENOENT && !strcmp(uc.path, AGENT_LINK_DEFAULT_PATH))) {
+		log_warn("%s; the local socket is off", err->buf);
+		strbuf_reset(err);
+		return 0;
+	}
+	return ret;
+}
+
+void agent_socket_attach(struct agent *a, struct http_unix *u)
+{
+	struct http_server_config cfg = { .listen = NULL };
+	struct strbuf err = STRBUF_INIT;
+
+	if (!u)
+		return;
+	if (!a->http)
+		http_server_open(&a->http, &cfg, &err); /* without a listener, it cannot fail */
+	if (http_server_listen_unix(a->http, u, NULL, &err) < 0)
+		log_error("%s; the local socket is off", err.buf);
+	else
+		log_info("serving the local socket %s", a->cfg.socket.path);
+	strbuf_release(&err);
+}
+
+int agent_link_default_path(const char *config_file, struct strbuf *out, struct strbuf *err)
+{
+	const char *file = config_file ? config_file : CONFIG_DEFAULT_PATH;
+	struct agent_config *c = xmalloc(sizeof(*c));
+	int ret = config_load(c, file, err);
+
+	if ((ret == -ENOENT || ret == -EACCES) && !config_file) {
+		/* No default config (or not ours to read): the built-in default is the best guess.
+		 */
+		strbuf_reset(err);
+		strbuf_addstr(out, AGENT_LINK_DEFAULT_PATH);
+		ret = 0;
+	} else if (!ret && !c->socket.path[0]) {
+		strbuf_addf(err, "no local socket: [agent] socket is empty in '%s'", file);
+		ret = -ENOENT;
+	} else if (!ret) {
+		strbuf_addstr(out, c->socket.path);
+	}
+	free(c);
+	return ret;
+}
+
 /* ---- the command ---- */
 
 static const char agent_usage[] =
@@ -470,9 +569,13 @@ static void agent_setup(struct tick *t, void *arg)
 
 		config_format_listen(&a->cfg.agent.listen, &addr);
 		agent_metrics_open(a, addr.buf);
-		agent_api_open(a);
 		strbuf_release(&addr);
 	}
+	agent_socket_attach(a, a->sock);
+	a->sock = NULL;
+	/* After both listeners: the API's routes serve the socket even with listen = off. */
+	if (!a->once && !a->check)
+		agent_api_open(a);
 }
 
 static void agent_init(struct agent *a)
@@ -578,6 +681,12 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!a.once && agent_socket_bind(&a, &err) < 0) {
+		fprintf(stderr, "connmon agent: %s\n", err.buf);
+		agent_store_close(&a);
+		rc = 2;
+		goto out;
+	}
 	agent_init(&a);
 	agent_rules_init(&a);
 	if (!a.once)
@@ -589,6 +698,7 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		agent_rules_release(&a);
 		agent_release(&a);
 		agent_store_close(&a);
+		http_unix_release(a.sock);
 		goto out;
 	}
 	to.interval_ns = a.set.interval_ns;
@@ -599,8 +709,9 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		agent_rules_stop(&a, loop_wall_ns() / 1000000);
 		agent_notify_close(&a);
 		agent_respond_close(&a);
-		agent_metrics_close(&a);
+		agent_metrics_close(&a); /* removes the local socket's file */
 		agent_api_close(&a);
+		http_unix_release(a.sock); /* the loop never started: not served yet */
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)
 			rc = 1;

@@ -167,6 +167,7 @@ struct agent_settings {
 
 struct store;
 struct http_server;
+struct http_unix;
 struct prom_point;
 struct agent_baseline;
 struct agent_facts;
@@ -200,6 +201,7 @@ struct agent {
 	bool store_failing;  /* the last flush failed (logged once) */
 	int flush_timer;
 	struct http_server *http; /* NULL: metrics off */
+	struct http_unix *sock;	  /* the local socket, bound at start until agent_setup serves it */
 	struct kept_series *kept; /* the last census's series */
 	size_t nr_kept, alloc_kept;
 	struct prom_point *points;
@@ -257,5 +259,22 @@ int agent_metrics_open(struct agent *a, const char *listen);
 void agent_metrics_publish(struct agent *a);
 void agent_metrics_emit_health(struct agent *a);
 void agent_metrics_close(struct agent *a);
+/*
+ * Serves the local socket u (export/http.h; NULL: none) with a->http's
+ * routes, opening a server without a TCP listener when a->http is NULL.
+ * Takes u over; a failure is logged and the socket is removed.
+ */
+void agent_socket_attach(struct agent *a, struct http_unix *u);
+
+/*
+ * Where a running agent's local socket is, for its clients (connmon top;
+ * collect/agent_link.h): [agent] socket of config_file (NULL: the default
+ * config, /etc/connmon/connmon.conf), appended to out.  0; or the config's
+ * error in err (-ENOENT for a named file that does not exist, -EINVAL...);
+ * or -ENOENT when the config turns the socket off.  When the default
+ * config is missing or unreadable (a user's top), the built-in default
+ * path, AGENT_LINK_DEFAULT_PATH.
+ */
+int agent_link_default_path(const char *config_file, struct strbuf *out, struct strbuf *err);
 
 #endif

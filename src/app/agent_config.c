@@ -16,6 +16,7 @@
 #include "app/log.h"
 #include "app/respond_app.h"
 #include "cli/config.h"
+#include "export/http.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -140,6 +141,8 @@ static void needs_restart(const struct agent_config *old, const struct agent_con
 		log_warn("reload: [agent] netns changes at the next restart");
 	if (old->series.ring_ms != n->series.ring_ms)
 		log_warn("reload: [series] ring changes at the next restart");
+	if (memcmp(&old->socket, &n->socket, sizeof(old->socket)))
+		log_warn("reload: [agent] socket settings change at the next restart");
 	if (memcmp(&old->store, &n->store, sizeof(old->store)))
 		log_warn("reload: [store] settings change at the next restart");
 }
@@ -169,13 +172,17 @@ void agent_reload(struct agent *a)
 	if (listen_changed(&a->cfg, &n)) {
 		struct strbuf addr = STRBUF_INIT;
 
+		struct http_unix *u = http_server_detach_unix(a->http); /* kept across */
+
 		agent_metrics_close(a);
 		agent_api_close(a); /* its routes were on the listener that closed */
 		config_format_listen(&n.agent.listen, &addr);
 		agent_metrics_open(a, addr.buf);
+		agent_socket_attach(a, u);
 		agent_api_open(a);
 		strbuf_release(&addr);
 	}
+	memcpy(&n.socket, &a->cfg.socket, sizeof(n.socket));
 	memcpy(n.agent.db, a->cfg.agent.db, sizeof(n.agent.db));
 	a->cfg = n;
 	agent_rules_reload(a);

@@ -169,6 +169,12 @@ static const struct config_key keys[] = {
 	    "10", "SYNs per second a limited source sends to the attacked port"),
 	KEY("agent", "state_dir", CONFIG_PATH, agent_api.state_dir, 0, 0, NULL, "",
 	    "where api.token lives (the API's POST routes); empty: the db's directory"),
+	KEY("agent", "socket", CONFIG_PATH, socket.path, 0, 0, NULL, "/run/connmon/agent.sock",
+	    "the local read-only socket (connmon top, curl --unix-socket); empty: none"),
+	KEY("agent", "socket_mode", CONFIG_MODE, socket.mode, 0, 0777, NULL, "0660",
+	    "the permission bits of the socket file, in octal"),
+	KEY("agent", "socket_group", CONFIG_PATH, socket.group, 0, 0, NULL, "",
+	    "the socket file's group (a name or a number), whose members may read; empty: the agent's"),
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -208,6 +214,7 @@ const char *config_type_name(enum config_type type)
 		[CONFIG_COUNT] = "count",	[CONFIG_BOOL] = "bool",
 		[CONFIG_ENUM] = "enum",		[CONFIG_ADDR] = "address",
 		[CONFIG_PATH] = "path",		[CONFIG_NETS] = "networks",
+		[CONFIG_MODE] = "mode",
 	};
 
 	return (unsigned)type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
@@ -470,6 +477,23 @@ static int set_nets(const struct config_key *k, const char *value, char *out, st
 	return set_path(k, value, out, why);
 }
 
+/* Permission bits in octal, as chmod(1) takes them: "0660", "660", "0600". */
+static int set_mode(const struct config_key *k, const char *value, unsigned *out,
+		    struct strbuf *why)
+{
+	unsigned v = 0;
+	size_t n;
+
+	for (n = 0; value[n] >= '0' && value[n] <= '7' && n < 5; n++)
+		v = v * 8 + (unsigned)(value[n] - '0');
+	if (n == 0 || value[n] || v > (unsigned)k->max) {
+		strbuf_addstr(why, "not a file mode (accepted: octal 0000 to 0777, e.g. 0660)");
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 /* After a duration or size parser's ret: the syntax error, or the range check. */
 static int check_parsed(const struct config_key *k, int ret, const char *why_parse,
 			const char *examples, int64_t v, struct strbuf *why)
@@ -519,6 +543,8 @@ static int key_set(struct agent_config *c, const struct config_key *k, const cha
 		return set_path(k, value, field(c, k), why);
 	case CONFIG_NETS:
 		return set_nets(k, value, field(c, k), why);
+	case CONFIG_MODE:
+		return set_mode(k, value, field(c, k), why);
 	}
 	abort();
 }
@@ -549,6 +575,9 @@ static void key_format(const struct agent_config *c, const struct config_key *k,
 	case CONFIG_PATH:
 	case CONFIG_NETS:
 		strbuf_addstr(out, f);
+		break;
+	case CONFIG_MODE:
+		strbuf_addf(out, "%04o", *(const unsigned *)f);
 		break;
 	}
 }

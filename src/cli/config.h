@@ -126,6 +126,12 @@ struct agent_config {
 	struct {
 		char state_dir[CONFIG_PATH_MAX]; /* [agent] state_dir; "": the db's directory */
 	} agent_api;
+
+	struct {
+		char path[CONFIG_PATH_MAX];  /* [agent] socket; "": no local socket */
+		unsigned mode;		     /* [agent] socket_mode: permission bits, 0 to 0777 */
+		char group[CONFIG_PATH_MAX]; /* [agent] socket_group; "": the agent's group */
+	} socket; /* the local read-only socket (docs/AGENT.md, "Local socket") */
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */
@@ -174,6 +180,7 @@ enum config_type {
 	CONFIG_ADDR,	 /* struct config_addr */
 	CONFIG_PATH,	 /* char[CONFIG_PATH_MAX]; min 1: required, 0: may be empty */
 	CONFIG_NETS,	 /* char[CONFIG_PATH_MAX]: addresses and CIDR networks (allow_parse) */
+	CONFIG_MODE,	 /* unsigned: file permission bits in octal, "0660" */
 };
 
 struct config_key {

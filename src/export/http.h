@@ -31,8 +31,10 @@
 #ifndef CONNMON_EXPORT_HTTP_H
 #define CONNMON_EXPORT_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/strbuf.h"
 
@@ -53,7 +55,7 @@ struct http_server;
 struct MHD_Connection;
 
 struct http_server_config {
-	const char *listen;	      /* ADDR:PORT as export/listen_addr.h reads it */
+	const char *listen; /* ADDR:PORT as export/listen_addr.h reads it; NULL: no TCP listener */
 	unsigned int max_connections; /* open at once; 0: HTTP_DEFAULT_MAX_CONNECTIONS */
 	unsigned int timeout_sec;     /* no progress for this long closes; 0: the default */
 };
@@ -67,8 +69,10 @@ struct http_server_stats {
 	uint64_t bad_method;  /* 405 */
 	uint64_t timeouts;    /* requests cut because the client made no progress for timeout_sec */
 	uint64_t aborted;     /* requests cut by the client going away or a socket error */
-	uint64_t errors; /* failures libmicrohttpd reports: the connection limit reached, accept(2)
-			  */
+	uint64_t errors;  /* failures libmicrohttpd reports: the connection limit reached, accept(2)
+			   */
+	uint64_t refused; /* 403: local socket peers that are not allowed (http_server_listen_unix)
+			   */
 };
 
 struct http_reply_;
@@ -107,6 +111,8 @@ typedef int (*http_handler_fn)(void *ctx, const struct http_request *req, struct
  * -EINVAL or -ERANGE (listen is not an address; see LISTEN_ADDR_FORMS),
  * -EADDRINUSE, -EADDRNOTAVAIL, -EACCES and other errors of socket(2),
  * bind(2) and listen(2), or -EIO when libmicrohttpd cannot start.
+ * cfg->listen NULL opens a server with routes and no TCP listener, for a
+ * local socket only (http_server_listen_unix); that never fails.
  */
 int http_server_open(struct http_server **out, const struct http_server_config *cfg,
 		     struct strbuf *err);
@@ -165,5 +171,75 @@ int http_response_header(const struct http_request *req, const char *name, const
 
 /* Copies the counters (each read atomically; together, a near-instant view). */
 void http_server_get_stats(const struct http_server *srv, struct http_server_stats *out);
+
+/*
+ * The local socket (docs/AGENT.md, "Local socket"): the same routes served
+ * on a unix stream socket, read-only.  Every connection's peer is checked
+ * once, with SO_PEERCRED, when it connects: allowed are uid 0, the server's
+ * effective uid, and members of the socket file's group (the peer's primary
+ * gid, or its supplementary groups read from /proc/PID/status); any other
+ * peer's requests are answered 403 and counted (stats.refused).  The
+ * socket file's mode is the first gate: a peer that may not write to it
+ * cannot connect at all (EACCES), so a pid reused between connect() and the
+ * read of /proc grants nothing the mode did not.  Methods other than GET and
+ * HEAD are answered 405 on every path (the TCP listener's handling decides
+ * for GET and HEAD).  Requests count in the server's stats.
+ *
+ * Two steps, so that the agent can refuse to start (exit 2) before its loop
+ * and threads exist: http_unix_bind() makes the socket file and listens;
+ * http_server_listen_unix() starts serving it on a thread of its own.
+ */
+struct http_unix;
+
+struct http_unix_config {
+	const char *path;  /* the socket file; at most 107 bytes */
+	unsigned int mode; /* its permission bits, e.g. 0660 */
+	gid_t gid;	   /* its group, and the group whose members are allowed;
+			    * (gid_t)-1: the caller's effective gid */
+	const char *proc;  /* where PID/status is read; NULL: "/proc" (tests change it) */
+};
+
+/*
+ * Removes a stale socket at cfg->path (a socket nobody accepts on; a live
+ * one is -EADDRINUSE, any other file -EEXIST, and both are left alone),
+ * binds a new one, sets its group and mode, and listens (so no peer
+ * connects before the mode is set).  Returns 0 and *out
+ * (owned by the caller until http_server_listen_unix takes it; free with
+ * http_unix_release), or a negative errno with *out NULL, nothing left
+ * behind and one sentence in err naming the path and the reason:
+ * "cannot listen on '/run/connmon/agent.sock': Permission denied (bind)".
+ * -ENAMETOOLONG, -EEXIST, -EADDRINUSE, and the errors of lstat, unlink, socket, bind,
+ * chown (-EPERM: a group the caller is not in), chmod and listen.
+ */
+int http_unix_bind(struct http_unix **out, const struct http_unix_config *cfg, struct strbuf *err);
+
+/* Closes the socket and removes its file if the file is still the one bound.  NULL is a no-op. */
+void http_unix_release(struct http_unix *u);
+
+/*
+ * Serves srv's routes on u, on a libmicrohttpd thread of its own (started
+ * with the caller's signal mask, like http_server_open's); srv takes u over
+ * in every case, and http_server_close() stops it and removes the socket
+ * file.  cfg (may be NULL) gives max_connections and timeout_sec; its
+ * listen is not read.  0, -EBUSY (srv serves a socket already) or -EIO
+ * (libmicrohttpd cannot start), with a sentence in err.
+ */
+int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
+			    const struct http_server_config *cfg, struct strbuf *err);
+
+/*
+ * Takes srv's socket back, listening, for another server (the agent's
+ * reload replaces the TCP listener's server): the file stays, peers that
+ * connect meanwhile wait in the backlog; open connections are closed.
+ * Returns it (to pass to http_server_listen_unix or http_unix_release), or
+ * NULL when srv (may be NULL) serves none or the socket could not be kept.
+ */
+struct http_unix *http_server_detach_unix(struct http_server *srv);
+
+/*
+ * Whether the text of a /proc/PID/status file lists gid on its "Groups:"
+ * line.  A malformed line is false.  Pure; for the peer check and its tests.
+ */
+bool http_status_has_group(const char *text, size_t len, gid_t gid);
 
 #endif

@@ -18,7 +18,7 @@ if [ -n "$out" ]; then
 	fail=1
 fi
 for want in '^Type=notify$' '^WatchdogSec=' '^StateDirectory=connmon$' '^ProtectSystem=strict$' \
-	'^NoNewPrivileges=yes$' '^CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_NET_RAW CAP_NET_ADMIN$' '^RestrictAddressFamilies=.*AF_PACKET'; do
+	'^NoNewPrivileges=yes$' '^RuntimeDirectory=connmon$' '^CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_NET_RAW CAP_NET_ADMIN$' '^RestrictAddressFamilies=.*AF_PACKET'; do
 	grep -q "$want" "$unit" || { echo "FAIL: the unit has no line matching $want"; fail=1; }
 done
 [ $fail = 0 ] && echo "ok: packaging/connmon.service verifies"

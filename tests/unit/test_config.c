@@ -392,7 +392,7 @@ static void test_every_key(void **state)
 		[CONFIG_DURATION] = "2x",      [CONFIG_SIZE] = "lots",
 		[CONFIG_COUNT] = "many",       [CONFIG_BOOL] = "maybe",
 		[CONFIG_ENUM] = "loud",	       [CONFIG_ADDR] = "localhost:1",
-		[CONFIG_NETS] = "example.com",
+		[CONFIG_NETS] = "example.com", [CONFIG_MODE] = "rw-rw----",
 	};
 	struct strbuf text = STRBUF_INIT, val = STRBUF_INIT, msg = STRBUF_INIT, err = STRBUF_INIT;
 	const struct config_key *k;
@@ -494,6 +494,39 @@ static void test_values(void **state)
 	expect_ok(&c, "[agent]\nlisten_public = yes\nlisten = 192.0.2.1:80\n");
 	expect_ok(&c, "[agent]\nnetns =\n");
 	assert_string_equal(c.agent.netns, "");
+}
+
+/* [agent] socket_mode: octal as chmod(1) writes it, 0 to 0777, written back with four digits. */
+static void test_socket_keys(void **state)
+{
+	static const char *const bad[] = { "0778", "1777", "rw", "", "0o660", "00660x", "-1" };
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct agent_config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.socket.path, "/run/connmon/agent.sock");
+	assert_int_equal(c.socket.mode, 0660);
+	assert_string_equal(c.socket.group, "");
+	expect_ok(&c, "[agent]\nsocket = \nsocket_mode = 600\nsocket_group = adm\n");
+	assert_string_equal(c.socket.path, "");
+	assert_int_equal(c.socket.mode, 0600);
+	assert_string_equal(c.socket.group, "adm");
+	expect_ok(&c, "[agent]\nsocket_mode = 0\n");
+	assert_int_equal(c.socket.mode, 0);
+	expect_ok(&c, "[agent]\nsocket_mode = 0777\n");
+	assert_int_equal(c.socket.mode, 0777);
+	config_write(&c, &out);
+	assert_non_null(strstr(out.buf, "\nsocket_mode = 0777\n"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strbuf_reset(&err);
+		assert_int_equal(config_set(&c, NULL, "agent", "socket_mode", bad[i], &err),
+				 -EINVAL);
+		assert_non_null(strstr(err.buf, "not a file mode"));
+		assert_int_equal(c.socket.mode, 0777);
+	}
+	strbuf_release(&err);
+	strbuf_release(&out);
 }
 
 static void test_value_errors(void **state)
@@ -846,6 +879,9 @@ static void test_write_roundtrip(void **state)
 			case CONFIG_NETS:
 				strbuf_addstr(&val, random() % 2 ? "10.0.0.0/8, ::1" : "");
 				break;
+			case CONFIG_MODE:
+				strbuf_addf(&val, "%llo", (long long)v);
+				break;
 			}
 			if (!strcmp(k[i].name, "listen_public"))
 				continue;
@@ -929,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_socket_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
