@@ -11,6 +11,7 @@
 
 #include "analyze/health.h"
 #include "analyze/series_emit.h"
+#include "app/agent_page.h"
 #include "app/commands.h"
 #include "app/log.h"
 #include "app/respond_app.h"
@@ -463,6 +464,7 @@ static void agent_setup(struct tick *t, void *arg)
 
 		config_format_listen(&a->cfg.agent.listen, &addr);
 		agent_metrics_open(a, addr.buf);
+		agent_page_open(a->http);
 		strbuf_release(&addr);
 	}
 }
