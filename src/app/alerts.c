@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/alerts_json.h"
 #include "app/commands.h"
 #include "app/loop.h"
 #include "base/outbuf.h"
@@ -62,12 +63,6 @@ static int print_row(void *ctx, const struct store_alert_row *r)
 	struct alerts_cmd *c = ctx;
 	char t[32];
 
-	if (c->o.json) {
-		outbuf_addstr(&c->out, c->nr ? ",\n" : "[\n");
-		outbuf_addstr(&c->out, r->json);
-		c->nr++;
-		return 0;
-	}
 	if (!c->nr++) {
 		outbuf_addstr(&c->out,
 			      c->o.all ? "TIME                 " : "SINCE                ");
@@ -85,13 +80,54 @@ static int print_row(void *ctx, const struct store_alert_row *r)
 	return 0;
 }
 
+struct json_list {
+	struct strbuf *out;
+	size_t nr;
+};
+
+static int json_row(void *ctx, const struct store_alert_row *r)
+{
+	struct json_list *l = ctx;
+
+	strbuf_addstr(l->out, l->nr++ ? ",\n" : "[\n");
+	strbuf_addstr(l->out, r->json);
+	return 0;
+}
+
+int alerts_json(struct store *st, const struct store_alert_query *q, struct strbuf *out, size_t *nr,
+		struct strbuf *err)
+{
+	struct json_list l = { out, 0 };
+	size_t len0 = out->len;
+	int ret = store_alert_list(st, q, json_row, &l, err);
+
+	if (ret < 0) {
+		out->len = len0; /* nothing of a list cut short */
+		if (out->buf)
+			out->buf[len0] = '\0';
+		return ret;
+	}
+	strbuf_addstr(out, l.nr ? "\n]\n" : "[]\n");
+	if (nr)
+		*nr = l.nr;
+	return 0;
+}
+
 static int list(struct alerts_cmd *c, struct store *st, struct store_alert_query *q)
 {
-	struct strbuf err = STRBUF_INIT;
-	int ret = store_alert_list(st, q, print_row, c, &err);
+	struct strbuf err = STRBUF_INIT, json = STRBUF_INIT;
+	int ret;
 
+	if (c->o.json) {
+		ret = alerts_json(st, q, &json, &c->nr, &err);
+		if (!ret)
+			outbuf_add(&c->out, json.buf, json.len);
+	} else {
+		ret = store_alert_list(st, q, print_row, c, &err);
+	}
 	if (ret < 0)
 		fprintf(stderr, "connmon alerts: %s\n", err.buf);
+	strbuf_release(&json);
 	strbuf_release(&err);
 	return ret < 0 ? 1 : 0;
 }
@@ -123,9 +159,7 @@ static int run(struct alerts_cmd *c)
 	}
 	outbuf_init(&c->out, STDOUT_FILENO, 1 << 16);
 	ret = list(c, st, &q);
-	if (c->o.json)
-		outbuf_addstr(&c->out, c->nr ? "\n]\n" : "[]\n");
-	else if (!c->nr && !ret)
+	if (!c->o.json && !c->nr && !ret)
 		outbuf_addstr(&c->out, c->o.all ? "No alert event in the range.\n" :
 						  "No alert is firing.\n");
 	if (outbuf_flush(&c->out) < 0 && errno != EPIPE)

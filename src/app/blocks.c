@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "alert/respond.h"
+#include "app/alerts_json.h"
 #include "app/commands.h"
 #include "app/respond_app.h"
 #include "base/json.h"
@@ -108,35 +109,40 @@ static void print_nft_error(const char *cmd, const char *err)
 	fprintf(stderr, "connmon %s: %s\n", cmd, p);
 }
 
+void blocks_json(struct strbuf *out, const struct store_block *b, size_t nr, int64_t now)
+{
+	strbuf_addstr(out, "{\"time\":\"");
+	add_iso(out, now);
+	strbuf_addf(out, "\",\"count\":%zu,\"blocks\":[", nr);
+	for (size_t i = 0; i < nr; i++) {
+		strbuf_addf(out, "%s{\"addr\":\"%s\",\"created\":\"", i ? "," : "", b[i].addr);
+		add_iso(out, b[i].created_ms);
+		strbuf_addstr(out, "\",\"expires\":");
+		if (b[i].expires_ms > 0) {
+			strbuf_addch(out, '"');
+			add_iso(out, b[i].expires_ms);
+			strbuf_addf(out, "\",\"remaining_s\":%lld",
+				    (long long)((b[i].expires_ms - now + 999) / 1000));
+		} else {
+			strbuf_addstr(out, "null,\"remaining_s\":null");
+		}
+		strbuf_addstr(out, ",\"rule\":");
+		json_add_string(out, b[i].rule, strlen(b[i].rule));
+		strbuf_addstr(out, ",\"reason\":");
+		if (json_add_string(out, b[i].reason, strlen(b[i].reason)))
+			strbuf_addstr(out, "\"\"");
+		strbuf_addstr(out, ",\"origin\":");
+		json_add_string(out, b[i].origin, strlen(b[i].origin));
+		strbuf_addch(out, '}');
+	}
+	strbuf_addstr(out, "]}\n");
+}
+
 static void print_block_json(const struct store_block *b, size_t nr, int64_t now)
 {
 	struct strbuf out = STRBUF_INIT;
 
-	strbuf_addstr(&out, "{\"time\":\"");
-	add_iso(&out, now);
-	strbuf_addf(&out, "\",\"count\":%zu,\"blocks\":[", nr);
-	for (size_t i = 0; i < nr; i++) {
-		strbuf_addf(&out, "%s{\"addr\":\"%s\",\"created\":\"", i ? "," : "", b[i].addr);
-		add_iso(&out, b[i].created_ms);
-		strbuf_addstr(&out, "\",\"expires\":");
-		if (b[i].expires_ms > 0) {
-			strbuf_addch(&out, '"');
-			add_iso(&out, b[i].expires_ms);
-			strbuf_addf(&out, "\",\"remaining_s\":%lld",
-				    (long long)((b[i].expires_ms - now + 999) / 1000));
-		} else {
-			strbuf_addstr(&out, "null,\"remaining_s\":null");
-		}
-		strbuf_addstr(&out, ",\"rule\":");
-		json_add_string(&out, b[i].rule, strlen(b[i].rule));
-		strbuf_addstr(&out, ",\"reason\":");
-		if (json_add_string(&out, b[i].reason, strlen(b[i].reason)))
-			strbuf_addstr(&out, "\"\"");
-		strbuf_addstr(&out, ",\"origin\":");
-		json_add_string(&out, b[i].origin, strlen(b[i].origin));
-		strbuf_addch(&out, '}');
-	}
-	strbuf_addstr(&out, "]}\n");
+	blocks_json(&out, b, nr, now);
 	fwrite(out.buf, 1, out.len, stdout);
 	strbuf_release(&out);
 }

@@ -167,6 +167,8 @@ static const struct config_key keys[] = {
 	    NULL, "20", "open connections a limited source keeps to the attacked port"),
 	KEY("respond", "limit_syn_rate", CONFIG_COUNT, respond.limit_syn_rate, 1, 1000000, NULL,
 	    "10", "SYNs per second a limited source sends to the attacked port"),
+	KEY("agent", "state_dir", CONFIG_PATH, agent_api.state_dir, 0, 0, NULL, "",
+	    "where api.token lives (the API's POST routes); empty: the db's directory"),
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))

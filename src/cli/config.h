@@ -122,6 +122,10 @@ struct agent_config {
 		int64_t scan_window_ms, auth_window_ms;
 	} detect; /* [detect]: the inputs of port_scan and ssh_brute_force */
 	struct respond_config respond;
+
+	struct {
+		char state_dir[CONFIG_PATH_MAX]; /* [agent] state_dir; "": the db's directory */
+	} agent_api;
 };
 
 /* Fills *c with the built-in defaults (the values of packaging/connmon.conf). */

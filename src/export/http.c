@@ -26,6 +26,20 @@ struct route {
 	struct http_body *body; /* a published route: its current body */
 	http_handler_fn handler;
 	void *ctx;
+	bool post; /* a state-changing route: POST only */
+};
+
+/* A handler's extra response headers (http_response_header). */
+struct http_reply_ {
+	const char *name[HTTP_MAX_EXTRA_HEADERS];
+	const char *value[HTTP_MAX_EXTRA_HEADERS];
+	size_t nr;
+};
+
+/* A POST request's state between libmicrohttpd's calls: the body read so far. */
+struct post_state {
+	struct strbuf body;
+	bool too_big; /* more than HTTP_POST_BODY_MAX: read and dropped */
 };
 
 struct http_server {
@@ -83,6 +97,7 @@ struct route_view {
 	struct http_body *body; /* a reference the response owns */
 	http_handler_fn handler;
 	void *ctx;
+	bool post;
 };
 
 static bool route_view(struct http_server *srv, const char *path, struct route_view *v)
@@ -97,6 +112,7 @@ static bool route_view(struct http_server *srv, const char *path, struct route_v
 			atomic_fetch_add_explicit(&v->body->refs, 1, memory_order_relaxed);
 		v->handler = r->handler;
 		v->ctx = r->ctx;
+		v->post = r->post;
 	}
 	pthread_mutex_unlock(&srv->lock);
 	return r != NULL;
@@ -113,7 +129,10 @@ static enum MHD_Result queue(struct http_server *srv, struct MHD_Connection *con
 		return MHD_NO; /* libmicrohttpd closes the connection */
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+	/* Every answer is live data (or a page that reads it): never from a cache. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+	    !MHD_get_response_header(resp, MHD_HTTP_HEADER_ALLOW))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
@@ -134,6 +153,34 @@ static enum MHD_Result reply_text(struct http_server *srv, struct MHD_Connection
 		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
 
 	return queue(srv, conn, status, resp, "text/plain; charset=utf-8");
+}
+
+/*
+ * A refusal by the server itself (404, 405, 413): text, or under /api/ the
+ * JSON error object the API answers with.  allow: the Allow header of a 405.
+ */
+static enum MHD_Result reply_refusal(struct http_server *srv, struct MHD_Connection *conn,
+				     const char *url, unsigned int status, const char *sentence,
+				     const char *allow)
+{
+	struct strbuf b = STRBUF_INIT;
+	bool api = !strncmp(url, "/api/", 5);
+	struct MHD_Response *resp;
+	size_t len;
+	char *data;
+
+	if (api)
+		strbuf_addf(&b, "{\"error\":\"%s\"}\n", sentence);
+	else
+		strbuf_addf(&b, "%s\n", sentence);
+	data = strbuf_detach(&b, &len);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(len, data, free, data);
+	if (!resp)
+		free(data);
+	else if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	return queue(srv, conn, status, resp,
+		     api ? "application/json" : "text/plain; charset=utf-8");
 }
 
 static enum MHD_Result reply_body(struct http_server *srv, struct MHD_Connection *conn,
@@ -161,8 +208,12 @@ static enum MHD_Result reply_handler(struct http_server *srv, struct MHD_Connect
 	char *data;
 	int status;
 
+	struct http_reply_ extra = { .nr = 0 };
+	struct http_request r = *req;
+
+	r.reply_ = &extra;
 	body.max_len = HTTP_HANDLER_BODY_MAX;
-	status = v->handler(v->ctx, req, &body, &content_type);
+	status = v->handler(v->ctx, &r, &body, &content_type);
 	if (body.truncated || status < 100 || status > 599) {
 		strbuf_release(&body);
 		return reply_text(srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
@@ -171,7 +222,70 @@ static enum MHD_Result reply_handler(struct http_server *srv, struct MHD_Connect
 	resp = MHD_create_response_from_buffer_with_free_callback_cls(len, data, free, data);
 	if (!resp)
 		free(data);
+	for (size_t i = 0; resp && i < extra.nr; i++)
+		MHD_add_response_header(resp, extra.name[i], extra.value[i]);
 	return queue(srv, conn, (unsigned int)status, resp, content_type);
+}
+
+/* Whether a Content-Length header announces more than the POST cap. */
+static bool post_too_long(struct MHD_Connection *conn)
+{
+	const char *cl =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long n;
+
+	if (!cl)
+		return false;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno || end == cl || n > HTTP_POST_BODY_MAX;
+}
+
+/*
+ * A POST: refused at once when its route takes none (the body unread, the
+ * connection closed), else its body read into a post_state across calls and
+ * the handler called at the last one.
+ */
+static enum MHD_Result on_post(struct http_server *srv, struct MHD_Connection *conn,
+			       const char *url, const char *upload_data, size_t *upload_data_size,
+			       void **con_cls)
+{
+	struct http_request req = { .method = MHD_HTTP_METHOD_POST, .path = url, .conn_ = conn };
+	struct post_state *ps = *con_cls;
+	struct route_view v = { 0 };
+
+	if (!ps) {
+		if (!route_view(srv, url, &v))
+			return reply_refusal(srv, conn, url, MHD_HTTP_NOT_FOUND, "not found", NULL);
+		body_unref(v.body);
+		if (!v.post)
+			return reply_refusal(srv, conn, url, MHD_HTTP_METHOD_NOT_ALLOWED,
+					     "method not allowed: use GET or HEAD", "GET, HEAD");
+		if (post_too_long(conn))
+			return reply_refusal(srv, conn, url, MHD_HTTP_CONTENT_TOO_LARGE,
+					     "request body too large: at most 65536 bytes", NULL);
+		ps = xcalloc(1, sizeof(*ps));
+		strbuf_init(&ps->body, 0);
+		*con_cls = ps;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!ps->too_big && ps->body.len + *upload_data_size <= HTTP_POST_BODY_MAX)
+			strbuf_add(&ps->body, upload_data, *upload_data_size);
+		else
+			ps->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (ps->too_big)
+		return reply_refusal(srv, conn, url, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "request body too large: at most 65536 bytes", NULL);
+	if (!route_view(srv, url, &v) || !v.post) /* cannot change: routes are never removed */
+		return reply_refusal(srv, conn, url, MHD_HTTP_NOT_FOUND, "not found", NULL);
+	req.body = ps->body.buf ? ps->body.buf : "";
+	req.body_len = ps->body.len;
+	return reply_handler(srv, conn, &v, &req);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -185,7 +299,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
 	(void)version;
-	(void)upload_data;
+	if (!strcmp(method, MHD_HTTP_METHOD_POST))
+		return on_post(srv, conn, url, upload_data, upload_data_size, con_cls);
 	/*
 	 * The first call comes with the headers.  Answering there makes
 	 * libmicrohttpd close the connection afterwards (a body might follow),
@@ -202,11 +317,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (!route_view(srv, url, &v))
-		return reply_text(srv, conn, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (!get_or_head) {
+		return reply_refusal(srv, conn, url, MHD_HTTP_NOT_FOUND, "not found", NULL);
+	if (!get_or_head || v.post) {
 		body_unref(v.body);
-		return reply_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				  "method not allowed: use GET or HEAD\n");
+		return v.post ? reply_refusal(srv, conn, url, MHD_HTTP_METHOD_NOT_ALLOWED,
+					      "method not allowed: use POST", "POST") :
+				reply_refusal(srv, conn, url, MHD_HTTP_METHOD_NOT_ALLOWED,
+					      "method not allowed: use GET or HEAD", "GET, HEAD");
 	}
 	if (v.body)
 		return reply_body(srv, conn, v.body);
@@ -219,7 +336,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_server *srv = cls;
 
 	(void)conn;
-	(void)con_cls;
+	if (*con_cls && *con_cls != srv) { /* a POST's state */
+		struct post_state *ps = *con_cls;
+
+		strbuf_release(&ps->body);
+		free(ps);
+		*con_cls = NULL;
+	}
 	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
 		count(&srv->timeouts);
 	else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK &&
@@ -403,7 +526,8 @@ int http_server_publish(struct http_server *srv, const char *path, char *body, s
 	return ret;
 }
 
-int http_server_route(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx)
+static int route_add(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx,
+		     bool post)
 {
 	struct route *r;
 	bool added;
@@ -420,14 +544,66 @@ int http_server_route(struct http_server *srv, const char *path, http_handler_fn
 	} else {
 		r->handler = fn;
 		r->ctx = ctx;
+		r->post = post;
 	}
 	pthread_mutex_unlock(&srv->lock);
 	return ret;
 }
 
+int http_server_route(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx)
+{
+	return route_add(srv, path, fn, ctx, false);
+}
+
+int http_server_route_post(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx)
+{
+	return route_add(srv, path, fn, ctx, true);
+}
+
 const char *http_request_arg(const struct http_request *req, const char *key)
 {
 	return MHD_lookup_connection_value(req->conn_, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct args_walk {
+	struct http_arg *out;
+	size_t max, nr;
+};
+
+static enum MHD_Result arg_visit(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct args_walk *w = cls;
+
+	(void)kind;
+	if (w->nr < w->max)
+		w->out[w->nr] = (struct http_arg){ key, value };
+	w->nr++;
+	return MHD_YES;
+}
+
+size_t http_request_args(const struct http_request *req, struct http_arg *out, size_t max)
+{
+	struct args_walk w = { out, max, 0 };
+
+	MHD_get_connection_values(req->conn_, MHD_GET_ARGUMENT_KIND, arg_visit, &w);
+	return w.nr;
+}
+
+const char *http_request_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn_, MHD_HEADER_KIND, name);
+}
+
+int http_response_header(const struct http_request *req, const char *name, const char *value)
+{
+	struct http_reply_ *r = req->reply_;
+
+	if (!r || r->nr == HTTP_MAX_EXTRA_HEADERS)
+		return -ENOSPC;
+	r->name[r->nr] = name;
+	r->value[r->nr++] = value;
+	return 0;
 }
 
 void http_server_get_stats(const struct http_server *srv, struct http_server_stats *out)

@@ -19,6 +19,11 @@
  * http_server_publish) or handled (a function called on the listener's
  * thread, http_server_route); at most HTTP_MAX_ROUTES.  Only GET and HEAD
  * are allowed (405 otherwise, with an Allow header); an unknown path is 404.
+ * A route made by http_server_route_post changes state: it takes POST only
+ * (GET and HEAD are 405 there), with the request body read whole before the
+ * handler runs, at most HTTP_POST_BODY_MAX bytes (413 beyond).  Every answer
+ * carries Cache-Control: no-store (the data is live); 404 and 405 under
+ * /api/ are a JSON object {"error":"..."}.
  *
  * The listener's thread inherits the caller's signal mask: open the server
  * after blocking the signals the loop reads from its signalfd.
@@ -39,6 +44,10 @@
 #define HTTP_DEFAULT_TIMEOUT_SEC     10
 /* A handler's body above this size is answered with 500 instead. */
 #define HTTP_HANDLER_BODY_MAX (64u << 20)
+/* A POST body above this size is answered with 413, the handler not called. */
+#define HTTP_POST_BODY_MAX (64u << 10)
+/* Response headers a handler may add (http_response_header). */
+#define HTTP_MAX_EXTRA_HEADERS 8
 
 struct http_server;
 struct MHD_Connection;
@@ -62,11 +71,22 @@ struct http_server_stats {
 			  */
 };
 
+struct http_reply_;
+
 /* What a handler is told of a request; valid during the call only. */
 struct http_request {
-	const char *method;	      /* "GET" or "HEAD" (the body is then not sent) */
+	const char *method;	      /* "GET" or "HEAD" (the body is then not sent), or "POST" */
 	const char *path;	      /* without the query string */
+	const char *body;	      /* POST: the request body, NUL-terminated; else NULL */
+	size_t body_len;	      /* its length in bytes (it may hold NULs) */
 	struct MHD_Connection *conn_; /* private */
+	struct http_reply_ *reply_;   /* private */
+};
+
+/* One query argument, decoded; borrowed from the request. */
+struct http_arg {
+	const char *key;
+	const char *value; /* NULL for "?key" without '=' */
 };
 
 /*
@@ -116,8 +136,32 @@ int http_server_publish(struct http_server *srv, const char *path, char *body, s
  */
 int http_server_route(struct http_server *srv, const char *path, http_handler_fn fn, void *ctx);
 
+/*
+ * Like http_server_route, for a route that changes state: POST only, the
+ * body in req->body.  Returns 0, -EINVAL, -EEXIST or -ENOSPC.
+ */
+int http_server_route_post(struct http_server *srv, const char *path, http_handler_fn fn,
+			   void *ctx);
+
 /* A query argument of the request (?key=value, decoded), or NULL; valid during the call. */
 const char *http_request_arg(const struct http_request *req, const char *key);
+
+/*
+ * Every query argument in the order the client sent them (a key may come
+ * more than once): the first max into out; returns how many there are (more
+ * than max: the rest were left out).  Valid during the call.
+ */
+size_t http_request_args(const struct http_request *req, struct http_arg *out, size_t max);
+
+/* A request header (the name in any case), or NULL; valid during the call. */
+const char *http_request_header(const struct http_request *req, const char *name);
+
+/*
+ * Adds a header to the handler's answer (Content-Security-Policy, Allow,
+ * WWW-Authenticate...).  name and value are borrowed until the handler
+ * returns.  Returns 0, or -ENOSPC beyond HTTP_MAX_EXTRA_HEADERS (dropped).
+ */
+int http_response_header(const struct http_request *req, const char *name, const char *value);
 
 /* Copies the counters (each read atomically; together, a near-instant view). */
 void http_server_get_stats(const struct http_server *srv, struct http_server_stats *out);
