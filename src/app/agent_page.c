@@ -18,7 +18,9 @@ static int page_handler(void *ctx, const struct http_request *req, struct strbuf
 			const char **content_type)
 {
 	(void)ctx;
-	(void)req;
+	http_response_header(req, "Content-Security-Policy", DASHBOARD_CSP);
+	http_response_header(req, "X-Content-Type-Options", "nosniff");
+	http_response_header(req, "Referrer-Policy", "no-referrer");
 	strbuf_add(body, dashboard_html, dashboard_html_len);
 	*content_type = DASHBOARD_CONTENT_TYPE;
 	return 200;
