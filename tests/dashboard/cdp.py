@@ -133,14 +133,19 @@ class Browser:
         """Polls expr until it is truthy; returns its value, or None after timeout seconds."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            v = self.evaluate(expr)
+            try:
+                v = self.evaluate(expr)
+            except RuntimeError:  # a page being replaced: its context is gone
+                v = None
             if v:
                 return v
             time.sleep(step)
         return None
 
     def navigate(self, url):
+        """Starts loading url; returns once the new document is there (scripts may still run)."""
         self.call("Page.navigate", url=url)
+        self.wait_for("document.readyState !== 'loading' && location.href === %s" % json.dumps(url), 20, 0.01)
 
     def problems(self):
         """Console errors and warnings, uncaught exceptions and CSP violations seen so far."""
