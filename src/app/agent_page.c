@@ -4,12 +4,13 @@
  * so the handler only copies it: it reads nothing of the agent and never
  * blocks.  The page is ~60 KiB; copying it per request costs microseconds
  * against the loopback round trip, and keeps the route a plain handler so
- * it can carry its own headers.
+ * it can carry its own headers (the Content-Security-Policy of docs/API.md).
  */
+#include "app/agent_page.h"
+
 #include <errno.h>
 #include <string.h>
 
-#include "app/agent_page.h"
 #include "app/log.h"
 #include "export/dashboard.h"
 #include "export/http.h"

@@ -18,7 +18,7 @@ extern const size_t dashboard_html_len;
 
 /* The Content-Type and Content-Security-Policy the page is served with (docs/API.md). */
 #define DASHBOARD_CONTENT_TYPE "text/html; charset=utf-8"
-#define DASHBOARD_CSP                                                                    \
+#define DASHBOARD_CSP                                                                               \
 	"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " \
 	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
 
