@@ -2,7 +2,7 @@
 /*
  * The dashboard page's two routes.  The page is a constant in the binary,
  * so the handler only copies it: it reads nothing of the agent and never
- * blocks.  The page is ~60 KiB; copying it per request costs microseconds
+ * blocks.  The page is ~45 KiB; copying it per request costs microseconds
  * against the loopback round trip, and keeps the route a plain handler so
  * it can carry its own headers (the Content-Security-Policy of docs/API.md).
  */

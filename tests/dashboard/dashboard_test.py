@@ -236,6 +236,8 @@ def session(cm, db, tmp, out):
     page = open(os.path.join(tmp, "index.html"), "rb").read()
     r2 = curl(BASE + "/index.html")
     check("/index.html is the same page", r2.stdout.encode() == page and b"<html" in page)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "export", "dashboard.html")
+    check("the page served is src/export/dashboard.html byte for byte", page == open(src, "rb").read())
     check("the page names no other origin", b"http://" not in page.replace(b"http://www.w3.org/2000/svg", b"")
           and b"https://" not in page)
 
