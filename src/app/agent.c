@@ -11,6 +11,7 @@
 
 #include "analyze/health.h"
 #include "analyze/series_emit.h"
+#include "app/agent_api.h"
 #include "app/agent_page.h"
 #include "app/commands.h"
 #include "app/log.h"
@@ -370,12 +371,18 @@ static int agent_consume(void *arg, const struct snapshot *prev, const struct sn
 	emit_self(a);
 	agent_store_emit_health(a);
 	agent_metrics_emit_health(a);
+	agent_api_ring_lock(a);
 	feed_ring(a, t_ms);
+	agent_api_ring_unlock(a);
 	agent_rules_tick(a, t_ms);
 	agent_store_add(a, t_ms);
 	agent_metrics_publish(a);
-	if (a->stats.ticks % 60 == 0)
+	agent_api_publish(a, t_ms);
+	if (a->stats.ticks % 60 == 0) {
+		agent_api_ring_lock(a);
 		series_table_expire(&a->series, a->ring.nr_slots, ring_gone, a);
+		agent_api_ring_unlock(a);
+	}
 	a->stats.tick_ns = loop_now_ns() - cur->mono_ns;
 	if (a->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -464,6 +471,7 @@ static void agent_setup(struct tick *t, void *arg)
 
 		config_format_listen(&a->cfg.agent.listen, &addr);
 		agent_metrics_open(a, addr.buf);
+		agent_api_open(a);
 		agent_page_open(a->http);
 		strbuf_release(&addr);
 	}
@@ -594,6 +602,7 @@ int cmd_agent(const struct app_ctx *ctx, int argc, char **argv)
 		agent_notify_close(&a);
 		agent_respond_close(&a);
 		agent_metrics_close(&a);
+		agent_api_close(&a);
 		agent_baseline_stop(&a);
 		if (agent_store_close(&a) < 0 && !rc)
 			rc = 1;

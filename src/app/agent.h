@@ -170,6 +170,7 @@ struct http_server;
 struct prom_point;
 struct agent_baseline;
 struct agent_facts;
+struct agent_api;
 
 /* A census series as its last census left it (for /metrics between censuses). */
 struct kept_series {
@@ -209,6 +210,7 @@ struct agent {
 	/* detection, alerts, responses (agent_rules.h) */
 	struct agent_rules rules;
 	struct agent_facts *facts; /* agent_facts.c */
+	struct agent_api *api;	   /* the JSON API (agent_api.h); NULL: no listener */
 };
 
 /*

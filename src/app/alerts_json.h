@@ -18,8 +18,8 @@
  * "\n]\n", or "[]\n"), appended to out; *nr (may be NULL) counts them.
  * Returns 0, or store_alert_list's error with its sentence in err.
  */
-int alerts_json(struct store *st, const struct store_alert_query *q, struct strbuf *out,
-		size_t *nr, struct strbuf *err);
+int alerts_json(struct store *st, const struct store_alert_query *q, struct strbuf *out, size_t *nr,
+		struct strbuf *err);
 
 /* The blocks b[0..nr) in force at now_ms, as `blocks --json` prints them (docs/JSON.md). */
 void blocks_json(struct strbuf *out, const struct store_block *b, size_t nr, int64_t now_ms);

@@ -235,13 +235,17 @@ static int check_dir(const char *path, bool writer, struct strbuf *err)
 }
 
 /* Refuses what is not a database before SQLite sees it: sets *empty for a new file. */
+/*
+ * Whether path can be opened, and whether it is empty (a writer creates the
+ * schema then).  The file is not opened here: closing any descriptor of a
+ * file drops every POSIX lock the process holds on it, SQLite's included,
+ * and an agent holds the database open while its API opens a second
+ * connection.  The header is checked through SQLite's own handle
+ * (check_magic), after the open.
+ */
 static int check_file(const char *path, bool writer, bool *empty, struct strbuf *err)
 {
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
 	struct stat sb;
-	ssize_t n;
-	int fd;
 
 	*empty = false;
 	if (stat(path, &sb) != 0) {
@@ -256,22 +260,28 @@ static int check_file(const char *path, bool writer, bool *empty, struct strbuf 
 		strbuf_addf(err, "cannot open database '%s': not a regular file", path);
 		return -EINVAL;
 	}
-	fd = open(path, (writer ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
+	if (access(path, writer ? R_OK | W_OK : R_OK) != 0) {
 		strbuf_addf(err, "cannot open database '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	n = pread(fd, head, sizeof(head), 0);
-	close(fd);
-	if (n == 0 && writer) {
-		*empty = true;
-		return 0;
-	}
-	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0) {
+	*empty = writer && sb.st_size == 0;
+	return 0;
+}
+
+/* The first 16 bytes, read through the connection's own file: an SQLite file's magic. */
+static int check_magic(struct store *st, struct strbuf *err)
+{
+	static const char magic[16] = "SQLite format 3";
+	sqlite3_file *f = NULL;
+	char head[16] = { 0 };
+
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->xRead(f, head, sizeof(head), 0) != SQLITE_OK ||
+	    memcmp(head, magic, sizeof(magic)) != 0) {
 		strbuf_addf(err,
 			    "'%s' is not an SQLite database (not a connmon history file?);"
 			    " left untouched",
-			    path);
+			    st->path);
 		return -EPROTO;
 	}
 	return 0;
@@ -516,6 +526,8 @@ static int open_db(struct store *st, bool empty, struct strbuf *err)
 	}
 	if (rc != SQLITE_OK)
 		return store_sql_error(st, rc, err, "open database");
+	if (!empty && (ret = check_magic(st, err)) < 0)
+		return ret;
 	sqlite3_busy_timeout(st->db, st->mode == STORE_WRITE ? 1000 : 5000);
 	if (st->mode == STORE_ADMIN) {
 		/* As the writer: WAL (set on a new file), commits durable across a crash of the
