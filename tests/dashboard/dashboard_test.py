@@ -182,7 +182,7 @@ def sizes(b, out):
 
 
 def history(b, out):
-    for rng, sources in (("7d", ("minutes", "hours")), ("15m", ("ring",))):
+    for rng, sources in (("7d", ("minutes", "hours")), ("15m", ("ring", "ticks"))):
         b.evaluate("document.querySelector('#c-history').dataset.source = ''")
         b.evaluate("document.querySelector('[data-range=\"%s\"]').click()" % rng)
         src = b.wait_for("document.querySelector('#c-history').dataset.source", 20)
