@@ -196,6 +196,22 @@ def history(b, out):
         check("history %s draws the baseline band (%s points)" % (rng, d.get("band")),
               int(d.get("band") or 0) > 0 and d["bands"] >= 1, d)
         b.screenshot(os.path.join(out, "history-%s.png" % rng), "#p-history")
+        if rng == "7d":
+            hover(b)
+
+
+def hover(b):
+    """The pointer over the middle of the history chart shows the time and the values there."""
+    b.evaluate("document.querySelector('#c-history').scrollIntoView(); 1")
+    r = b.evaluate("(() => { const r = document.querySelector('#c-history svg').getBoundingClientRect();"
+                   " return [r.left, r.top, r.width, r.height]; })()")
+    b.call("Input.dispatchMouseEvent", type="mouseMoved", x=r[0] + r[2] * 0.5, y=r[1] + r[3] * 0.5)
+    tip = b.wait_for("(() => { const t = document.querySelector('#c-history .tip');"
+                     " return t.style.display === 'block' && t.textContent; })()", 5)
+    label = b.evaluate("document.querySelector('#l-history .item span:nth-child(2)').textContent")
+    check("hovering the history shows a time and the value (%s)" % (tip or "")[:60],
+          bool(tip) and tip[:2] == "20" and label in tip and "normal" in tip, tip)
+    b.call("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
 
 
 def unblock(b, cm, db, token):
