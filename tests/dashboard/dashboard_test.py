@@ -5,7 +5,8 @@
 Inside a network namespace it creates: a database with two days of history
 and baselines (bench/api/mkweek), a block made by `connmon block`, a TCP
 server holding NCONN connections, a recording agent serving the page and the
-API on 127.0.0.1, and Chromium driven over the DevTools protocol (cdp.py).
+API on 127.0.0.1 (with a rule that fires on the listeners), and Chromium
+driven over the DevTools protocol (cdp.py).
 
 Checks:
   - / and /index.html are the page, with the Content-Security-Policy;
@@ -16,8 +17,10 @@ Checks:
     control: an image from another origin is seen as a violation);
   - the numbers the page shows (its data-v attributes) equal /api/v1/live's
     for the same t_ms, and the held connections are among them;
-  - the 7-day and 15-minute history ranges draw from the store and the ring,
-    with the baseline band, never more points than pixels;
+  - the alert that fires is listed, in the history table too;
+  - the 7-day and 15-minute history ranges draw from the store (and the ring),
+    with the baseline band and the alert marked, never more points than
+    pixels; hovering shows the time, the value and the band;
   - unblock: a wrong token shows the API's sentence and keeps the block; the
     right one removes it (connmon blocks --json agrees).
 
@@ -45,6 +48,15 @@ BASE = "http://127.0.0.1:%d" % PORT
 PANELS = ["header", "kpis", "states", "traffic", "health", "peers", "ports", "procs", "alerts",
           "blocks", "history"]
 failures = []
+
+# An alert that fires 2 s after the agent starts (the test's listeners), for
+# the alerts panel and the history's marks.
+RULE = """[rule "dash_listen"]
+series = connmon_tcp_sockets{state="listen"}
+above = 0
+for = 2s
+severity = warning
+"""
 
 # Holds NCONN connections to a listener on 127.0.0.1:8080 until killed.
 HOLDER = """
@@ -108,7 +120,9 @@ READ_PAGE = """(() => {
     health: legend('l-health'), kpi_est: v('#kpi-established .v'), kpi_blocks: v('#kpi-blocks .v'),
     kpi_alerts: v('#kpi-alerts .v'), header_t: v('#h-time'),
     peers: rows('t-peers', ['addr', 'sockets', 'established']), ports: rows('t-ports', ['port', 'sockets']),
-    procs: rows('t-procs', ['pid', 'comm']) };
+    procs: rows('t-procs', ['pid', 'comm']),
+    firing: Array.from(document.querySelectorAll('#a-firing li[data-id]')).map((li) => Number(li.dataset.id)),
+    history: rows('t-alerts', ['rule', 'status']) };
 })()"""
 
 
@@ -152,6 +166,11 @@ def compare_live(b):
     want = [[p["pid"], p["comm"]] for p in live["top_procs"]]
     got = [[num(r[0]), r[1]] for r in page["procs"]]
     check("top processes equal the API's", got == want, (got, want))
+    want = [a["id"] for a in live["alerts_firing"]]
+    check("the alerts firing equal the API's", page["firing"] == want, (page["firing"], want))
+    check("the test's rule fires and is shown",
+          any(a["rule"] == "dash_listen" for a in live["alerts_firing"]) and
+          ["dash_listen", "firing"] in page["history"], (live["alerts_firing"], page["history"]))
     check("blocks and alerts figures equal the API's",
           near(num(page["kpi_blocks"]), live["blocks_active"]) and
           near(num(page["kpi_alerts"]), len(live["alerts_firing"])))
@@ -195,6 +214,8 @@ def history(b, out):
               d["paths"] >= 1 and 0 < int(d["points"]) <= d["w"], d)
         check("history %s draws the baseline band (%s points)" % (rng, d.get("band")),
               int(d.get("band") or 0) > 0 and d["bands"] >= 1, d)
+        marks = b.evaluate("document.querySelectorAll('#c-history path.mark').length")
+        check("history %s marks the alert on the time axis" % rng, int(d.get("marks") or 0) >= 1 and marks >= 1, d)
         b.screenshot(os.path.join(out, "history-%s.png" % rng), "#p-history")
         if rng == "7d":
             hover(b)
@@ -300,8 +321,9 @@ def main():
         in_ns("ip", "link", "set", "lo", "up")
         run(mkweek, build, db, "2", "1", timeout=300)
         in_ns(cm, "block", BLOCKED, "--reason", "dashboard test", "--db", db)
-        conf = os.path.join(tmp, "empty.conf")
-        open(conf, "w").close()
+        conf = os.path.join(tmp, "agent.conf")
+        with open(conf, "w") as f:
+            f.write(RULE)
         holder = subprocess.Popen(["ip", "netns", "exec", NS, "python3", "-c", HOLDER], stdout=subprocess.PIPE,
                                   text=True)
         procs.append(holder)
