@@ -45,6 +45,7 @@ test="$test hping3" # tests/detect: the SYN flood
 test="$test nmap" # tests/detect: the port scan
 test="$test openssh-server sshpass" # tests/detect: SSH brute force against a real sshd
 test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receives the alerts
+test="$test curl chromium" # tests/dashboard: curl reads the page's headers, chromium runs the page
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):
@@ -52,6 +53,7 @@ test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receive
 bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
 bench="$bench prometheus-node-exporter netdata"
 bench="$bench hping3 nmap nftables" # bench/detect: the SYN flood, the scan, the blocks
+bench="$bench curl chromium" # bench/dashboard: the agent's readiness, the page's load time
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 

@@ -14,7 +14,7 @@ figure.  The peer, measured in the same run on the same database: `connmon
 report` rendering the same 7 days to HTML, then Chromium loading that file
 (generation + load, the way to see those charts without the agent).  Prints
 the medians and their ratio; exit 1 when the page's median is above 1 s.
-Root; exit 77 without root or chromium.
+Root; exit 77 without root, 2 without chromium or curl.
 """
 
 import os
@@ -94,9 +94,12 @@ def main():
         return 2
     build = sys.argv[1]
     cm = os.path.join(build, "connmon")
-    if os.geteuid() != 0 or not shutil.which("chromium"):
-        print("SKIP: needs root and chromium")
+    if os.geteuid() != 0:
+        print("SKIP: needs root (network namespaces)")
         return 77
+    if not shutil.which("chromium") or not shutil.which("curl"):
+        print("chromium or curl is missing (scripts/setup.sh bench installs them)")
+        return 2
     work = tempfile.mkdtemp(prefix="cmdashb.")
     db = sys.argv[2] if len(sys.argv) == 3 else os.path.join(work, "week.db")
     agent = None
