@@ -12,7 +12,7 @@ Checks:
   - / and /index.html are the page, with the Content-Security-Policy;
   - every panel is drawn (the page's ready marker), and its screenshot at
     1280x800 has content (size and colours); the whole page at 1920x1080 and
-    at 420 px wide has no horizontal overflow;
+    at 420 px wide has no horizontal overflow; a dark colour scheme is followed;
   - no console error or warning, no exception, no CSP violation (and a
     control: an image from another origin is seen as a violation);
   - the numbers the page shows (its data-v attributes) equal /api/v1/live's
@@ -198,6 +198,15 @@ def sizes(b, out):
         path = b.screenshot(os.path.join(out, "page-%dx%d.png" % (w, h)))
         check("the page at %dx%d has content" % (w, h), cdp.png_colours(path)[2] >= 32)
     b.call("Emulation.setDeviceMetricsOverride", width=1280, height=800, deviceScaleFactor=1, mobile=False)
+    bg = "getComputedStyle(document.body).backgroundColor"
+    light = b.evaluate(bg)
+    b.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+    time.sleep(1)
+    dark = b.evaluate(bg)
+    path = b.screenshot(os.path.join(out, "page-1280x800-dark.png"))
+    check("a dark colour scheme is followed (%s, then %s)" % (light, dark),
+          light != dark and cdp.png_colours(path)[2] >= 32)
+    b.call("Emulation.setEmulatedMedia", features=[])
     time.sleep(1)
 
 
@@ -220,6 +229,19 @@ def history(b, out):
         b.screenshot(os.path.join(out, "history-%s.png" % rng), "#p-history")
         if rng == "7d":
             hover(b)
+    # A custom range: the last 3 hours but 10 minutes, typed as the browser's local time.
+    b.evaluate("(() => { const f = (t) => { const d = new Date(t - d0.getTimezoneOffset() * 60e3);"
+               " return d.toISOString().slice(0, 16); }, d0 = new Date(), now = Date.now();"
+               " document.querySelector('[data-range=\"custom\"]').click();"
+               " document.querySelector('#hist-from').value = f(now - 3 * 3600e3);"
+               " document.querySelector('#hist-to').value = f(now - 600e3);"
+               " document.querySelector('#c-history').dataset.source = '';"
+               " document.querySelector('#hist-apply').click(); })()")
+    src = b.wait_for("document.querySelector('#c-history').dataset.source", 20)
+    span = b.evaluate("(() => { const p = Array.from(document.querySelectorAll('#c-history path[data-key]'));"
+                      " return [p.length, Number(document.querySelector('#c-history').dataset.points)]; })()")
+    info = b.evaluate("document.querySelector('#hist-info').textContent")
+    check("a custom range draws (%s, %s points: %s)" % (src, span[1], info), src and span[0] >= 1 and span[1] > 0, info)
 
 
 def hover(b):
