@@ -53,7 +53,8 @@ test="$test curl chromium" # tests/dashboard: curl reads the page's headers, chr
 bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps"
 bench="$bench prometheus-node-exporter netdata"
 bench="$bench hping3 nmap nftables" # bench/detect: the SYN flood, the scan, the blocks
-bench="$bench curl chromium" # bench/dashboard: the agent's readiness, the page's load time
+bench="$bench curl" # bench/api: time_total of the dashboard's API requests
+bench="$bench chromium" # bench/dashboard: the page's load time in headless Chromium
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 

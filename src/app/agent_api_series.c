@@ -260,6 +260,35 @@ static int take_results(struct answer *ans, const struct store_result *res, size
 	return matched > API_MAX_SERIES ? too_many(body, matched) : 0;
 }
 
+/*
+ * The ring's values over the store's, where the ring has them: the store
+ * lags the ring by up to a write interval, and an agent that started less
+ * than an hour ago has the older part of the range only in the store.
+ */
+static void ring_overlay(struct agent_api *api, struct answer *ans)
+{
+	pthread_mutex_lock(&api->ring_lock);
+	for (size_t i = 0; i < ans->nr; i++) {
+		struct out_series *s = &ans->s[i];
+
+		for (size_t k = 0; k < api->nr_dir; k++) {
+			const struct api_dir_entry *d = &api->dir[k];
+
+			if (strcmp(d->fam->name, s->name) || strcmp(d->labels, s->labels))
+				continue;
+			s->sum = xcalloc(ans->g.n + 1, sizeof(double));
+			s->den = xcalloc(ans->g.n + 1, sizeof(double));
+			ring_copy(&api->a->ring, &ans->g, s, d->row);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&api->ring_lock);
+	for (size_t i = 0; i < ans->nr; i++)
+		for (size_t k = 0; ans->s[i].den && k < ans->g.n; k++)
+			if (ans->s[i].den[k] > 0)
+				ans->s[i].v[k] = ans->s[i].sum[k] / ans->s[i].den[k];
+}
+
 static int from_store(struct agent_api *api, const struct api_series_req *r, struct answer *ans,
 		      struct strbuf *body, int64_t interval_ms)
 {
@@ -294,6 +323,8 @@ static int from_store(struct agent_api *api, const struct api_series_req *r, str
 	grid_make(&ans->g, r->since_ms, r->until_ms, step, r->points);
 	ans->source = tier_name(tier);
 	ret = take_results(ans, res, r->nr_sel, body);
+	if (!ret)
+		ring_overlay(api, ans);
 out:
 	results_release(res, r->nr_sel);
 	free(res);

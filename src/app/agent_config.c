@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app/agent.h"
+#include "app/agent_api.h"
 #include "app/log.h"
 #include "app/respond_app.h"
 #include "cli/config.h"
@@ -169,8 +170,10 @@ void agent_reload(struct agent *a)
 		struct strbuf addr = STRBUF_INIT;
 
 		agent_metrics_close(a);
+		agent_api_close(a); /* its routes were on the listener that closed */
 		config_format_listen(&n.agent.listen, &addr);
 		agent_metrics_open(a, addr.buf);
+		agent_api_open(a);
 		strbuf_release(&addr);
 	}
 	memcpy(n.agent.db, a->cfg.agent.db, sizeof(n.agent.db));
