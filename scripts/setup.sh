@@ -45,7 +45,8 @@ test="$test hping3" # tests/detect: the SYN flood
 test="$test nmap" # tests/detect: the port scan
 test="$test openssh-server sshpass" # tests/detect: SSH brute force against a real sshd
 test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receives the alerts
-test="$test curl" # tests/agent_socket: curl --unix-socket is the peer that reads the local socket
+test="$test curl" # tests/agent_socket: curl --unix-socket reads the local socket; tests/dashboard: the page's headers
+test="$test chromium" # tests/dashboard: chromium runs the page
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):
@@ -54,6 +55,7 @@ bench="iproute2 net-tools gawk time python3 tcpdump iftop nethogs sysstat procps
 bench="$bench prometheus-node-exporter netdata"
 bench="$bench hping3 nmap nftables" # bench/detect: the SYN flood, the scan, the blocks
 bench="$bench curl" # bench/api: time_total of the dashboard's API requests
+bench="$bench chromium" # bench/dashboard: the page's load time in headless Chromium
 # make fuzz: clang with -fsanitize=fuzzer (its runtime is a separate package).
 fuzz="clang libclang-rt-14-dev"
 

@@ -13,6 +13,7 @@
 #include "analyze/health.h"
 #include "analyze/series_emit.h"
 #include "app/agent_api.h"
+#include "app/agent_page.h"
 #include "app/commands.h"
 #include "app/log.h"
 #include "app/respond_app.h"
@@ -574,8 +575,10 @@ static void agent_setup(struct tick *t, void *arg)
 	agent_socket_attach(a, a->sock);
 	a->sock = NULL;
 	/* After both listeners: the API's routes serve the socket even with listen = off. */
-	if (!a->once && !a->check)
+	if (!a->once && !a->check) {
 		agent_api_open(a);
+		agent_page_open(a->http);
+	}
 }
 
 static void agent_init(struct agent *a)

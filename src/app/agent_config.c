@@ -13,6 +13,7 @@
 
 #include "app/agent.h"
 #include "app/agent_api.h"
+#include "app/agent_page.h"
 #include "app/log.h"
 #include "app/respond_app.h"
 #include "cli/config.h"
@@ -180,6 +181,7 @@ void agent_reload(struct agent *a)
 		agent_metrics_open(a, addr.buf);
 		agent_socket_attach(a, u);
 		agent_api_open(a);
+		agent_page_open(a->http);
 		strbuf_release(&addr);
 	}
 	memcpy(&n.socket, &a->cfg.socket, sizeof(n.socket));
