@@ -73,11 +73,12 @@ $(REL)/build.ninja:
 release: setup-build $(REL)/build.ninja
 	@ninja -C $(REL) >/dev/null || ninja -C $(REL)
 
-# The release build with its install paths set, then meson install (binary,
+# The release build with its install paths set, then meson install (which
+# regenerates the build for the new paths first; binary,
 # man pages, completion, unit, config: docs/PACKAGING.md).
 install: release
 	@meson configure $(REL) -Dprefix=$(PREFIX) $(if $(SYSCONFDIR),-Dsysconfdir=$(SYSCONFDIR))
-	meson install -C $(REL) --no-rebuild $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
+	meson install -C $(REL) $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
 
 # Removes what the last make install of build-rel/ installed (meson's install log).
 uninstall:
