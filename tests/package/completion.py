@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -46,8 +47,12 @@ def complete_bash(script, lines):
     return parse(p.stdout)
 
 
-def complete_zsh(cdir, lines):
-    p = run(['zsh', '-f', os.path.join(HERE, 'zsh_complete.zsh'), cdir] + lines)
+def complete_zsh(cdir, lines, home):
+    # HOME and ZDOTDIR in the test's directory: whatever zsh writes stays there
+    env = {**os.environ, 'HOME': home, 'ZDOTDIR': home}
+    p = run(['zsh', '-f', os.path.join(HERE, 'zsh_complete.zsh'), cdir] + lines, env=env)
+    if not stat.S_ISCHR(os.stat('/dev/null').st_mode):
+        sys.exit('FAIL: /dev/null is no longer a character device after zsh ran')
     if p.returncode == 77:
         sys.exit(77)
     if p.returncode != 0:
@@ -160,7 +165,7 @@ def main():
         if shell == 'bash':
             results = complete_bash(os.path.join(cdir, 'connmon.bash'), lines)
         else:
-            results = complete_zsh(cdir, lines)
+            results = complete_zsh(cdir, lines, tmp)
         if results is None:
             sys.exit(1)
         fail = check(shell, results, expect)
@@ -171,9 +176,7 @@ def main():
     finally:
         if netns:
             run(['ip', 'netns', 'delete', netns])
-        for f in os.listdir(tmp):
-            os.unlink(os.path.join(tmp, f))
-        os.rmdir(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
     if not fail:
         print(f'ok: {shell}: {len(expect)} command lines complete as expected'
               + ('' if netns else ' (namespace names not checked: not root)'))

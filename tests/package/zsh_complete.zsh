@@ -11,7 +11,8 @@ zpty z zsh -f -i
 # compadd is wrapped to print every match it adds between markers; the
 # marker widget ends each answer.
 zpty -w z "PS1=''; PS2=''; unsetopt zle_bracketed_paste; fpath=(${(q)dir} \$fpath)"
-zpty -w z 'autoload -Uz compinit; compinit -u -D -d /dev/null'
+# -D: no dump file (a -d after it would turn dumping back on)
+zpty -w z 'autoload -Uz compinit; compinit -u -D'
 zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __h; builtin compadd -A __h "$@"; local m; for m in $__h; print -nr -- $'"'"'\x01'"'"'$m$'"'"'\x02'"'"'; builtin compadd "$@"; }'
 zpty -w z '_cm_end() { print -nr -- $'"'"'\x03'"'"'; }; zle -N _cm_end; bindkey "^T" _cm_end; bindkey "^I" complete-word'
 zpty -w z 'zstyle ":completion:*" list-prompt ""; zstyle ":completion:*" menu no; LISTMAX=100000'
