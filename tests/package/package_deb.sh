@@ -114,6 +114,9 @@ if ! timeout 300 systemd-nspawn -q -D "$root" -M "$machine-prep" --register=no -
 	apt-get install -y -qq --no-install-recommends --download-only /root/connmon.deb' \
 	>"$work/prep.log" 2>&1; then
 	tail -20 "$work/prep.log"
+	# no route to the Debian mirror is the machine's state, not the package's
+	grep -qE 'Temporary failure resolving|Could not resolve|Failed to fetch|Network is unreachable' \
+		"$work/prep.log" && skip "the Debian mirror cannot be reached to prepare the container"
 	echo "FAIL: preparing the container"
 	exit 1
 fi
