@@ -7,8 +7,13 @@ MESON_DBG  := -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
 MESON_REL  := --buildtype=release -Db_lto=true
 SAN_ENV    := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ARGS       ?=
+# make install: where (PREFIX; SYSCONFDIR defaults to meson's choice, /etc for
+# PREFIX=/usr) and under which staging root (DESTDIR).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?=
+DESTDIR    ?=
 
-.PHONY: all build run test bench fuzz format lint release clean help \
+.PHONY: all build run test bench fuzz format lint release install uninstall clean help \
 	setup-build setup-lint setup-test setup-bench setup-fuzz unit-tests-on
 
 all: build
@@ -22,6 +27,7 @@ help:
 	@echo "make format   clang-format every source file in place"
 	@echo "make lint     banned functions, layer boundaries, formatting"
 	@echo "make release  optimised, hardened build in build-rel/"
+	@echo "make install  release build installed under PREFIX (/usr/local) into DESTDIR; make uninstall"
 
 setup-build:
 	@scripts/setup.sh build
@@ -66,6 +72,17 @@ $(REL)/build.ninja:
 
 release: setup-build $(REL)/build.ninja
 	@ninja -C $(REL) >/dev/null || ninja -C $(REL)
+
+# The release build with its install paths set, then meson install (which
+# regenerates the build for the new paths first; binary,
+# man pages, completion, unit, config: docs/PACKAGING.md).
+install: release
+	@meson configure $(REL) -Dprefix=$(PREFIX) $(if $(SYSCONFDIR),-Dsysconfdir=$(SYSCONFDIR))
+	meson install -C $(REL) $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
+
+# Removes what the last make install of build-rel/ installed (meson's install log).
+uninstall:
+	ninja -C $(REL) uninstall
 
 bench: setup-bench release
 	@bench/all.sh $(REL)

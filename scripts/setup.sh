@@ -47,6 +47,10 @@ test="$test openssh-server sshpass" # tests/detect: SSH brute force against a re
 test="$test prometheus-alertmanager" # tests/notify: a real Alertmanager receives the alerts
 test="$test curl" # tests/agent_socket: curl --unix-socket reads the local socket; tests/dashboard: the page's headers
 test="$test chromium" # tests/dashboard: chromium runs the page
+test="$test mandoc groff-base man-db" # tests/package: the man pages lint and render (mandoc -Tlint, groff -ww, man -l)
+test="$test zsh" # tests/package: the zsh completion, completed for real through zpty
+test="$test debhelper dpkg-dev fakeroot" # tests/package: dpkg-buildpackage of debian/
+test="$test systemd-container" # tests/package: the .deb installed in a container booted with systemd-nspawn
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):

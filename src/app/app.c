@@ -157,7 +157,7 @@ int app_main(int argc, char **argv)
 		return 0;
 	}
 	if (i < argc && !strcmp(argv[i], "--version")) {
-		printf("connmon 0.1.0\n");
+		printf("connmon %s\n", CONNMON_VERSION);
 		return 0;
 	}
 	/* Global sysctls are not visible inside another namespace: read them first. */
