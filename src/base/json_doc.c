@@ -117,7 +117,8 @@ static int build(struct json_doc *d, struct json_reader *r, enum json_token tok,
 		[JSON_TOK_NULL] = JSON_NULL,
 	};
 
-	uint32_t idx, off;
+	uint32_t idx = 0,
+		 off = 0; /* set before use; gcc -O2 cannot see through new_node()'s errors */
 
 	if (tok == JSON_TOK_ERROR)
 		return json_reader_errno(r);

@@ -186,9 +186,9 @@ static int find_row(struct store *st, const char *name, const char *labels, int6
 int store_series(struct store *st, const char *name, const char *labels, enum store_kind kind,
 		 int64_t *id)
 {
-	int64_t first_ms, last_ms;
+	int64_t first_ms = 0, last_ms = 0; /* find_row() sets them when it returns 1 */
 	struct wseries *s;
-	int ret, db_kind;
+	int ret, db_kind = -1;
 
 	if (!name || !*name || !labels || (kind != STORE_GAUGE && kind != STORE_COUNTER))
 		return -EINVAL;

@@ -314,7 +314,7 @@ static void assert_safe(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < len;) {
-		uint32_t cp;
+		uint32_t cp = 0;
 		size_t n = decode(p + i, len - i, &cp);
 
 		if (!n)

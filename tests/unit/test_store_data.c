@@ -632,7 +632,7 @@ static void test_churn(void **state)
 	struct store *st;
 	struct tdir d;
 	char lbl[32];
-	int64_t id, first = -1;
+	int64_t id = 0, first = -1;
 	uint64_t most = 0;
 
 	(void)state;
