@@ -295,9 +295,14 @@ def test_resize(s):
 
 
 def test_mono_ascii():
-    s = Screen("mono", 80, 24, "--ascii -i 0.5", env="LANG=C.UTF-8 NO_COLOR=1")
-    s.wait(r"^overview")
-    s.keys("2", "h", pause=0.6)
+    s = Screen("mono", 80, 24, "--ascii -i 0.5 --view sockets --sort recv-q",
+               env="LANG=C.UTF-8 NO_COLOR=1")
+    text = s.wait(r"^sockets: \d+")
+    rows = [line for line in text.splitlines()[5:] if line.strip()]
+    check("--view sockets --sort recv-q: the view, the ASCII indicator, 7004 first",
+          re.search(r"Recv-Q?v", text) is not None and bool(rows) and ":7004" in rows[0],
+          rows[:1])
+    s.keys("h", pause=0.6)
     esc = s.escaped()
     colours = [c for c in COLOUR_SGR.findall(esc)
                if any(p and int(p) not in (39, 49) and (30 <= int(p) <= 49 or 90 <= int(p) <= 107)
