@@ -315,6 +315,24 @@ def test_mono_ascii():
     check("mono session quits with 0", s.exit_code() == 0)
 
 
+def test_block():
+    """b as connmon block does it: asked first, then the responder's verdict (a loopback
+    peer is allowlisted; nftables and the database are the namespace's and the test's)."""
+    db = os.path.join(TMP, "top.db")
+    s = Screen("block", 100, 24, "-i 0.5 --db %s --view sockets dport = :7001" % db)
+    s.wait(r"^sockets: \d+ \(filter")
+    s.keys("b")
+    check("block: asks first", "Block 127.0.0.1 in nftables until unblocked?" in s.text())
+    s.keys("n")
+    check("block: n blocks nothing", "nothing blocked" in s.text())
+    s.keys("b", "y", pause=1.0)
+    last = s.text().rstrip().splitlines()[-1]
+    check("block: a loopback peer is refused as connmon block refuses it",
+          "not blocked: 127.0.0.1: refused: allowlisted" in last, last)
+    s.keys("q")
+    check("block session quits with 0", s.exit_code() == 0)
+
+
 def test_refusals():
     s = Screen("nobody", 80, 24, "-i 0.5", user=["setpriv", "--reuid=65534", "--regid=65534",
                                                   "--clear-groups", "--inh-caps=-all"])
@@ -369,6 +387,7 @@ def run():
         check("nothing on stderr after the screen (no sanitizer report)", not err.strip(),
               err[:500])
         test_mono_ascii()
+        test_block()
         test_refusals()
     finally:
         tmux("kill-server")
