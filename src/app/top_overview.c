@@ -79,8 +79,10 @@ static void overview_begin(void *p, const struct top_ctx *ctx)
 {
 	struct overview_view *v = p;
 
-	(void)ctx;
 	net_limits_read(&v->lim, "/proc");
+	/* as `connmon summary -N` does: the global sysctls come from where we started */
+	if (ctx->outside && v->lim.tcp_max_orphans < 0)
+		v->lim.tcp_max_orphans = ctx->outside->tcp_max_orphans;
 	sock_summary_release(&v->sum);
 	sock_summary_init(&v->sum, v->lim.port_hi > 0 ? (uint16_t)v->lim.port_lo : 0,
 			  v->lim.port_hi > 0 ? (uint16_t)v->lim.port_hi : 0);
