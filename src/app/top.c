@@ -123,7 +123,7 @@ int top_set_filter(struct top_run *r, const char *text)
 	r->ctx.filter_text =
 		r->sopts.filter_text && r->sopts.filter_text[0] ? r->sopts.filter_text : NULL;
 	if (!r->walk_open)
-		top_status(r, true, "cannot list sockets (see above)");
+		top_status(r, true, "cannot list sockets with that filter");
 	return 0;
 }
 
@@ -503,6 +503,13 @@ static int run_screen(struct top_run *r)
 {
 	int rc = top_screen_open(&r->scr, &r->screen_opts);
 
+	if (rc == -ENOENT) {
+		fprintf(stderr,
+			"connmon top: cannot start the screen: unknown terminal type '%s' "
+			"(TERM)\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "connmon top: needs a terminal (stdin and stdout); for a "
 				"script use 'connmon sockets', 'summary', 'ifaces' or '--json'\n");

@@ -93,6 +93,53 @@ static void start_colors(void)
 	init_pair(6, COLOR_YELLOW, -1);
 }
 
+/* Whether dir holds a terminfo entry for term (both layouts: t/term and 74/term). */
+static bool in_dir(const char *dir, size_t dir_len, const char *term)
+{
+	char path[768];
+
+	snprintf(path, sizeof(path), "%.*s/%c/%s", (int)dir_len, dir, term[0], term);
+	if (access(path, R_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%.*s/%02x/%s", (int)dir_len, dir, (unsigned char)term[0],
+		 term);
+	return access(path, R_OK) == 0;
+}
+
+/*
+ * Whether terminfo knows TERM, looked up where ncurses looks (terminfo(5)),
+ * without starting curses: a newterm() that fails keeps the screen it
+ * allocated, with nothing to free it.
+ */
+static bool known_term(void)
+{
+	static const char *const std[] = { "/etc/terminfo", "/lib/terminfo",
+					   "/usr/share/terminfo" };
+	const char *term = getenv("TERM"), *ti = getenv("TERMINFO"),
+		   *dirs = getenv("TERMINFO_DIRS");
+	const char *home = getenv("HOME");
+	char buf[512];
+
+	if (!term || !term[0] || strchr(term, '/'))
+		return false;
+	if (ti && in_dir(ti, strlen(ti), term))
+		return true;
+	snprintf(buf, sizeof(buf), "%s/.terminfo", home ? home : "");
+	if (home && in_dir(buf, strlen(buf), term))
+		return true;
+	while (dirs && *dirs) {
+		size_t len = strcspn(dirs, ":");
+
+		if (len && in_dir(dirs, len, term))
+			return true;
+		dirs += len + (dirs[len] == ':');
+	}
+	for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++)
+		if (in_dir(std[i], strlen(std[i]), term))
+			return true;
+	return false;
+}
+
 int top_screen_open(struct top_screen *s, const struct top_screen_opts *o)
 {
 	const char *cs = nl_langinfo(CODESET);
@@ -103,8 +150,10 @@ int top_screen_open(struct top_screen *s, const struct top_screen_opts *o)
 	s->utf8 = !o->ascii && cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
 	/* short: Esc backs out of a drill-down, it should not wait a second for a sequence */
 	set_escdelay(25);
+	if (!known_term())
+		return -ENOENT;
 	if (!newterm(NULL, stdout, stdin))
-		return -ENOTTY;
+		return -ENOENT;
 	s->open = true;
 	cbreak();
 	noecho();

@@ -23,7 +23,8 @@
  * reaches the terminal whatever a caller passes.
  *
  * One screen per process (curses' stdscr).  Errors: top_screen_open()
- * returns 0 or -ENOTTY (no terminal, or curses would not start).
+ * returns 0, -ENOTTY (stdin or stdout is not a terminal) or -ENOENT (curses
+ * does not know the terminal: TERM).
  */
 #ifndef CONNMON_UI_TOP_SCREEN_H
 #define CONNMON_UI_TOP_SCREEN_H
