@@ -391,6 +391,10 @@ def run():
         test_refusals()
     finally:
         tmux("kill-server")
+        # a server in a mount namespace of its own may leave its socket behind
+        sock = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"), "tmux-%d" % os.getuid(), SOCK)
+        if os.path.exists(sock):
+            os.unlink(sock)
         if fixture.poll() is None:
             fixture.kill()
         fixture.wait(timeout=5)
