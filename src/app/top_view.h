@@ -18,10 +18,24 @@
  * `b` blocks the selected peer, after a confirmation and only with the
  * privileges (the screen asks app/ to do it, never the module).
  *
- * Ownership: a table owns its cells (an arena reset by top_table_reset);
- * the strings a module puts in are copied.  Cells are display-safe: the
- * table escapes control bytes and invalid UTF-8 (base/strbuf's display
- * escaping) as it copies.
+ * The table (struct top_table, top_table_add/set/setf) is in ui/top_table.h,
+ * so the screen (ui/) can draw it.  Ownership: a table owns its cells (an
+ * arena reset by top_table_reset); the strings a module puts in are copied.
+ * Cells are display-safe: the table escapes control bytes and invalid UTF-8
+ * (base/outbuf.h's text_escape) as it copies.
+ *
+ * The sockets: top runs one walk per tick of every TCP, UDP and RAW socket
+ * in every state (ss -tuwa) with processes (-p), tcp_info (-i) and -e's
+ * fields, narrowed by the user's filter (`top FILTER`, `--filter`, the `f`
+ * key; ss's grammar), and hands each socket to every module's sock().  The
+ * processes of the walk are in ctx->procs during the whole tick (begin,
+ * sock, fill): look a socket's inode up there.
+ *
+ * The capture: a module with needs_capture set gets packets (packet(),
+ * between ticks too) from one libpcap capture top opens on the default
+ * route's interface (or -i IFACE) when any registered module asks for it;
+ * without CAP_NET_RAW, ctx->capture_err says why there are none and the
+ * module shows that instead of rows.
  */
 #ifndef CONNMON_APP_TOP_VIEW_H
 #define CONNMON_APP_TOP_VIEW_H
@@ -33,71 +47,9 @@
 
 #include "app/tick.h"
 #include "model/pkt.h"
+#include "model/proc_table.h"
 #include "model/sock.h"
-
-#define TOP_MAX_COLS 16
-
-enum top_align {
-	TOP_ALIGN_LEFT,
-	TOP_ALIGN_RIGHT
-};
-
-struct top_col {
-	const char *name;   /* header text, and the name `top --sort NAME` takes */
-	unsigned width;	    /* preferred width in cells */
-	unsigned min_width; /* narrowest it may be squeezed to */
-	unsigned drop;	    /* 0: always shown; on a narrow screen higher values go first */
-	enum top_align align;
-	bool numeric; /* sorts by the row's key (descending first), else by text */
-};
-
-enum top_ref_kind {
-	TOP_REF_NONE,
-	TOP_REF_SOCK,  /* one socket: family, proto, ends, cookie (kill) */
-	TOP_REF_PROC,  /* a process: pid (and start time) */
-	TOP_REF_PEER,  /* a remote address (block, flows of it) */
-	TOP_REF_PORT,  /* a local port (listeners) */
-	TOP_REF_IFACE, /* an interface by name */
-	TOP_REF_ALERT, /* an alert by id */
-	TOP_REF_BLOCK, /* a blocked address */
-};
-
-struct top_ref {
-	enum top_ref_kind kind;
-	uint8_t family; /* AF_INET, AF_INET6 (0 unknown) */
-	uint8_t proto;	/* IPPROTO_TCP, IPPROTO_UDP... */
-	int32_t pid;
-	uint64_t start_ticks;
-	uint64_t cookie;
-	uint64_t id;
-	struct in6_addr src, dst; /* v4 in the first 4 bytes, as model/sock.h */
-	uint16_t sport, dport;
-	char name[64]; /* iface, comm, rule */
-};
-
-struct top_table {
-	const struct top_col *cols; /* borrowed from the module, static */
-	size_t nr_cols;
-	size_t nr_rows, alloc_rows;
-	char **cell;	     /* nr_rows x nr_cols, NULL = empty */
-	double *key;	     /* nr_rows x nr_cols: the sort key of numeric columns */
-	struct top_ref *ref; /* per row */
-	char *arena;
-	size_t arena_len, arena_cap;
-	char title[128];   /* above the table: "sockets: 1,234 (filter: dport = :443)" */
-	char summary[256]; /* a line under the title (totals), may be empty */
-};
-
-void top_table_init(struct top_table *t);
-void top_table_release(struct top_table *t);
-/* Empties the table and sets its columns (kept across ticks by the module). */
-void top_table_reset(struct top_table *t, const struct top_col *cols, size_t nr_cols);
-/* Appends a row for ref (copied; NULL: TOP_REF_NONE); returns its index. */
-size_t top_table_add(struct top_table *t, const struct top_ref *ref);
-/* Sets a cell: text is copied display-safe; key is the numeric sort key (ignored otherwise). */
-void top_table_set(struct top_table *t, size_t row, size_t col, const char *text, double key);
-void top_table_setf(struct top_table *t, size_t row, size_t col, double key, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+#include "ui/top_table.h"
 
 /*
  * A narrowing the screen hands to a view after a drill-down: only the sockets
@@ -116,24 +68,52 @@ struct top_ctx {
 	bool paused;  /* modules still sample (rates stay right) but the screen keeps its rows */
 	bool is_root; /* kill and block are possible */
 	const char *db_path; /* the agent's database when one exists (alerts, blocks), else NULL */
+	struct proc_table *procs; /* the walk's processes (socket inode -> pid, comm), this tick */
+	const char *filter_text;  /* the ss filter the sockets passed, NULL: none */
+	const char *capture_iface; /* the capture's interface, NULL: no capture */
+	int capture_err;	   /* 0, or -errno why the capture could not open (-EPERM) */
+	bool numeric;		   /* -n: ports as numbers, no service names */
+	unsigned width;		   /* the screen's columns (modules may pick wider formats) */
 };
 
 struct top_view_ops {
 	const char *name; /* "sockets"; also the `top --view NAME` word */
 	const char *title;
 	char hotkey;					  /* '1'..'9' */
+	bool needs_capture;				  /* packet() wants the capture */
+	/* filter_text: the filter given at start (already applied to the walk; informational). */
 	void *(*open)(const char *filter_text, int *err); /* NULL filter: none */
 	void (*close)(void *v);
 	/* The tick's items, as a consumer gets them (optional). */
 	void (*begin)(void *v, const struct top_ctx *ctx);
 	int (*sock)(void *v, const struct sock_entry *s);
 	void (*packet)(void *v, const struct pkt_info *p);
-	/* After the sources: fill the table (the module keeps whatever history it needs). */
+	/*
+	 * After the sources: fill the table (the module keeps whatever history it needs).
+	 * Called for the view on screen only: each tick (not while paused), and at once when
+	 * the user switches to it, re-sorts, narrows or the screen is resized (then ctx is the
+	 * last tick's again).  Keep rates and history in begin/sock/packet, not here.
+	 * 0 or -errno (the screen shows the error in the status line).
+	 */
 	int (*fill)(void *v, const struct top_ctx *ctx, const struct top_narrow *n,
 		    struct top_table *out);
 	/* Enter on a row: the view to switch to and its narrowing; false when a row has none. */
 	bool (*drill)(void *v, const struct top_ref *row, const char **to_view,
 		      struct top_narrow *out);
 };
+
+/* The views, one per module (app/top_<view>.c). */
+extern const struct top_view_ops top_overview_view;
+extern const struct top_view_ops top_sockets_view;
+extern const struct top_view_ops top_listeners_view;
+extern const struct top_view_ops top_ifaces_view;
+
+/*
+ * Every view in tab order (app/top_views.c: a new view adds its line there
+ * and its declaration above); top_nr_views of them.  Hotkeys and order:
+ * 1 overview, 2 sockets, 3 flows, 4 procs, 5 ifaces, 6 listeners, 7 alerts.
+ */
+extern const struct top_view_ops *const top_views[];
+extern const size_t top_nr_views;
 
 #endif
