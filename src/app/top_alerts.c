@@ -24,11 +24,11 @@
 #include "model/alert.h"
 #include "store/store.h"
 
-#define RETRY_NS      (5 * 1000000000ull)
-#define REFRESH_NS    (1000000000ull)
-#define HISTORY_MS    (3600 * 1000LL)
-#define HISTORY_ROWS  200
-#define FIRING_ROWS   500
+#define RETRY_NS     (5 * 1000000000ull)
+#define REFRESH_NS   (1000000000ull)
+#define HISTORY_MS   (3600 * 1000LL)
+#define HISTORY_ROWS 200
+#define FIRING_ROWS  500
 
 /* ---- helpers (top_views_int.h) ---- */
 
@@ -48,6 +48,28 @@ const char *top_fmt_dur(char *buf, size_t len, int64_t ms)
 	return buf;
 }
 
+bool top_ref_subject_peer(struct top_ref *r, const char *subject)
+{
+	const char *p = subject;
+	char addr[64];
+	size_t len;
+
+	while (p && strncmp(p, "addr=", 5)) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return false;
+	p += 5;
+	len = strcspn(p, " ");
+	if (len >= sizeof(addr))
+		return false;
+	memcpy(addr, p, len);
+	addr[len] = '\0';
+	return top_ref_parse_peer(r, addr);
+}
+
 /* ---- the view ---- */
 
 struct alert_copy {
@@ -60,7 +82,7 @@ struct alert_copy {
 };
 
 struct top_alerts {
-	char db[CONFIG_PATH_MAX]; /* the config's database, used when the ctx names none */
+	char db[CONFIG_PATH_MAX];   /* the config's database, used when the ctx names none */
 	char path[CONFIG_PATH_MAX]; /* the one open, or last tried */
 	struct store *st;
 	char err[160]; /* why there is no database, "" with one */
@@ -183,7 +205,7 @@ static void read_db(struct top_alerts *a, int64_t now_ms)
 		rc = store_block_list(a->st, now_ms, &a->blocks, &a->nr_blocks, &e);
 	if (rc) {
 		top_textf(a->err, sizeof(a->err), "cannot read %s: %s", a->path,
-			 e.len ? e.buf : strerror(-rc));
+			  e.len ? e.buf : strerror(-rc));
 		store_close(a->st, NULL);
 		a->st = NULL;
 	}
@@ -244,19 +266,30 @@ static void set_time(struct top_table *out, size_t row, int64_t ms, int64_t now_
 	top_table_set(out, row, COL_TIME, buf, (double)ms);
 }
 
-static void add_alert(struct top_table *out, const struct alert_copy *c, bool firing,
-		      int64_t now_ms)
+/* The row's ref: the alert, with its subject's address when it is one. */
+static void alert_ref(struct top_ref *ref, const struct alert_copy *c)
 {
-	struct top_ref ref = { 0 };
-	char age[16];
-	size_t row;
+	if (!top_ref_subject_peer(ref, c->subject))
+		memset(ref, 0, sizeof(*ref));
+	ref->kind = TOP_REF_ALERT;
+	ref->id = c->alert_id;
+	top_textf(ref->name, sizeof(ref->name), "%s", c->rule);
+}
 
-	if (!top_ref_parse_peer(&ref, c->subject))
-		memset(&ref, 0, sizeof(ref));
-	ref.kind = TOP_REF_ALERT;
-	ref.id = c->alert_id;
-	snprintf(ref.name, sizeof(ref.name), "%s", c->rule);
-	row = top_table_add(out, &ref);
+static void block_ref(struct top_ref *ref, const struct store_block *b)
+{
+	if (!top_ref_parse_peer(ref, b->addr))
+		memset(ref, 0, sizeof(*ref));
+	ref->kind = TOP_REF_BLOCK;
+	top_textf(ref->name, sizeof(ref->name), "%s", b->addr);
+}
+
+static void add_alert(struct top_table *out, const struct top_ref *ref, const struct alert_copy *c,
+		      bool firing, int64_t now_ms)
+{
+	char age[16];
+	size_t row = top_table_add(out, ref);
+
 	top_table_set(out, row, COL_KIND, "alert", 0);
 	top_table_set(out, row, COL_SEV, alert_severity_name(c->severity), c->severity);
 	top_table_set(out, row, COL_STATUS, alert_status_name(c->status), 0);
@@ -264,21 +297,18 @@ static void add_alert(struct top_table *out, const struct alert_copy *c, bool fi
 	top_table_set(out, row, COL_RULE, c->rule, 0);
 	top_table_set(out, row, COL_SUBJECT, c->subject, 0);
 	if (firing)
-		top_table_setf(out, row, COL_LEFT, (double)(now_ms - c->started_ms), "%s",
-			       top_fmt_dur(age, sizeof(age), now_ms - c->started_ms));
+		top_table_set(out, row, COL_LEFT,
+			      top_fmt_dur(age, sizeof(age), now_ms - c->started_ms),
+			      (double)(now_ms - c->started_ms));
 	top_table_set(out, row, COL_DETAIL, c->summary, 0);
 }
 
-static void add_block(struct top_table *out, const struct store_block *b, int64_t now_ms)
+static void add_block(struct top_table *out, const struct top_ref *ref, const struct store_block *b,
+		      int64_t now_ms)
 {
-	struct top_ref ref = { 0 };
 	char left[16];
-	size_t row;
+	size_t row = top_table_add(out, ref);
 
-	top_ref_parse_peer(&ref, b->addr);
-	ref.kind = TOP_REF_BLOCK;
-	snprintf(ref.name, sizeof(ref.name), "%s", b->addr);
-	row = top_table_add(out, &ref);
 	top_table_set(out, row, COL_KIND, "block", 0);
 	top_table_set(out, row, COL_STATUS, "blocked", 0);
 	set_time(out, row, b->created_ms, now_ms);
@@ -293,37 +323,40 @@ static void add_block(struct top_table *out, const struct store_block *b, int64_
 	top_table_set(out, row, COL_DETAIL, b->reason, 0);
 }
 
+static bool narrows(const struct top_narrow *n)
+{
+	return n && (n->ref.kind == TOP_REF_PEER || n->ref.kind == TOP_REF_BLOCK);
+}
+
 /* A row is inside a peer narrowing when its subject is that address. */
 static bool in_narrow(const struct top_ref *r, const struct top_narrow *n)
 {
-	if (!n || (n->ref.kind != TOP_REF_PEER && n->ref.kind != TOP_REF_BLOCK))
+	if (!narrows(n))
 		return true;
 	return top_addr_same(r->family, (const uint8_t *)&r->dst, n->ref.family,
 			     (const uint8_t *)&n->ref.dst);
 }
 
+/* Firing alerts, then the blocks, then the last hour's events, newest first. */
 static void fill_rows(struct top_alerts *a, const struct top_narrow *n, struct top_table *out,
 		      int64_t now_ms)
 {
-	size_t last = out->nr_rows;
+	struct top_ref ref;
 
 	for (size_t i = 0; i < a->nr_firing; i++) {
-		add_alert(out, &a->firing[i], true, now_ms);
-		if (!in_narrow(&out->ref[out->nr_rows - 1], n))
-			out->nr_rows = last; /* the row is dropped again */
-		last = out->nr_rows;
+		alert_ref(&ref, &a->firing[i]);
+		if (in_narrow(&ref, n))
+			add_alert(out, &ref, &a->firing[i], true, now_ms);
 	}
 	for (size_t i = 0; i < a->nr_blocks; i++) {
-		add_block(out, &a->blocks[i], now_ms);
-		if (!in_narrow(&out->ref[out->nr_rows - 1], n))
-			out->nr_rows = last;
-		last = out->nr_rows;
+		block_ref(&ref, &a->blocks[i]);
+		if (in_narrow(&ref, n))
+			add_block(out, &ref, &a->blocks[i], now_ms);
 	}
 	for (size_t i = a->nr_history; i-- > 0;) {
-		add_alert(out, &a->history[i], false, now_ms);
-		if (!in_narrow(&out->ref[out->nr_rows - 1], n))
-			out->nr_rows = last;
-		last = out->nr_rows;
+		alert_ref(&ref, &a->history[i]);
+		if (in_narrow(&ref, n))
+			add_alert(out, &ref, &a->history[i], false, now_ms);
 	}
 }
 
@@ -332,22 +365,21 @@ static int alerts_fill(void *v, const struct top_ctx *ctx, const struct top_narr
 {
 	struct top_alerts *a = v;
 	int64_t now_ms = ctx->cur->wall_ns / 1000000;
-	bool narrowed;
+	bool narrowed = narrows(n);
 
 	top_table_reset(out, alert_cols, NR_COLS);
 	if (!a->st) {
 		top_textf(out->title, sizeof(out->title),
-			 "alerts: no agent database at %s: alerts and blocks come from "
-			 "`connmon agent`",
-			 ctx->db_path ? ctx->db_path : a->db);
+			  "alerts: no agent database at %s: alerts and blocks come from "
+			  "`connmon agent`",
+			  ctx->db_path ? ctx->db_path : a->db);
 		top_textf(out->summary, sizeof(out->summary), "%s", a->err);
 		return 0;
 	}
 	fill_rows(a, n, out, now_ms);
-	narrowed = n && (n->ref.kind == TOP_REF_PEER || n->ref.kind == TOP_REF_BLOCK);
 	top_textf(out->title, sizeof(out->title), "alerts: %zu firing, %zu block%s in force%s%s%s",
-		 a->nr_firing, a->nr_blocks, a->nr_blocks == 1 ? "" : "s", narrowed ? " (" : "",
-		 narrowed ? n->label : "", narrowed ? ")" : "");
+		  a->nr_firing, a->nr_blocks, a->nr_blocks == 1 ? "" : "s", narrowed ? " (" : "",
+		  narrowed ? n->label : "", narrowed ? ")" : "");
 	top_textf(out->summary, sizeof(out->summary), "%s; events of the last hour below", a->path);
 	return 0;
 }
@@ -399,8 +431,7 @@ static int load_db_config(struct agent_config *cfg, const char *db_path, struct 
 	return rc;
 }
 
-int top_alerts_unblock(const char *db_path, const char *const *addrs, size_t nr,
-		       struct strbuf *msg)
+int top_alerts_unblock(const char *db_path, const char *const *addrs, size_t nr, struct strbuf *msg)
 {
 	struct agent_config *cfg = xcalloc(1, sizeof(*cfg));
 	struct respond_req *reqs = xcalloc(nr + 1, sizeof(*reqs));

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The flows view of `connmon top`: iftop in a table.  Host pairs with their
- * 2 s / 10 s / 40 s rates, the peak and the totals, from a capture of the
- * interface `connmon flows` would choose (the default route's; "any" when
- * there is none) accounted into an analyze/flow_table exactly as
- * `connmon flows` accounts it, so the two show the same figures.
+ * 2 s / 10 s / 40 s rates, the peak and the totals, from top's capture
+ * (the default route's interface, as `connmon flows` chooses it) accounted
+ * into an analyze/flow_table exactly as `connmon flows` accounts it, so the
+ * two show the same figures.
  *
- * The module owns its capture and drains the ring once per tick (the
- * windows use the packets' own timestamps, so a packet read a tick late
- * still lands in its second).  Without CAP_NET_RAW the capture cannot open:
- * the title says so and the table stays empty; the other views go on.
+ * The capture is top's (needs_capture): packets arrive through packet(),
+ * between ticks too, and the windows use their own timestamps.  Without
+ * CAP_NET_RAW there is none: the title says so and the table stays empty;
+ * the other views go on.
  *
  * Also here: the address and narrowing helpers of top_views_int.h.
  */
@@ -27,7 +27,8 @@
 #include "base/xalloc.h"
 #include "collect/capture.h"
 
-/* Flows silent this long leave the table (their bytes stay in the totals), as in `connmon flows`. */
+/* Flows silent this long leave the table (their bytes stay in the totals), as in `connmon flows`.
+ */
 #define FLOWS_IDLE_SECS 60
 
 /* ---- helpers shared by the views (top_views_int.h) ---- */
@@ -121,10 +122,7 @@ bool top_flow_in_narrow(int family, const uint8_t *a, const uint8_t *b, const st
 
 struct top_flows {
 	struct flow_table *t;
-	struct capture *cap;
-	char ifname[64];
-	char why[96]; /* why there is no capture, "" when there is one */
-	int cap_err;
+	bool started; /* the windows' start and the local addresses are set */
 };
 
 enum {
@@ -154,47 +152,13 @@ static const struct top_col flow_cols[NR_COLS] = {
 	[COL_PKTS] = { "PKTS", 9, 6, 4, TOP_ALIGN_RIGHT, true },
 };
 
-static void on_packet(const struct pkt_info *p, void *arg)
-{
-	struct top_flows *f = arg;
-
-	if (p->family)
-		flow_table_account(f->t, p);
-}
-
-static void open_capture(struct top_flows *f)
-{
-	struct capture_opts co = { .ifname = f->ifname };
-	uint8_t addrs[FLOW_MAX_LOCAL][16], fams[FLOW_MAX_LOCAL];
-	char err[256] = "";
-	int rc;
-
-	if (capture_default_iface("/proc", f->ifname, sizeof(f->ifname)) < 0)
-		snprintf(f->ifname, sizeof(f->ifname), "any");
-	rc = capture_open(&f->cap, &co, err, sizeof(err));
-	if (rc < 0) {
-		f->cap = NULL;
-		f->cap_err = rc;
-		if (rc == -EPERM)
-			top_textf(f->why, sizeof(f->why), "capture needs CAP_NET_RAW (run as root)");
-		else
-			top_textf(f->why, sizeof(f->why), "cannot capture on %s: %s", f->ifname,
-				 err[0] ? err : strerror(-rc));
-		return;
-	}
-	rc = capture_local_addrs(f->ifname, addrs, fams, FLOW_MAX_LOCAL);
-	if (rc > 0)
-		flow_table_set_local(f->t, (const uint8_t(*)[16])addrs, fams, (size_t)rc);
-}
-
 static void *flows_open(const char *filter_text, int *err)
 {
 	struct top_flows *f = xcalloc(1, sizeof(*f));
 
-	(void)filter_text; /* an ss filter speaks of sockets; a capture of packets */
+	(void)filter_text; /* an ss filter speaks of sockets; the capture of packets */
 	*err = 0;
 	f->t = flow_table_new(&(struct flow_table_opts){ .ports = false });
-	open_capture(f);
 	return f;
 }
 
@@ -204,27 +168,37 @@ static void flows_close(void *v)
 
 	if (!f)
 		return;
-	capture_close(f->cap);
 	flow_table_free(f->t);
 	free(f);
 }
 
-/* What the ring holds up to the tick belongs to it; a failed capture says why once. */
+/*
+ * The first tick: the windows count from here (not from the first packet),
+ * and the capture interface's addresses tell sent from received, as in
+ * `connmon flows`.  Expiry keeps the table bounded whichever view is shown.
+ */
 static void flows_begin(void *v, const struct top_ctx *ctx)
 {
 	struct top_flows *f = v;
-	int rc;
+	uint8_t addrs[FLOW_MAX_LOCAL][16], fams[FLOW_MAX_LOCAL];
+	int n;
 
-	if (!ctx->prev)
+	if (!f->started && ctx->capture_iface) {
+		f->started = true;
 		flow_table_set_start(f->t, (uint64_t)ctx->cur->wall_ns);
-	if (!f->cap || f->cap_err)
-		return;
-	rc = capture_dispatch(f->cap, 0, on_packet, f);
-	if (rc < 0) {
-		f->cap_err = rc;
-		top_textf(f->why, sizeof(f->why), "capture on %s ended: %s", f->ifname,
-			 rc == -ENETDOWN ? "the interface went down" : capture_error(f->cap));
+		n = capture_local_addrs(ctx->capture_iface, addrs, fams, FLOW_MAX_LOCAL);
+		if (n > 0)
+			flow_table_set_local(f->t, (const uint8_t(*)[16])addrs, fams, (size_t)n);
 	}
+	flow_table_expire(f->t, (uint64_t)ctx->cur->wall_ns, FLOWS_IDLE_SECS);
+}
+
+static void flows_packet(void *v, const struct pkt_info *p)
+{
+	struct top_flows *f = v;
+
+	if (p->family && f->started)
+		flow_table_account(f->t, p);
 }
 
 static void set_rate(struct top_table *out, size_t row, size_t col, double bps)
@@ -261,19 +235,28 @@ static void add_flow(struct top_table *out, const struct flow_view *fv)
 
 static void flows_summary(struct top_flows *f, uint64_t now, struct top_table *out)
 {
-	struct capture_stats cs = { 0 };
 	struct flow_stats tot;
 	char tx[UNITS_BUF_LEN], rx[UNITS_BUF_LEN], all[UNITS_BUF_LEN];
 
 	flow_table_totals(f->t, now, &tot);
-	capture_get_stats(f->cap, &cs);
 	top_textf(out->summary, sizeof(out->summary),
-		 "total 10s: sent %s  recv %s  cumulative %s  dropped %llu",
-		 units_fmt(tx, sizeof(tx), tot.sent_Bps[1], UNITS_BYTES_PER_S),
-		 units_fmt(rx, sizeof(rx), tot.recv_Bps[1], UNITS_BYTES_PER_S),
-		 units_fmt(all, sizeof(all), (double)(tot.sent_bytes + tot.recv_bytes),
-			   UNITS_BYTES),
-		 (unsigned long long)(cs.dropped + cs.if_dropped));
+		  "all traffic over 10s: sent %s  recv %s;  cumulative %s",
+		  units_fmt(tx, sizeof(tx), tot.sent_Bps[1], UNITS_BYTES_PER_S),
+		  units_fmt(rx, sizeof(rx), tot.recv_Bps[1], UNITS_BYTES_PER_S),
+		  units_fmt(all, sizeof(all), (double)(tot.sent_bytes + tot.recv_bytes),
+			    UNITS_BYTES));
+}
+
+/* No capture: why, in the title (CAP_NET_RAW is the usual reason). */
+static void no_capture(const struct top_ctx *ctx, struct top_table *out)
+{
+	if (ctx->capture_err == -EPERM || ctx->capture_err == -EACCES)
+		top_textf(out->title, sizeof(out->title),
+			  "flows: no capture: it needs CAP_NET_RAW (run as root)");
+	else
+		top_textf(out->title, sizeof(out->title), "flows: no capture%s%s",
+			  ctx->capture_err ? ": " : "",
+			  ctx->capture_err ? strerror(-ctx->capture_err) : "");
 }
 
 static int flows_fill(void *v, const struct top_ctx *ctx, const struct top_narrow *n,
@@ -286,11 +269,10 @@ static int flows_fill(void *v, const struct top_ctx *ctx, const struct top_narro
 	const char *label = n && top_flows_narrows(n->ref.kind) ? n->label : NULL;
 
 	top_table_reset(out, flow_cols, NR_COLS);
-	if (!f->cap) {
-		top_textf(out->title, sizeof(out->title), "flows: %s", f->why);
+	if (!ctx->capture_iface) {
+		no_capture(ctx, out);
 		return 0;
 	}
-	flow_table_expire(f->t, now, FLOWS_IDLE_SECS);
 	fv = flow_table_views(f->t, now, FLOW_SORT_10S, &nr);
 	for (size_t i = 0; i < nr; i++) {
 		if (!top_flow_in_narrow(fv[i].key.family, fv[i].key.a_addr, fv[i].key.b_addr, n))
@@ -298,9 +280,10 @@ static int flows_fill(void *v, const struct top_ctx *ctx, const struct top_narro
 		add_flow(out, &fv[i]);
 		shown++;
 	}
-	top_textf(out->title, sizeof(out->title), "flows on %s: %zu host pair%s%s%s%s%s", f->ifname,
-		 shown, shown == 1 ? "" : "s", label ? " (" : "", label ? label : "",
-		 label ? ")" : "", f->cap_err ? " - capture ended" : "");
+	top_textf(out->title, sizeof(out->title), "flows on %s: %zu host pair%s%s%s%s%s",
+		  ctx->capture_iface, shown, shown == 1 ? "" : "s", label ? " (" : "",
+		  label ? label : "", label ? ")" : "",
+		  ctx->capture_err ? " - the capture ended" : "");
 	flows_summary(f, now, out);
 	return 0;
 }
@@ -322,9 +305,11 @@ const struct top_view_ops top_flows_view = {
 	.name = "flows",
 	.title = "Flows",
 	.hotkey = '3',
+	.needs_capture = true,
 	.open = flows_open,
 	.close = flows_close,
 	.begin = flows_begin,
+	.packet = flows_packet,
 	.fill = flows_fill,
 	.drill = flows_drill,
 };

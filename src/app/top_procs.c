@@ -2,9 +2,10 @@
 /*
  * The processes view of `connmon top`: nethogs in a table.  Per process the
  * sent and received rates over the last tick, the session totals and the TCP
- * connections it holds, from the tcp_info byte counters of the sockets the
- * shared walk hands over (analyze/proc_traffic's tcpinfo engine, as
- * `connmon procs --engine tcpinfo` uses it: TCP payload bytes, no capture).
+ * connections it holds (the walk's sockets looked up in its process table,
+ * so the count is what `connmon sockets -tp` shows), from the tcp_info byte counters of the sockets
+ * the shared walk hands over (analyze/proc_traffic's tcpinfo engine, as `connmon procs --engine
+ * tcpinfo` uses it: TCP payload bytes, no capture).
  *
  * Socket owners come from an incremental /proc walk (collect/procscan), read
  * only when a socket that moved bytes has no known owner, and in full at
@@ -41,7 +42,9 @@ struct top_procs {
 	bool tick_open;	      /* begun, not ended */
 	uint32_t *order;
 	size_t alloc_order;
-	struct u64map uid_idx; /* uid -> index+1 into users */
+	struct proc_table *walk; /* the walk's processes, this tick (ctx->procs) */
+	struct u64map conns;	 /* pid -> TCP connections the walk showed it holding */
+	struct u64map uid_idx;	 /* uid -> index+1 into users */
 	char (*users)[33];
 	size_t nr_users, alloc_users;
 };
@@ -120,6 +123,7 @@ static void *procs_open(const char *filter_text, int *err)
 	proc_traffic_init(&p->pt);
 	proc_scanner_init(&p->scan, "/proc");
 	u64map_init(&p->uid_idx);
+	u64map_init(&p->conns);
 	return p;
 }
 
@@ -132,6 +136,7 @@ static void procs_close(void *v)
 	proc_traffic_release(&p->pt);
 	proc_scanner_release(&p->scan);
 	u64map_release(&p->uid_idx);
+	u64map_release(&p->conns);
 	free(p->order);
 	free(p->users);
 	free(p);
@@ -144,7 +149,26 @@ static void procs_begin(void *v, const struct top_ctx *ctx)
 	end_tick(p);
 	p->tick_ns = ctx->cur->mono_ns;
 	p->tick_open = true;
+	p->walk = ctx->procs;
+	u64map_reset(&p->conns);
 	proc_traffic_begin_tick(&p->pt);
+}
+
+/* A connection for every process holding the socket (a fork shares it), each once. */
+static void count_conn(struct top_procs *p, const struct sock_entry *s)
+{
+	const struct proc_ref *r, *q;
+	bool is_new;
+
+	if (!p->walk)
+		return;
+	for (r = proc_table_first(p->walk, s->inode); r; r = proc_table_next(p->walk, r)) {
+		for (q = proc_table_first(p->walk, s->inode); q != r && q->pid != r->pid;
+		     q = proc_table_next(p->walk, q))
+			;
+		if (q == r)
+			(*u64map_upsert(&p->conns, (uint32_t)r->pid, &is_new))++;
+	}
 }
 
 /* The sockets that can move bytes, as `connmon procs`' tcpinfo dump asks for them. */
@@ -155,9 +179,11 @@ static int procs_sock(void *v, const struct sock_entry *s)
 			      SOCK_STATE_BIT(SOCK_ST_SYN_RECV) |
 			      SOCK_STATE_BIT(SOCK_ST_NEW_SYN_RECV);
 
-	if (p->tick_open && s->proto == PROTO_TCP && sock_is_inet(s) &&
-	    !(SOCK_STATE_BIT(s->state) & skip))
-		proc_traffic_add_sock(&p->pt, s, true);
+	if (!p->tick_open || s->proto != PROTO_TCP || !sock_is_inet(s) ||
+	    (SOCK_STATE_BIT(s->state) & skip))
+		return 0;
+	proc_traffic_add_sock(&p->pt, s, true);
+	count_conn(p, s);
 	return 0;
 }
 
@@ -210,8 +236,7 @@ static const char *user_name(struct top_procs *p, uint32_t uid)
 	return p->users[*slot - 1];
 }
 
-static void set_bytes(struct top_table *out, size_t row, size_t col, double v,
-		      enum units_kind kind)
+static void set_bytes(struct top_table *out, size_t row, size_t col, double v, enum units_kind kind)
 {
 	char buf[UNITS_BUF_LEN];
 
@@ -243,7 +268,12 @@ static void add_row(struct top_procs *p, struct top_table *out, const struct pt_
 	set_bytes(out, row, COL_RECV, pp->rx_bytes_per_s, UNITS_BYTES_PER_S);
 	set_bytes(out, row, COL_TX, (double)pt_proc_tx_bytes(pp), UNITS_BYTES);
 	set_bytes(out, row, COL_RX, (double)pt_proc_rx_bytes(pp), UNITS_BYTES);
-	top_table_setf(out, row, COL_CONNS, pp->nr_sockets, "%u", pp->nr_sockets);
+	if (pp->pid >= 0) {
+		const uint64_t *nr = u64map_get(&p->conns, (uint32_t)pp->pid);
+		unsigned conns = nr ? (unsigned)*nr : 0;
+
+		top_table_setf(out, row, COL_CONNS, conns, "%u", conns);
+	}
 }
 
 static bool has_bytes(const struct pt_proc *pp)

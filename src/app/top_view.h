@@ -68,8 +68,8 @@ struct top_ctx {
 	bool paused;  /* modules still sample (rates stay right) but the screen keeps its rows */
 	bool is_root; /* kill and block are possible */
 	const char *db_path; /* the agent's database when one exists (alerts, blocks), else NULL */
-	struct proc_table *procs; /* the walk's processes (socket inode -> pid, comm), this tick */
-	const char *filter_text;  /* the ss filter the sockets passed, NULL: none */
+	struct proc_table *procs;  /* the walk's processes (socket inode -> pid, comm), this tick */
+	const char *filter_text;   /* the ss filter the sockets passed, NULL: none */
 	const char *capture_iface; /* the capture's interface, NULL: no capture */
 	int capture_err;	   /* 0, or -errno why the capture could not open (-EPERM) */
 	bool numeric;		   /* -n: ports as numbers, no service names */
@@ -79,8 +79,8 @@ struct top_ctx {
 struct top_view_ops {
 	const char *name; /* "sockets"; also the `top --view NAME` word */
 	const char *title;
-	char hotkey;					  /* '1'..'9' */
-	bool needs_capture;				  /* packet() wants the capture */
+	char hotkey;	    /* '1'..'9' */
+	bool needs_capture; /* packet() wants the capture */
 	/* filter_text: the filter given at start (already applied to the walk; informational). */
 	void *(*open)(const char *filter_text, int *err); /* NULL filter: none */
 	void (*close)(void *v);
@@ -107,6 +107,9 @@ extern const struct top_view_ops top_overview_view;
 extern const struct top_view_ops top_sockets_view;
 extern const struct top_view_ops top_listeners_view;
 extern const struct top_view_ops top_ifaces_view;
+extern const struct top_view_ops top_flows_view;  /* app/top_flows.c */
+extern const struct top_view_ops top_procs_view;  /* app/top_procs.c */
+extern const struct top_view_ops top_alerts_view; /* app/top_alerts.c */
 
 /*
  * Every view in tab order (app/top_views.c: a new view adds its line there

@@ -24,10 +24,6 @@
 #include "app/top_view.h"
 #include "base/strbuf.h"
 
-extern const struct top_view_ops top_flows_view;
-extern const struct top_view_ops top_procs_view;
-extern const struct top_view_ops top_alerts_view;
-
 /*
  * addr (16 bytes, network order) of family in canonical form into out (16
  * bytes): IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes IPv4 in the first 4
@@ -42,6 +38,12 @@ bool top_addr_same(int fa, const uint8_t *a, int fb, const uint8_t *b);
 void top_ref_set_peer(struct top_ref *r, int family, const uint8_t *addr);
 /* Parses an address's text into a TOP_REF_PEER; false when text is not one. */
 bool top_ref_parse_peer(struct top_ref *r, const char *text);
+
+/*
+ * The address of an alert's subject as the store keeps it ("addr=10.0.0.9
+ * port=22": alert_subject_text) into a TOP_REF_PEER; false without one.
+ */
+bool top_ref_subject_peer(struct top_ref *r, const char *subject);
 
 /*
  * Is the host pair (a local, b remote) inside n?  NULL or TOP_REF_NONE: yes;
