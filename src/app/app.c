@@ -24,6 +24,7 @@ static const struct command {
 	  "protocol counters as rates, retransmit and loss ratios (netstat -s)" },
 	{ "flows", cmd_flows, "traffic per host pair or port pair, from a capture (iftop)" },
 	{ "procs", cmd_procs, "traffic per process, TCP and UDP (nethogs)" },
+	{ "top", cmd_top, "a live full screen of all of it (htop, iftop, nethogs)" },
 	{ "agent", cmd_agent, "the daemon: records history, serves /metrics" },
 	{ "history", cmd_history, "recorded history: sockets, ifaces, proto, peers... (sar -f)" },
 	{ "baseline", cmd_baseline, "usual bands per hour of the week, and where values stand" },

@@ -39,5 +39,6 @@ int cmd_check(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_blocks(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_block(const struct app_ctx *ctx, int argc, char **argv);
 int cmd_unblock(const struct app_ctx *ctx, int argc, char **argv);
+int cmd_top(const struct app_ctx *ctx, int argc, char **argv);
 
 #endif

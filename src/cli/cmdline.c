@@ -50,6 +50,11 @@ enum opt_id {
 	OPT_BLOCK_FILE,
 	OPT_FOR,
 	OPT_REASON,
+	OPT_SCREEN_INTERVAL,
+	OPT_VIEW,
+	OPT_SCREEN_FILTER,
+	OPT_ASCII,
+	OPT_NO_COLOR,
 };
 
 static const struct opt {
@@ -98,6 +103,11 @@ static const struct opt {
 	[OPT_BLOCK_FILE] = { "file", 'f', true, CLI_BLOCK },
 	[OPT_FOR] = { "for", 0, true, CLI_BLOCK },
 	[OPT_REASON] = { "reason", 0, true, CLI_BLOCK },
+	[OPT_SCREEN_INTERVAL] = { "interval", 'i', true, CLI_SCREEN },
+	[OPT_VIEW] = { "view", 0, true, CLI_SCREEN },
+	[OPT_SCREEN_FILTER] = { "filter", 0, true, CLI_SCREEN },
+	[OPT_ASCII] = { "ascii", 0, false, CLI_SCREEN },
+	[OPT_NO_COLOR] = { "no-color", 0, false, CLI_SCREEN },
 };
 
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -298,6 +308,14 @@ static int set_value(const struct cli_cmd *cmd, struct cli_opts *o, enum opt_id 
 	case OPT_REASON:
 		o->reason = val;
 		return 0;
+	case OPT_SCREEN_INTERVAL:
+		return cli_parse_seconds(spelled, val, &o->interval_s, err);
+	case OPT_VIEW:
+		o->view = val;
+		return 0;
+	case OPT_SCREEN_FILTER:
+		o->filter = val;
+		return 0;
 	default:
 		return 0;
 	}
@@ -341,6 +359,12 @@ static void set_flag(struct cli_opts *o, enum opt_id id)
 		break;
 	case OPT_REMOVE_RULES:
 		o->remove_rules = true;
+		break;
+	case OPT_ASCII:
+		o->ascii = true;
+		break;
+	case OPT_NO_COLOR:
+		o->no_color = true;
 		break;
 	default:
 		break;

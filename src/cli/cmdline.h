@@ -68,6 +68,8 @@ enum {
 	CLI_SAR = 1u << 24,	  /* --sar (history import) */
 	CLI_RULE = 1u << 25,	  /* --rule NAME (alerts, check) */
 	CLI_BLOCK = 1u << 26,	  /* -f/--file FILE, --for DUR, --reason TEXT (block) */
+	CLI_SCREEN = 1u << 27,	  /* top: -i/--interval SEC, --view NAME, --filter EXPR, --ascii,
+				     --no-color */
 };
 
 struct cli_cmd {
@@ -104,6 +106,9 @@ struct cli_opts {
 	size_t nr_allows, alloc_allows;
 	bool remove_rules;
 	const char *block_file, *block_for, *reason; /* block: -f FILE, --for DUR, --reason TEXT */
+	const char *view,
+		*filter;      /* top: --view NAME, --filter EXPR (ss grammar); -i sets interval_s */
+	bool ascii, no_color; /* top: --ascii, --no-color */
 };
 
 void cli_opts_init(struct cli_opts *o);

@@ -171,13 +171,14 @@ static unsigned sum_widths(const unsigned *w, size_t n)
 	return shown ? sum + shown - 1 : 0;
 }
 
-/* The shown column that goes first on a narrow screen, or -1. */
-static int next_to_drop(const struct top_col *cols, size_t n, const unsigned *w)
+/* The shown column with drop >= min_drop that goes first on a narrow screen, or -1. */
+static int next_to_drop(const struct top_col *cols, size_t n, const unsigned *w, unsigned min_drop)
 {
 	int best = -1;
 
 	for (size_t i = 0; i < n; i++)
-		if (w[i] && cols[i].drop && (best < 0 || cols[i].drop >= cols[best].drop))
+		if (w[i] && cols[i].drop >= min_drop && cols[i].drop &&
+		    (best < 0 || cols[i].drop >= cols[best].drop))
 			best = (int)i;
 	return best;
 }
@@ -189,6 +190,19 @@ static unsigned min_of(const struct top_col *c)
 	return m < c->width ? m : (c->width ? c->width : 1);
 }
 
+/* Drops columns (widths[i] = 0, mins[i] = 0) while widths sum past width, from drop >= min_drop. */
+static void drop_until(const struct top_col *cols, size_t n, unsigned width, unsigned *widths,
+		       unsigned *mins, unsigned min_drop)
+{
+	while (sum_widths(widths, n) > width) {
+		int d = next_to_drop(cols, n, widths, min_drop);
+
+		if (d < 0)
+			break;
+		widths[d] = mins[d] = 0;
+	}
+}
+
 size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width, unsigned *widths)
 {
 	unsigned mins[TOP_MAX_COLS];
@@ -197,17 +211,17 @@ size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width,
 
 	if (nr_cols > TOP_MAX_COLS)
 		nr_cols = TOP_MAX_COLS;
-	for (size_t i = 0; i < nr_cols; i++)
-		mins[i] = min_of(&cols[i]);
-	while (sum_widths(mins, nr_cols) > width) {
-		int d = next_to_drop(cols, nr_cols, mins);
-
-		if (d < 0)
-			break;
-		mins[d] = 0;
-	}
 	for (size_t i = 0; i < nr_cols; i++) {
-		widths[i] = mins[i] ? (cols[i].width > mins[i] ? cols[i].width : mins[i]) : 0;
+		mins[i] = min_of(&cols[i]);
+		widths[i] = cols[i].width > mins[i] ? cols[i].width : mins[i];
+	}
+	/* drop 2 and up: dropped before anything is squeezed */
+	drop_until(cols, nr_cols, width, widths, mins, 2);
+	/* drop 1: squeezed first, dropped when the minimum widths still do not fit */
+	drop_until(cols, nr_cols, width, mins, mins, 1);
+	for (size_t i = 0; i < nr_cols; i++) {
+		if (!mins[i])
+			widths[i] = 0;
 		if (widths[i] && cols[i].align == TOP_ALIGN_LEFT)
 			last_left = (int)i;
 	}

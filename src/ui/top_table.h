@@ -35,7 +35,8 @@ struct top_col {
 	const char *name;   /* header text, and the name `top --sort NAME` takes */
 	unsigned width;	    /* preferred width in cells */
 	unsigned min_width; /* narrowest it may be squeezed to */
-	unsigned drop;	    /* 0: always shown; on a narrow screen higher values go first */
+	unsigned drop;	    /* 0: always shown; 1: squeezed, then dropped; >= 2: dropped before
+			       squeezing, higher values first (top_table_fit) */
 	enum top_align align;
 	bool numeric; /* sorts by the row's key (descending first), else by text */
 };
@@ -57,12 +58,14 @@ struct top_ref {
 	uint8_t proto;	/* IPPROTO_TCP, IPPROTO_UDP... */
 	int32_t pid;
 	uint64_t start_ticks;
-	uint64_t cookie; /* TOP_REF_SOCK: the kernel's socket cookie (SOCK_DESTROY finds it by it) */
+	uint64_t
+		cookie; /* TOP_REF_SOCK: the kernel's socket cookie (SOCK_DESTROY finds it by it) */
 	uint64_t id;
 	struct in6_addr src, dst; /* v4 in the first 4 bytes, as model/sock.h */
 	uint16_t sport, dport;	  /* host order */
 	uint8_t state;		  /* TOP_REF_SOCK: the kernel's TCP state (model/sock.h) */
-	char name[64];		  /* iface, comm, rule */
+	uint32_t ifindex; /* TOP_REF_SOCK: the bound device, 0 none (SOCK_DESTROY needs it) */
+	char name[64];	  /* iface, comm, rule */
 };
 
 /* True when a and b stand for the same thing (the selection and tags follow it across ticks). */
@@ -72,7 +75,8 @@ struct top_table {
 	const struct top_col *cols; /* borrowed from the module, static */
 	size_t nr_cols;
 	size_t nr_rows, alloc_rows;
-	/* nr_rows x nr_cols offsets into arena + 1; 0 = empty (offsets survive the arena growing) */
+	/* nr_rows x nr_cols offsets into arena + 1; 0 = empty (offsets survive the arena growing)
+	 */
 	size_t *cell;
 	double *key;	     /* nr_rows x nr_cols: the sort key of numeric columns */
 	struct top_ref *ref; /* per row */
@@ -84,7 +88,8 @@ struct top_table {
 
 void top_table_init(struct top_table *t);
 void top_table_release(struct top_table *t);
-/* Empties the table (rows, title, summary) and sets its columns (kept across ticks by the module). */
+/* Empties the table (rows, title, summary) and sets its columns (kept across ticks by the module).
+ */
 void top_table_reset(struct top_table *t, const struct top_col *cols, size_t nr_cols);
 /* Appends a row for ref (copied; NULL: TOP_REF_NONE); returns its index. */
 size_t top_table_add(struct top_table *t, const struct top_ref *ref);
@@ -99,15 +104,17 @@ int top_table_col_by_name(const struct top_col *cols, size_t nr_cols, const char
 
 /*
  * Layout: which columns are shown and how wide, for a line of width cells
- * (one space between columns).  Columns start at their preferred width;
- * while the minimum widths do not fit, the shown column with the highest
- * drop goes (the rightmost among equals; drop 0 never goes); then columns
- * are squeezed, the one with the most room above its minimum first; room
- * left over widens the last left-aligned column (addresses, names).
+ * (one space between columns).  Columns start at their preferred width.
+ * While they do not fit, the shown column with the highest drop of 2 or
+ * more goes (the rightmost among equals): those go before anything is
+ * squeezed.  Then, while even the minimum widths do not fit, the columns
+ * with drop 1 go the same way (they are squeezed first; drop 0 never
+ * goes).  Then columns are squeezed, one cell at a time from the one with
+ * the most room above its minimum.  Room left over widens the last
+ * left-aligned column (addresses, names).
  * Writes widths[i] (0: not shown) and returns the number shown.
  */
-size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width,
-		     unsigned *widths);
+size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width, unsigned *widths);
 
 /*
  * The order rows are shown in: order[0..nr_rows) gets the row indexes
