@@ -50,12 +50,14 @@ static const char usage[] =
 	"  --ascii             ASCII line drawing even in a UTF-8 locale\n"
 	"  --no-color          attributes only (NO_COLOR in the environment too)\n"
 	"  -n, --numeric       port numbers, not service names\n"
+	"  --db PATH           the agent's database, for the alerts view (default:\n"
+	"                      [agent] db of the config)\n"
 	"  Keys: F1 or h shows them all; q quits.\n"
 	"  See docs/COMMANDS-top.md.\n";
 
 static const struct cli_cmd top_cmd = {
 	.name = "top",
-	.accepts = CLI_SCREEN | CLI_SORT | CLI_NUMERIC | CLI_ARGS,
+	.accepts = CLI_SCREEN | CLI_SORT | CLI_NUMERIC | CLI_ARGS | CLI_DB,
 };
 
 void top_status(struct top_run *r, bool error, const char *fmt, ...)
@@ -561,6 +563,7 @@ static int parse_args(struct top_run *r, struct cli_opts *o, int argc, char **ar
 	r->sort_name = o->sort;
 	r->numeric = o->numeric;
 	r->ctx.numeric = o->numeric;
+	r->ctx.db_path = o->db;
 	r->screen_opts.ascii = o->ascii;
 	r->screen_opts.no_color = o->no_color;
 	return 0;

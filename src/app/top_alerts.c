@@ -18,6 +18,7 @@
 
 #include "alert/respond.h"
 #include "app/respond_app.h"
+#include "app/top_int.h"
 #include "app/top_views_int.h"
 #include "base/xalloc.h"
 #include "cli/config.h"
@@ -246,9 +247,9 @@ static const struct top_col alert_cols[NR_COLS] = {
 	[COL_STATUS] = { "STATUS", 9, 7, 0, TOP_ALIGN_LEFT, false },
 	[COL_TIME] = { "TIME", 11, 8, 1, TOP_ALIGN_LEFT, true },
 	[COL_RULE] = { "RULE", 20, 10, 0, TOP_ALIGN_LEFT, false },
-	[COL_SUBJECT] = { "SUBJECT", 39, 15, 0, TOP_ALIGN_LEFT, false },
+	[COL_SUBJECT] = { "SUBJECT", 28, 15, 0, TOP_ALIGN_LEFT, false },
 	[COL_LEFT] = { "LEFT", 7, 6, 1, TOP_ALIGN_RIGHT, true },
-	[COL_DETAIL] = { "DETAIL", 60, 10, 3, TOP_ALIGN_LEFT, false },
+	[COL_DETAIL] = { "DETAIL", 60, 10, 1, TOP_ALIGN_LEFT, false },
 };
 
 /* Local time of day for today's events, the date too for older ones. */
@@ -471,4 +472,57 @@ out:
 	free(reqs);
 	free(cfg);
 	return rc < 0 ? rc : rc ? -EIO : 0;
+}
+
+/*
+ * ---- the `u` key (app/top_int.h) ----
+ * Screen glue kept beside the view it acts on: it reads the selection and
+ * sets the confirmation, as top_act.c does for k and b.
+ */
+
+static const struct top_ref *selected_block(const struct top_run *r)
+{
+	const struct top_view_state *vs = &r->views[r->cur];
+	const struct top_ref *ref;
+
+	if (!vs->filled || !vs->table.nr_rows)
+		return NULL;
+	ref = &vs->table.ref[vs->order[vs->sel]];
+	return ref->kind == TOP_REF_BLOCK ? ref : NULL;
+}
+
+void top_act_unblock(struct top_run *r)
+{
+	const struct top_ref *sel = selected_block(r);
+
+	r->nr_targets = 0;
+	if (!sel) {
+		top_status(r, true, "u lifts a block: select a block in the alerts view (7)");
+		return;
+	}
+	if (!top_has_cap(12 /* CAP_NET_ADMIN */)) {
+		top_status(r, true, "cannot unblock: needs CAP_NET_ADMIN (run as root)");
+		return;
+	}
+	ALLOC_GROW(r->targets, 1, r->alloc_targets);
+	r->targets[r->nr_targets++] = *sel;
+	strbuf_reset(&r->question);
+	strbuf_addf(&r->question, "Unblock %s?\n(its packets pass again)", sel->name);
+	r->action = TOP_ACT_UNBLOCK;
+	r->mode = TOP_MODE_CONFIRM;
+}
+
+void top_act_unblock_confirmed(struct top_run *r)
+{
+	struct strbuf msg = STRBUF_INIT;
+	const char *addr;
+
+	if (!r->nr_targets)
+		return;
+	addr = r->targets[0].name;
+	if (top_alerts_unblock(r->ctx.db_path, &addr, 1, &msg) < 0)
+		top_status(r, true, "cannot unblock %s: %s", addr, msg.buf);
+	else
+		top_status(r, false, "%s", msg.buf);
+	strbuf_release(&msg);
 }

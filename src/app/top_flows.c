@@ -139,15 +139,19 @@ enum {
 	NR_COLS,
 };
 
+/*
+ * Widths: at 80 columns the peer, the sent and received rates and the three
+ * windows stay (squeezed); the local side joins from about 120.
+ */
 static const struct top_col flow_cols[NR_COLS] = {
-	[COL_PEER] = { "PEER", 39, 15, 0, TOP_ALIGN_LEFT, false },
-	[COL_LOCAL] = { "LOCAL", 39, 15, 3, TOP_ALIGN_LEFT, false },
+	[COL_PEER] = { "PEER", 24, 15, 0, TOP_ALIGN_LEFT, false },
+	[COL_LOCAL] = { "LOCAL", 24, 15, 2, TOP_ALIGN_LEFT, false },
 	[COL_SENT] = { "SENT/S", 10, 9, 0, TOP_ALIGN_RIGHT, true },
 	[COL_RECV] = { "RECV/S", 10, 9, 0, TOP_ALIGN_RIGHT, true },
 	[COL_2S] = { "2S", 10, 9, 1, TOP_ALIGN_RIGHT, true },
 	[COL_10S] = { "10S", 10, 9, 0, TOP_ALIGN_RIGHT, true },
 	[COL_40S] = { "40S", 10, 9, 1, TOP_ALIGN_RIGHT, true },
-	[COL_PEAK] = { "PEAK", 10, 9, 2, TOP_ALIGN_RIGHT, true },
+	[COL_PEAK] = { "PEAK", 10, 9, 3, TOP_ALIGN_RIGHT, true },
 	[COL_TOTAL] = { "TOTAL", 10, 9, 1, TOP_ALIGN_RIGHT, true },
 	[COL_PKTS] = { "PKTS", 9, 6, 4, TOP_ALIGN_RIGHT, true },
 };

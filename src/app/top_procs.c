@@ -203,13 +203,13 @@ enum {
 
 static const struct top_col proc_cols[NR_COLS] = {
 	[COL_PID] = { "PID", 7, 5, 0, TOP_ALIGN_RIGHT, true },
-	[COL_USER] = { "USER", 10, 6, 2, TOP_ALIGN_LEFT, false },
+	[COL_USER] = { "USER", 10, 6, 3, TOP_ALIGN_LEFT, false },
 	[COL_PROGRAM] = { "PROGRAM", 40, 12, 0, TOP_ALIGN_LEFT, false },
 	[COL_SENT] = { "SENT/S", 10, 9, 0, TOP_ALIGN_RIGHT, true },
 	[COL_RECV] = { "RECV/S", 10, 9, 0, TOP_ALIGN_RIGHT, true },
 	[COL_TX] = { "SENT", 10, 9, 1, TOP_ALIGN_RIGHT, true },
 	[COL_RX] = { "RECV", 10, 9, 1, TOP_ALIGN_RIGHT, true },
-	[COL_CONNS] = { "CONNS", 6, 5, 3, TOP_ALIGN_RIGHT, true },
+	[COL_CONNS] = { "CONNS", 6, 5, 2, TOP_ALIGN_RIGHT, true },
 };
 
 static const char *user_name(struct top_procs *p, uint32_t uid)
@@ -243,6 +243,24 @@ static void set_bytes(struct top_table *out, size_t row, size_t col, double v, e
 	top_table_set(out, row, col, units_fmt(buf, sizeof(buf), v, kind), v);
 }
 
+/*
+ * The command line, else the name: argv's separators and the newlines of a
+ * `sh -c` script read as spaces (the table escapes any other control byte).
+ */
+static void set_program(struct top_table *out, size_t row, const struct pt_proc *pp)
+{
+	char buf[PT_CMD_LEN + 16];
+	size_t n;
+
+	top_textf(buf, sizeof(buf), "%s%s", pp->command[0] ? pp->command : pp->comm,
+		  pp->exited ? " (exited)" : "");
+	n = strlen(buf);
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r')
+			buf[i] = ' ';
+	top_table_set(out, row, COL_PROGRAM, buf, 0);
+}
+
 /* One row: a process, or (pid < 0) the unattributed or the exited-processes row. */
 static void add_row(struct top_procs *p, struct top_table *out, const struct pt_proc *pp,
 		    const char *what)
@@ -261,9 +279,7 @@ static void add_row(struct top_procs *p, struct top_table *out, const struct pt_
 	if (what)
 		top_table_set(out, row, COL_PROGRAM, what, 0);
 	else
-		top_table_setf(out, row, COL_PROGRAM, 0, "%s%s",
-			       pp->command[0] ? pp->command : pp->comm,
-			       pp->exited ? " (exited)" : "");
+		set_program(out, row, pp);
 	set_bytes(out, row, COL_SENT, pp->tx_bytes_per_s, UNITS_BYTES_PER_S);
 	set_bytes(out, row, COL_RECV, pp->rx_bytes_per_s, UNITS_BYTES_PER_S);
 	set_bytes(out, row, COL_TX, (double)pt_proc_tx_bytes(pp), UNITS_BYTES);

@@ -223,7 +223,8 @@ static void test_flows_view(void **state)
 	row = find_row(&t, col_of(&t, "PEER"), "10.0.0.2");
 	assert_true(row >= 0);
 	assert_string_equal(top_table_cell(&t, (size_t)row, col_of(&t, "LOCAL")), "10.0.0.1");
-	/* over the 2 s since the start: 3500 B in both directions, 1500 B/s sent, 250 B/s received */
+	/* over the 2 s since the start: 3500 B in both directions, 1500 B/s sent, 250 B/s received
+	 */
 	assert_true(fabs(t.key[(size_t)row * t.nr_cols + col_of(&t, "2S")] - 1750) < 1);
 	assert_true(fabs(t.key[(size_t)row * t.nr_cols + col_of(&t, "SENT/S")] - 1500) < 1);
 	assert_true(fabs(t.key[(size_t)row * t.nr_cols + col_of(&t, "RECV/S")] - 250) < 1);
