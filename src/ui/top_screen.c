@@ -356,7 +356,8 @@ static void draw_cell(struct top_screen *s, int y, unsigned x, const char *text,
 		return;
 	x += (right && width > cols ? width - (unsigned)cols : 0) + (unsigned)cells_of(buf, (size_t)(m - buf));
 	buf[m - buf + strlen(search)] = '\0';
-	attrset(base | role_attr(s, R_MATCH));
+	/* colour pairs do not combine: the match's own pair replaces the row's */
+	attrset(s->color ? (base & ~A_COLOR) | role_attr(s, R_MATCH) : base | role_attr(s, R_MATCH));
 	put_text(s, y, (int)x, m, width, 0, false);
 	attrset(base);
 }
