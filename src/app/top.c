@@ -120,8 +120,8 @@ int top_set_filter(struct top_run *r, const char *text)
 	sock_opts_release(&r->sopts);
 	r->sopts = o;
 	r->walk_open = sock_walk_open(&r->walk, &r->sopts) == 0;
-	r->ctx.filter_text = r->sopts.filter_text && r->sopts.filter_text[0] ? r->sopts.filter_text :
-										 NULL;
+	r->ctx.filter_text =
+		r->sopts.filter_text && r->sopts.filter_text[0] ? r->sopts.filter_text : NULL;
 	if (!r->walk_open)
 		top_status(r, true, "cannot list sockets (see above)");
 	return 0;
@@ -183,8 +183,7 @@ static int capture_sample(void *src, struct tick *t, struct snapshot *snap)
 	return 0;
 }
 
-static const struct source_ops top_capture_source = { .name = "capture",
-						       .sample = capture_sample };
+static const struct source_ops top_capture_source = { .name = "capture", .sample = capture_sample };
 
 static void open_capture(struct top_run *r)
 {

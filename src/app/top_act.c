@@ -83,23 +83,25 @@ void top_act_kill(struct top_run *r)
 	char line[256];
 
 	r->nr_targets = 0;
+	if (!top_has_cap(CAP_NET_ADMIN_BIT)) {
+		top_status(r, true, "cannot kill sockets: needs CAP_NET_ADMIN (run as root)");
+		return;
+	}
 	for (size_t i = 0; i < r->nr_tags; i++)
 		if (killable(&r->tags[i]))
 			add_target(r, &r->tags[i]);
 	if (!r->nr_tags && sel && killable(sel))
 		add_target(r, sel);
 	if (!r->nr_targets) {
-		top_status(r, true, "k kills TCP sockets: select or tag (Space) some in the "
-				    "sockets view");
-		return;
-	}
-	if (!top_has_cap(CAP_NET_ADMIN_BIT)) {
-		top_status(r, true, "cannot kill sockets: needs CAP_NET_ADMIN (run as root)");
+		top_status(r, true,
+			   "k kills TCP sockets: select or tag (Space) some in the "
+			   "sockets view");
 		return;
 	}
 	if (!r->walk_open || !r->walk.sd) {
-		top_status(r, true, "cannot kill sockets: needs sock_diag netlink (SOCK_DESTROY); "
-				    "the /proc/net fallback cannot");
+		top_status(r, true,
+			   "cannot kill sockets: needs sock_diag netlink (SOCK_DESTROY); "
+			   "the /proc/net fallback cannot");
 		return;
 	}
 	strbuf_reset(&r->question);
@@ -148,10 +150,10 @@ static void do_kill(struct top_run *r)
 	}
 	top_status(r, failed != 0, "killed %zu of %zu socket%s%s%s", killed, r->nr_targets,
 		   r->nr_targets == 1 ? "" : "s", gone ? ", some already gone" : "",
-		   !failed			? "" :
-		   first_err == -EOPNOTSUPP	? "; refused: kernel lacks CONFIG_INET_DIAG_DESTROY" :
-		   first_err == -EPERM		? "; refused: needs CAP_NET_ADMIN" :
-						  "; some refused");
+		   !failed		    ? "" :
+		   first_err == -EOPNOTSUPP ? "; refused: kernel lacks CONFIG_INET_DIAG_DESTROY" :
+		   first_err == -EPERM	    ? "; refused: needs CAP_NET_ADMIN" :
+					      "; some refused");
 	r->nr_tags = 0;
 }
 
@@ -175,19 +177,22 @@ void top_act_block(struct top_run *r)
 	char addr[64];
 
 	r->nr_targets = 0;
-	if (!sel || !peer_of(sel, addr, sizeof(addr))) {
-		top_status(r, true, "b blocks a peer: select a socket with a remote address, or "
-				    "a peer");
-		return;
-	}
 	if (!top_has_cap(CAP_NET_ADMIN_BIT)) {
 		top_status(r, true, "cannot block: needs CAP_NET_ADMIN (run as root)");
 		return;
 	}
+	if (!sel || !peer_of(sel, addr, sizeof(addr))) {
+		top_status(r, true,
+			   "b blocks a peer: select a socket with a remote address, or "
+			   "a peer");
+		return;
+	}
 	add_target(r, sel);
 	strbuf_reset(&r->question);
-	strbuf_addf(&r->question, "Block %s in nftables until unblocked?\n"
-				  "(connmon unblock %s lifts it)", addr, addr);
+	strbuf_addf(&r->question,
+		    "Block %s in nftables until unblocked?\n"
+		    "(connmon unblock %s lifts it)",
+		    addr, addr);
 	r->action = TOP_ACT_BLOCK;
 	r->mode = TOP_MODE_CONFIRM;
 }
@@ -225,8 +230,7 @@ static void do_block(struct top_run *r)
 
 	peer_of(&r->targets[0], addr, sizeof(addr));
 	req.text = addr;
-	if (load_config(&cfg, &err) ||
-	    store_open(&st, cfg.agent.db, STORE_ADMIN, NULL, &err)) {
+	if (load_config(&cfg, &err) || store_open(&st, cfg.agent.db, STORE_ADMIN, NULL, &err)) {
 		top_status(r, true, "cannot block %s: %s", addr, err.buf);
 		goto out;
 	}

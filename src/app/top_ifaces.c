@@ -109,11 +109,11 @@ static void add_row(struct top_table *t, const struct iface_rate *r)
 	if (iface_has_speed(s))
 		top_table_setf(t, i, C_SPEED, (double)s->speed_mbps, "%lldM",
 			       (long long)s->speed_mbps);
-	top_table_set(t, i, C_RXTOT, units_fmt(buf, sizeof(buf), (double)s->c[IFC_RX_BYTES],
-					       UNITS_BYTES),
+	top_table_set(t, i, C_RXTOT,
+		      units_fmt(buf, sizeof(buf), (double)s->c[IFC_RX_BYTES], UNITS_BYTES),
 		      (double)s->c[IFC_RX_BYTES]);
-	top_table_set(t, i, C_TXTOT, units_fmt(buf, sizeof(buf), (double)s->c[IFC_TX_BYTES],
-					       UNITS_BYTES),
+	top_table_set(t, i, C_TXTOT,
+		      units_fmt(buf, sizeof(buf), (double)s->c[IFC_TX_BYTES], UNITS_BYTES),
 		      (double)s->c[IFC_TX_BYTES]);
 }
 

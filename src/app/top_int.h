@@ -87,10 +87,12 @@ struct top_run {
 	struct top_view_state views[TOP_MAX_VIEWS];
 	struct top_tab tabs[TOP_MAX_VIEWS];
 	size_t nr_views, cur;
+
 	struct {
 		size_t view;
 		struct top_narrow narrow;
 	} back[TOP_MAX_BACK];
+
 	size_t nr_back;
 	struct top_ctx ctx; /* the last tick's */
 	bool have_tick;

@@ -114,6 +114,13 @@ static void move_sel(struct top_run *r, long delta)
 	scroll_to_sel(r, vs);
 }
 
+/* A new order starts at its top: the selection goes to the first row. */
+static void to_top(struct top_view_state *vs)
+{
+	vs->sel = vs->first = 0;
+	memset(&vs->sel_ref, 0, sizeof(vs->sel_ref));
+}
+
 static void cycle_sort(struct top_run *r, int dir)
 {
 	struct top_view_state *vs = &r->views[r->cur];
@@ -123,6 +130,7 @@ static void cycle_sort(struct top_run *r, int dir)
 		return;
 	/* -1 (the module's order) is one stop of the cycle */
 	vs->sort_col = (vs->sort_col + 1 + dir + n + 1) % (n + 1) - 1;
+	to_top(vs);
 	if (vs->sort_col >= 0)
 		top_status(r, false, "sorted by %s", vs->table.cols[vs->sort_col].name);
 	else
@@ -208,7 +216,8 @@ static void back(struct top_run *r)
 	if (r->nr_back) {
 		r->nr_back--;
 		top_switch(r, r->back[r->nr_back].view,
-			   r->back[r->nr_back].narrow.ref.kind ? &r->back[r->nr_back].narrow : NULL);
+			   r->back[r->nr_back].narrow.ref.kind ? &r->back[r->nr_back].narrow :
+								 NULL);
 	} else if (vs->narrow.ref.kind) {
 		top_switch(r, r->cur, NULL);
 	} else if (r->search[0]) {
@@ -243,8 +252,9 @@ static void prompt_key(struct top_run *r, int key)
 			snprintf(r->search, sizeof(r->search), "%s", r->input);
 			find_next(r, r->search, 1, true);
 		} else if (top_set_filter(r, r->input) == 0) {
-			top_status(r, false, r->input[0] ? "filter: %s (from the next refresh)" :
-							   "no filter%s (from the next refresh)",
+			top_status(r, false,
+				   r->input[0] ? "filter: %s (from the next refresh)" :
+						 "no filter%s (from the next refresh)",
 				   r->input);
 		}
 		return;
@@ -330,6 +340,7 @@ static void normal_key(struct top_run *r, int key)
 		break;
 	case 'r':
 		r->views[r->cur].reverse = !r->views[r->cur].reverse;
+		to_top(&r->views[r->cur]);
 		top_relayout(r);
 		break;
 	case '/':

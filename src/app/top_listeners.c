@@ -31,11 +31,11 @@ enum {
 
 static const struct top_col cols[NR_C] = {
 	[C_PROTO] = { "Proto", 5, 3, 0, TOP_ALIGN_LEFT, false },
-	[C_LOCAL] = { "Address", 24, 10, 1, TOP_ALIGN_LEFT, false },
+	[C_LOCAL] = { "Address", 24, 9, 1, TOP_ALIGN_LEFT, false },
 	[C_PORT] = { "Port", 6, 5, 0, TOP_ALIGN_RIGHT, true },
 	[C_PROC] = { "Process", 22, 10, 0, TOP_ALIGN_LEFT, false },
 	[C_QUEUE] = { "Queue", 6, 5, 0, TOP_ALIGN_RIGHT, true },
-	[C_BACKLOG] = { "Backlog", 7, 6, 2, TOP_ALIGN_RIGHT, true },
+	[C_BACKLOG] = { "Backlog", 7, 7, 0, TOP_ALIGN_RIGHT, true },
 	[C_FILL] = { "Fill%", 6, 5, 0, TOP_ALIGN_RIGHT, true },
 	[C_CONNS] = { "Conns", 6, 5, 0, TOP_ALIGN_RIGHT, true },
 };
@@ -130,8 +130,8 @@ static int listeners_sock(void *p, const struct sock_entry *s)
 static void add_row(struct listeners_view *v, const struct lrow *r, struct top_table *t)
 {
 	struct top_ref ref = { .kind = TOP_REF_PORT, .family = r->family, .pid = r->pid };
-	uint64_t *conns = r->proto == PROTO_TCP ? u64map_get(&v->conns, port_key(r->proto, r->port)) :
-						  NULL;
+	uint64_t *conns =
+		r->proto == PROTO_TCP ? u64map_get(&v->conns, port_key(r->proto, r->port)) : NULL;
 	char addr[64];
 	size_t i;
 

@@ -120,10 +120,12 @@ static void share(struct top_table *t, size_t i, double pct, bool warn, const ch
 static void rows_sockets(struct overview_view *v, struct top_table *t)
 {
 	const struct sock_summary *s = &v->sum;
+
 	static const struct {
 		enum sock_proto p;
 		const char *name;
 	} protos[] = { { PROTO_TCP, "TCP" }, { PROTO_UDP, "UDP" }, { PROTO_RAW, "RAW" } };
+
 	char item[64];
 	size_t i;
 
@@ -205,8 +207,10 @@ static void rows_capacity(struct overview_view *v, struct top_table *t)
 	sock_summary_sort_listeners(&v->sum);
 	for (size_t k = 0; k < v->sum.nr_listeners && k < TOP_LISTENERS; k++) {
 		const struct sock_listener *l = &v->sum.listeners[k];
-		struct top_ref ref = { .kind = TOP_REF_PORT, .family = l->family,
-				       .proto = IPPROTO_TCP, .sport = l->port };
+		struct top_ref ref = { .kind = TOP_REF_PORT,
+				       .family = l->family,
+				       .proto = IPPROTO_TCP,
+				       .sport = l->port };
 		double pct = sock_listener_fill_pct(l);
 		char item[64];
 		size_t i;
@@ -259,12 +263,10 @@ static void rows_traffic(struct overview_view *v, const struct top_ctx *ctx, str
 		}
 	}
 	i = row(t, "traffic", "all interfaces RX/s", NULL);
-	top_table_set(t, i, C_VALUE, units_fmt(buf[0], sizeof(buf[0]), rx, UNITS_BYTES_PER_S),
-		      rx);
+	top_table_set(t, i, C_VALUE, units_fmt(buf[0], sizeof(buf[0]), rx, UNITS_BYTES_PER_S), rx);
 	top_table_setf(t, i, C_NOTE, 0, "%zu interfaces, %zu up", v->rates.nr, up);
 	i = row(t, "traffic", "all interfaces TX/s", NULL);
-	top_table_set(t, i, C_VALUE, units_fmt(buf[1], sizeof(buf[1]), tx, UNITS_BYTES_PER_S),
-		      tx);
+	top_table_set(t, i, C_VALUE, units_fmt(buf[1], sizeof(buf[1]), tx, UNITS_BYTES_PER_S), tx);
 }
 
 static void rows_health(const struct top_ctx *ctx, struct top_table *t)
@@ -282,7 +284,8 @@ static void rows_health(const struct top_ctx *ctx, struct top_table *t)
 		value(t, i, h.kpi[k].num);
 		share(t, i, h.kpi[k].pct, h.kpi[k].warn, NULL);
 		if (!h.kpi[k].warn)
-			top_table_setf(t, i, C_NOTE, 0, "of %llu", (unsigned long long)h.kpi[k].den);
+			top_table_setf(t, i, C_NOTE, 0, "of %llu",
+				       (unsigned long long)h.kpi[k].den);
 	}
 	i = row(t, "health", "listen overflows", NULL);
 	value(t, i, h.listen_overflows);

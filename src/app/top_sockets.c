@@ -43,8 +43,8 @@ enum {
 static const struct top_col cols[NR_C] = {
 	[C_PROTO] = { "Proto", 5, 3, 0, TOP_ALIGN_LEFT, false },
 	[C_STATE] = { "State", 10, 6, 0, TOP_ALIGN_LEFT, false },
-	[C_RECVQ] = { "Recv-Q", 6, 6, 0, TOP_ALIGN_RIGHT, true },
-	[C_SENDQ] = { "Send-Q", 6, 6, 0, TOP_ALIGN_RIGHT, true },
+	[C_RECVQ] = { "Recv-Q", 7, 6, 0, TOP_ALIGN_RIGHT, true },
+	[C_SENDQ] = { "Send-Q", 7, 6, 0, TOP_ALIGN_RIGHT, true },
 	[C_LOCAL] = { "Local", 21, 12, 0, TOP_ALIGN_LEFT, false },
 	[C_PEER] = { "Peer", 21, 12, 0, TOP_ALIGN_LEFT, false },
 	[C_PROC] = { "Process", 16, 8, 1, TOP_ALIGN_LEFT, false },
@@ -106,8 +106,8 @@ static void sockets_begin(void *p, const struct top_ctx *ctx)
 
 static void copy_proc(struct sockets_view *v, const struct sock_entry *s, struct srow *r)
 {
-	const struct proc_ref *ref = v->procs && s->inode ? proc_table_first(v->procs, s->inode) :
-							   NULL;
+	const struct proc_ref *ref =
+		v->procs && s->inode ? proc_table_first(v->procs, s->inode) : NULL;
 
 	r->pid = -1;
 	r->comm[0] = '\0';

@@ -6,7 +6,6 @@
  */
 #include "ui/top_screen.h"
 
-#include <curses.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <stdio.h>
@@ -15,6 +14,8 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <curses.h>
 
 #include "base/outbuf.h"
 
@@ -46,10 +47,10 @@ enum role {
 static attr_t role_attr(const struct top_screen *s, enum role r)
 {
 	static const attr_t mono[R_MAX] = {
-		[R_HEADER] = A_REVERSE,	      [R_TAB_ACTIVE] = A_REVERSE | A_BOLD,
-		[R_TITLE] = A_BOLD,	      [R_COLHDR] = A_BOLD | A_UNDERLINE,
-		[R_SEL] = A_REVERSE,	      [R_MATCH] = A_UNDERLINE | A_BOLD,
-		[R_ERROR] = A_BOLD,	      [R_BOX] = A_BOLD,
+		[R_HEADER] = A_REVERSE, [R_TAB_ACTIVE] = A_REVERSE | A_BOLD,
+		[R_TITLE] = A_BOLD,	[R_COLHDR] = A_BOLD | A_UNDERLINE,
+		[R_SEL] = A_REVERSE,	[R_MATCH] = A_UNDERLINE | A_BOLD,
+		[R_ERROR] = A_BOLD,	[R_BOX] = A_BOLD,
 		[R_TAGGED] = A_BOLD,
 	};
 
@@ -189,8 +190,8 @@ int top_screen_key(struct top_screen *s)
 	case 12:
 		return TOP_KEY_CTRL_L;
 	case KEY_RESIZE:
-		top_screen_resize(s);
-		return TOP_KEY_CTRL_L;
+		/* resizeterm() queues one after SIGWINCH, which the loop already handled */
+		return TOP_KEY_OTHER;
 	default:
 		return c >= 0x20 && c < 0x100 && c != 0x7f ? c : TOP_KEY_OTHER;
 	}
@@ -308,18 +309,23 @@ static void draw_colhdr(struct top_screen *s, const struct top_frame *f, const u
 {
 	const struct top_table *t = f->table;
 	unsigned x = 1, w = (unsigned)COLS;
-	char name[64];
+	char name[64], cut[64];
 
 	attrset(role_attr(s, R_COLHDR));
 	mvhline(ROW_COLS, 0, ' ', COLS);
 	for (size_t c = 0; c < t->nr_cols && x < w; c++) {
+		bool sorted = c == f->sort_col;
+
 		if (!widths[c])
 			continue;
-		snprintf(name, sizeof(name), "%s%s", t->cols[c].name,
-			 c != f->sort_col   ? "" :
-			 s->utf8	    ? (f->reverse ? "\u25b2" : "\u25bc") :
-			 f->reverse	    ? "^" :
-					      "v");
+		/* the indicator always shows: the name gives way to it */
+		text_escape(cut, sizeof(cut), t->cols[c].name, strlen(t->cols[c].name),
+			    sorted && widths[c] > 1 ? widths[c] - 1 : widths[c], NULL);
+		snprintf(name, sizeof(name), "%s%s", cut,
+			 !sorted    ? "" :
+			 s->utf8    ? (f->reverse ? "\u25b2" : "\u25bc") :
+			 f->reverse ? "^" :
+				      "v");
 		put_text(s, ROW_COLS, (int)x, name, w - x, widths[c],
 			 t->cols[c].align == TOP_ALIGN_RIGHT);
 		x += widths[c] + 1;
@@ -354,10 +360,12 @@ static void draw_cell(struct top_screen *s, int y, unsigned x, const char *text,
 	m = search && search[0] ? strcasestr(buf, search) : NULL;
 	if (!m)
 		return;
-	x += (right && width > cols ? width - (unsigned)cols : 0) + (unsigned)cells_of(buf, (size_t)(m - buf));
+	x += (right && width > cols ? width - (unsigned)cols : 0) +
+	     (unsigned)cells_of(buf, (size_t)(m - buf));
 	buf[m - buf + strlen(search)] = '\0';
 	/* colour pairs do not combine: the match's own pair replaces the row's */
-	attrset(s->color ? (base & ~A_COLOR) | role_attr(s, R_MATCH) : base | role_attr(s, R_MATCH));
+	attrset(s->color ? (base & ~A_COLOR) | role_attr(s, R_MATCH) :
+			   base | role_attr(s, R_MATCH));
 	put_text(s, y, (int)x, m, width, 0, false);
 	attrset(base);
 }

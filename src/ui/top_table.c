@@ -206,7 +206,7 @@ static void drop_until(const struct top_col *cols, size_t n, unsigned width, uns
 size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width, unsigned *widths)
 {
 	unsigned mins[TOP_MAX_COLS];
-	int last_left = -1;
+	int last_left = -1; /* the last shown column when it is left-aligned */
 	size_t shown = 0;
 
 	if (nr_cols > TOP_MAX_COLS)
@@ -222,8 +222,8 @@ size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width,
 	for (size_t i = 0; i < nr_cols; i++) {
 		if (!mins[i])
 			widths[i] = 0;
-		if (widths[i] && cols[i].align == TOP_ALIGN_LEFT)
-			last_left = (int)i;
+		if (widths[i])
+			last_left = cols[i].align == TOP_ALIGN_LEFT ? (int)i : -1;
 	}
 	/* squeeze: one cell at a time from the column with the most room above its minimum */
 	while (sum_widths(widths, nr_cols) > width) {

@@ -111,7 +111,7 @@ int top_table_col_by_name(const struct top_col *cols, size_t nr_cols, const char
  * with drop 1 go the same way (they are squeezed first; drop 0 never
  * goes).  Then columns are squeezed, one cell at a time from the one with
  * the most room above its minimum.  Room left over widens the last
- * left-aligned column (addresses, names).
+ * column when it is left-aligned (a name, a note), else stays at the right.
  * Writes widths[i] (0: not shown) and returns the number shown.
  */
 size_t top_table_fit(const struct top_col *cols, size_t nr_cols, unsigned width, unsigned *widths);

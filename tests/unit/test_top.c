@@ -109,11 +109,11 @@ static void test_fit_squeeze_then_drop(void **state)
 	assert_int_equal(top_table_fit(cols3, 3, 30, w), 3);
 	assert_true(total(w, 3) <= 30);
 	assert_true(w[0] >= 4 && w[1] >= 5 && w[2] >= 8);
-	/* 4 + 5 + 8 + 2 = 19 fits; 18 does not: Note goes, the others widen back */
+	/* 4 + 5 + 8 + 2 = 19 fits; 18 does not: Note goes, the others are back at their width */
 	assert_int_equal(top_table_fit(cols3, 3, 19, w), 3);
 	assert_int_equal(top_table_fit(cols3, 3, 18, w), 2);
 	assert_int_equal(w[2], 0);
-	assert_int_equal(w[0], 18 - 6 - 1);
+	assert_int_equal(w[0], 10);
 	assert_int_equal(w[1], 6);
 	/* narrower than the minimums of what never drops: squeezed to them, over width */
 	assert_int_equal(top_table_fit(cols3, 3, 5, w), 2);
@@ -125,8 +125,8 @@ static void test_fit_squeeze_then_drop(void **state)
 static void test_fit_drop_order(void **state)
 {
 	static const struct top_col c[] = {
-		{ "A", 10, 5, 0, TOP_ALIGN_LEFT, false },  { "B", 8, 4, 1, TOP_ALIGN_LEFT, false },
-		{ "C", 6, 6, 2, TOP_ALIGN_RIGHT, true },   { "D", 6, 6, 3, TOP_ALIGN_RIGHT, true },
+		{ "A", 10, 5, 0, TOP_ALIGN_LEFT, false }, { "B", 8, 4, 1, TOP_ALIGN_LEFT, false },
+		{ "C", 6, 6, 2, TOP_ALIGN_RIGHT, true },  { "D", 6, 6, 3, TOP_ALIGN_RIGHT, true },
 		{ "E", 6, 6, 2, TOP_ALIGN_RIGHT, true },
 	};
 	unsigned w[5];
@@ -134,11 +134,11 @@ static void test_fit_drop_order(void **state)
 	(void)state;
 	/* all: 10+8+6+6+6+4 = 40 */
 	assert_int_equal(top_table_fit(c, 5, 40, w), 5);
-	/* 39: D (drop 3) goes, nothing squeezed; B, the last left column, takes the room */
+	/* 39: D (drop 3) goes, nothing squeezed; the last column is right-aligned: no widening */
 	assert_int_equal(top_table_fit(c, 5, 39, w), 4);
 	assert_int_equal(w[3], 0);
 	assert_int_equal(w[0], 10);
-	assert_int_equal(w[1], 8 + 6);
+	assert_int_equal(w[1], 8);
 	/* 33 = 10+8+6+6+3 exactly: D only */
 	assert_int_equal(top_table_fit(c, 5, 33, w), 4);
 	assert_int_equal(w[3], 0);
@@ -147,10 +147,14 @@ static void test_fit_drop_order(void **state)
 	assert_int_equal(top_table_fit(c, 5, 32, w), 3);
 	assert_int_equal(w[4], 0);
 	assert_int_not_equal(w[2], 0);
-	/* 20: C too; A and B squeezed (B drops only when 5+4+1 no longer fits) */
+	/* 20: C too; then B is the last column, left-aligned: it takes the room */
 	assert_int_equal(top_table_fit(c, 5, 20, w), 2);
+	assert_int_equal(w[0], 10);
+	assert_int_equal(w[1], 20 - 10 - 1);
+	/* 15: A and B squeezed (B drops only when 5+4+1 no longer fits) */
+	assert_int_equal(top_table_fit(c, 5, 15, w), 2);
 	assert_true(w[0] >= 5 && w[1] >= 4);
-	assert_true(total(w, 5) <= 20);
+	assert_int_equal(total(w, 5), 15);
 	assert_int_equal(top_table_fit(c, 5, 9, w), 1);
 	assert_int_equal(w[1], 0);
 }
