@@ -256,7 +256,9 @@ void top_act_confirm(struct top_run *r, bool yes)
 	r->action = TOP_ACT_NONE;
 	if (!yes) {
 		top_status(r, false, "nothing %s",
-			   a == TOP_ACT_KILL ? "killed" : a == TOP_ACT_UNBLOCK ? "unblocked" : "blocked");
+			   a == TOP_ACT_KILL	? "killed" :
+			   a == TOP_ACT_UNBLOCK ? "unblocked" :
+						  "blocked");
 		return;
 	}
 	if (a == TOP_ACT_KILL)
