@@ -201,7 +201,7 @@ static void rows_capacity(struct overview_view *v, struct top_table *t)
 	capacity(t, "TCP orphans", v->st.v[SOCKSTAT_TCP_ORPHAN], v->lim.tcp_max_orphans);
 	capacity(t, "conntrack entries", v->lim.conntrack_count, v->lim.conntrack_max);
 	if (n)
-		capacity(t, "ephemeral ports, busiest dst", (int64_t)eph[0].count,
+		capacity(t, "ephemeral ports (busiest)", (int64_t)eph[0].count,
 			 (int64_t)sock_summary_eph_ports(&v->sum));
 	free(eph);
 	sock_summary_sort_listeners(&v->sum);
@@ -239,7 +239,7 @@ static void rows_peers(struct overview_view *v, struct top_table *t)
 		sock_format_addr(addr, top[k].family, top[k].addr);
 		i = row(t, "peers", addr, &ref);
 		value(t, i, top[k].count);
-		top_table_set(t, i, C_NOTE, "sockets (Enter: list, b: block)", 0);
+		top_table_set(t, i, C_NOTE, "Enter: its sockets", 0);
 	}
 	free(top);
 }
