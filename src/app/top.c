@@ -618,11 +618,15 @@ int cmd_top(const struct app_ctx *ctx, int argc, char **argv)
 	strbuf_init(&r->status, 0);
 	strbuf_init(&r->question, 0);
 	r->netns = ctx->netns;
+	r->ctx.outside = ctx->netns ? &ctx->outside : NULL;
 	r->ctx.is_root = top_has_cap(12);
 	r->ctx.procs = &r->walk.procs;
 	setlocale(LC_ALL, "");
 	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
 		snprintf(r->host, sizeof(r->host), "?");
+	if (ctx->netns) /* the screen escapes the name, as every string it draws */
+		snprintf(r->host + strlen(r->host), sizeof(r->host) - strlen(r->host), "  netns %s",
+			 ctx->netns);
 	rc = start(r, argc, argv, &o);
 	if (!rc && !o.help)
 		rc = run(r);

@@ -6,10 +6,10 @@
  *   k  kills the tagged sockets, or the selected one: SOCK_DESTROY through
  *      the walk's own sock_diag socket, exactly as `connmon kill` does (only
  *      TCP; a socket already gone is not a failure);
- *   b  blocks the selected peer as `connmon block ADDR` does: the config's
- *      [agent] db and [respond] allow list, connmon's nftables table, until
- *      unblocked; refused when the database cannot be opened or nftables
- *      refuses, with the same words.
+ *   b  blocks the selected peer as `connmon block ADDR` does: the database
+ *      (--db, else the config's [agent] db), the config's [respond] allow
+ *      list, connmon's nftables table, until unblocked; refused when the
+ *      database cannot be opened or nftables refuses, with the same words.
  *
  * Both run from the key handler, never during a walk (a SOCK_DESTROY
  * request cannot share the netlink socket with a running dump).
@@ -230,7 +230,9 @@ static void do_block(struct top_run *r)
 
 	peer_of(&r->targets[0], addr, sizeof(addr));
 	req.text = addr;
-	if (load_config(&cfg, &err) || store_open(&st, cfg.agent.db, STORE_ADMIN, NULL, &err)) {
+	if (load_config(&cfg, &err) ||
+	    store_open(&st, r->ctx.db_path ? r->ctx.db_path : cfg.agent.db, STORE_ADMIN, NULL,
+		       &err)) {
 		top_status(r, true, "cannot block %s: %s", addr, err.buf);
 		goto out;
 	}

@@ -195,6 +195,9 @@ static void drill(struct top_run *r)
 		return;
 	}
 	i = top_find_view(r, to);
+	/* a build without the view asked for: the sockets of the same thing */
+	if (i < 0 && n.ref.kind == TOP_REF_PEER)
+		i = top_find_view(r, "sockets");
 	if (i < 0) {
 		top_status(r, true, "no view '%s'", to);
 		return;

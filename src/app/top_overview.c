@@ -11,7 +11,7 @@
  * (analyze/sock_summary over the same walk, analyze/health for what is
  * flagged, collect/limits for sockstat and the limits), so both show the
  * same numbers for the same sockets.  Peer rows stand for the peer: Enter
- * opens its sockets, b blocks it.
+ * opens its flows, b blocks it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,8 +79,10 @@ static void overview_begin(void *p, const struct top_ctx *ctx)
 {
 	struct overview_view *v = p;
 
-	(void)ctx;
 	net_limits_read(&v->lim, "/proc");
+	/* as `connmon summary -N` does: the global sysctls come from where we started */
+	if (ctx->outside && v->lim.tcp_max_orphans < 0)
+		v->lim.tcp_max_orphans = ctx->outside->tcp_max_orphans;
 	sock_summary_release(&v->sum);
 	sock_summary_init(&v->sum, v->lim.port_hi > 0 ? (uint16_t)v->lim.port_lo : 0,
 			  v->lim.port_hi > 0 ? (uint16_t)v->lim.port_hi : 0);
@@ -239,7 +241,7 @@ static void rows_peers(struct overview_view *v, struct top_table *t)
 		sock_format_addr(addr, top[k].family, top[k].addr);
 		i = row(t, "peers", addr, &ref);
 		value(t, i, top[k].count);
-		top_table_set(t, i, C_NOTE, "Enter: its sockets", 0);
+		top_table_set(t, i, C_NOTE, "Enter: its flows", 0);
 	}
 	free(top);
 }
@@ -330,6 +332,7 @@ static bool overview_drill(void *p, const struct top_ref *row, const char **to_v
 	*to_view = "sockets";
 	switch (row->kind) {
 	case TOP_REF_PEER:
+		*to_view = "flows"; /* its traffic; the sockets when there is no flows view */
 		sock_format_addr(addr, row->family, (const uint8_t *)&row->dst);
 		snprintf(out->label, sizeof(out->label), "peer %s", addr);
 		return true;

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "app/tick.h"
+#include "collect/limits.h"
 #include "model/pkt.h"
 #include "model/proc_table.h"
 #include "model/sock.h"
@@ -74,6 +75,9 @@ struct top_ctx {
 	int capture_err;	   /* 0, or -errno why the capture could not open (-EPERM) */
 	bool numeric;		   /* -n: ports as numbers, no service names */
 	unsigned width;		   /* the screen's columns (modules may pick wider formats) */
+	/* With -N: the global sysctls read in the namespace top started in (tcp_max_orphans is
+	 * not visible inside another), else NULL. */
+	const struct net_limits *outside;
 };
 
 struct top_view_ops {

@@ -295,9 +295,14 @@ def test_resize(s):
 
 
 def test_mono_ascii():
-    s = Screen("mono", 80, 24, "--ascii -i 0.5", env="LANG=C.UTF-8 NO_COLOR=1")
-    s.wait(r"^overview")
-    s.keys("2", "h", pause=0.6)
+    s = Screen("mono", 80, 24, "--ascii -i 0.5 --view sockets --sort recv-q",
+               env="LANG=C.UTF-8 NO_COLOR=1")
+    text = s.wait(r"^sockets: \d+")
+    rows = [line for line in text.splitlines()[5:] if line.strip()]
+    check("--view sockets --sort recv-q: the view, the ASCII indicator, 7004 first",
+          re.search(r"Recv-Q?v", text) is not None and bool(rows) and ":7004" in rows[0],
+          rows[:1])
+    s.keys("h", pause=0.6)
     esc = s.escaped()
     colours = [c for c in COLOUR_SGR.findall(esc)
                if any(p and int(p) not in (39, 49) and (30 <= int(p) <= 49 or 90 <= int(p) <= 107)
@@ -308,6 +313,24 @@ def test_mono_ascii():
     check("NO_COLOR: attributes still mark the header", "\x1b[7m" in esc or "\x1b[1m" in esc)
     s.keys("q", "q")
     check("mono session quits with 0", s.exit_code() == 0)
+
+
+def test_block():
+    """b as connmon block does it: asked first, then the responder's verdict (a loopback
+    peer is allowlisted; nftables and the database are the namespace's and the test's)."""
+    db = os.path.join(TMP, "top.db")
+    s = Screen("block", 100, 24, "-i 0.5 --db %s --view sockets dport = :7001" % db)
+    s.wait(r"^sockets: \d+ \(filter")
+    s.keys("b")
+    check("block: asks first", "Block 127.0.0.1 in nftables until unblocked?" in s.text())
+    s.keys("n")
+    check("block: n blocks nothing", "nothing blocked" in s.text())
+    s.keys("b", "y", pause=1.0)
+    last = s.text().rstrip().splitlines()[-1]
+    check("block: a loopback peer is refused as connmon block refuses it",
+          "not blocked: 127.0.0.1: refused: allowlisted" in last, last)
+    s.keys("q")
+    check("block session quits with 0", s.exit_code() == 0)
 
 
 def test_refusals():
@@ -364,6 +387,7 @@ def run():
         check("nothing on stderr after the screen (no sanitizer report)", not err.strip(),
               err[:500])
         test_mono_ascii()
+        test_block()
         test_refusals()
     finally:
         tmux("kill-server")
