@@ -257,11 +257,16 @@ void top_act_confirm(struct top_run *r, bool yes)
 
 	r->action = TOP_ACT_NONE;
 	if (!yes) {
-		top_status(r, false, "nothing %s", a == TOP_ACT_KILL ? "killed" : "blocked");
+		top_status(r, false, "nothing %s",
+			   a == TOP_ACT_KILL	? "killed" :
+			   a == TOP_ACT_UNBLOCK ? "unblocked" :
+						  "blocked");
 		return;
 	}
 	if (a == TOP_ACT_KILL)
 		do_kill(r);
 	else if (a == TOP_ACT_BLOCK)
 		do_block(r);
+	else if (a == TOP_ACT_UNBLOCK)
+		top_act_unblock_confirmed(r);
 }

@@ -55,6 +55,7 @@ enum top_action {
 	TOP_ACT_NONE,
 	TOP_ACT_KILL,
 	TOP_ACT_BLOCK,
+	TOP_ACT_UNBLOCK, /* top_alerts.c */
 };
 
 struct top_run {
@@ -140,6 +141,9 @@ extern const size_t top_nr_help_lines;
 void top_act_kill(struct top_run *r);
 void top_act_block(struct top_run *r);
 void top_act_confirm(struct top_run *r, bool yes);
+/* top_alerts.c: u lifts the selected block of the alerts view; the same after 'y'. */
+void top_act_unblock(struct top_run *r);
+void top_act_unblock_confirmed(struct top_run *r);
 /* Whether this process has capability bit cap in its effective set (CAP_NET_ADMIN = 12). */
 bool top_has_cap(int cap);
 

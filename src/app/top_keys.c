@@ -30,6 +30,7 @@ const char *const top_help_lines[] = {
 	"Esc Bksp      back out of a drill-down; clear the search",
 	"k             kill the selected or tagged sockets (CAP_NET_ADMIN)",
 	"b             block the selected peer in nftables (CAP_NET_ADMIN)",
+	"u             unblock the selected block (alerts view; CAP_NET_ADMIN)",
 	"Ctrl-L        repaint the screen",
 };
 
@@ -375,6 +376,9 @@ static void normal_key(struct top_run *r, int key)
 		break;
 	case 'b':
 		top_act_block(r);
+		break;
+	case 'u':
+		top_act_unblock(r);
 		break;
 	case TOP_KEY_CTRL_L:
 		top_screen_repaint(&r->scr);

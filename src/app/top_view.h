@@ -111,6 +111,9 @@ extern const struct top_view_ops top_overview_view;
 extern const struct top_view_ops top_sockets_view;
 extern const struct top_view_ops top_listeners_view;
 extern const struct top_view_ops top_ifaces_view;
+extern const struct top_view_ops top_flows_view;  /* app/top_flows.c */
+extern const struct top_view_ops top_procs_view;  /* app/top_procs.c */
+extern const struct top_view_ops top_alerts_view; /* app/top_alerts.c */
 
 /*
  * Every view in tab order (app/top_views.c: a new view adds its line there

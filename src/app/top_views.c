@@ -6,10 +6,8 @@
 #include "app/top_view.h"
 
 const struct top_view_ops *const top_views[] = {
-	&top_overview_view,
-	&top_sockets_view,
-	&top_ifaces_view,
-	&top_listeners_view,
+	&top_overview_view, &top_sockets_view,	 &top_flows_view,  &top_procs_view,
+	&top_ifaces_view,   &top_listeners_view, &top_alerts_view,
 };
 
 const size_t top_nr_views = sizeof(top_views) / sizeof(top_views[0]);
