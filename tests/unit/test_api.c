@@ -142,6 +142,52 @@ static void test_alerts_args(void **state)
 	strbuf_release(&err);
 }
 
+static void test_live_args(void **state)
+{
+	static const struct {
+		const char *value;
+		int64_t at_ms; /* INT64_MIN: refused */
+	} cases[] = {
+		{ "-5m", NOW - 5 * 60 * 1000LL },
+		{ "@1795989000", 1795989000000LL },
+		{ "1795989000123", 1795989000123LL }, /* a t_ms, as an answer gives it */
+		{ "2026-11-29T22:00:00Z", 1795989600000LL },
+		{ "now", NOW },
+		{ "", INT64_MIN },
+		{ "-5x", INT64_MIN },
+		{ "1234567890123456", INT64_MIN }, /* 16 digits: not a time in ms */
+		{ NULL, INT64_MIN },
+	};
+	struct strbuf err = STRBUF_INIT;
+	int64_t at;
+
+	(void)state;
+	assert_int_equal(api_live_req_parse(&at, NULL, 0, NOW, &err), 0);
+	assert_int_equal(at, INT64_MAX);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct http_arg a = { "at", cases[i].value };
+
+		strbuf_reset(&err);
+		if (cases[i].at_ms == INT64_MIN) {
+			assert_int_equal(api_live_req_parse(&at, &a, 1, NOW, &err), -EINVAL);
+			assert_non_null(strstr(err.buf, "at"));
+			continue;
+		}
+		assert_int_equal(api_live_req_parse(&at, &a, 1, NOW, &err), 0);
+		assert_int_equal(at, cases[i].at_ms);
+	}
+	struct http_arg twice[] = { { "at", "-1m" }, { "at", "-2m" } };
+	struct http_arg other[] = { { "since", "-1m" } };
+
+	strbuf_reset(&err);
+	assert_int_equal(api_live_req_parse(&at, twice, 2, NOW, &err), -EINVAL);
+	assert_non_null(strstr(err.buf, "given twice"));
+	strbuf_reset(&err);
+	assert_int_equal(api_live_req_parse(&at, other, 1, NOW, &err), -EINVAL);
+	assert_non_null(strstr(err.buf, "unknown parameter 'since': accepted are at"));
+	strbuf_release(&err);
+}
+
 static void test_unblock_body(void **state)
 {
 	static const struct {
@@ -607,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_series_args_bad),
 		cmocka_unit_test(test_series_too_many_selects),
 		cmocka_unit_test(test_alerts_args),
+		cmocka_unit_test(test_live_args),
 		cmocka_unit_test(test_unblock_body),
 		cmocka_unit_test(test_labels_json),
 		cmocka_unit_test(test_token_origin),
