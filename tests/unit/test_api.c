@@ -612,6 +612,9 @@ static void test_live_fields_documented(void **state)
 
 	(void)state;
 	live(f, &d, &out);
+	json_doc_release(&d);
+	/* a frame asked for with at=: /live's fields (test_live_at_latest) and at_ms */
+	assert_int_equal(live_at(f, NOW + 4000, &d, &out), 200);
 	paths(&d, json_doc_root(&d), "", &got);
 	assert_int_equal(strbuf_read_file(&doc, "../../docs/API.md", 0), 0);
 	sec = strstr(doc.buf, "## GET /api/v1/live");
