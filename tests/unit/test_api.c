@@ -498,11 +498,15 @@ static void test_live_at_latest(void **state)
 		cut_at_ms(&at, NOW + 4000);
 		assert_string_equal(at.buf, out.buf);
 	}
-	/* the latest kept for the handler is that body too */
+	/* the latest kept for the handler is that body too, and at= its tick copies it */
 	api_live_publish(&f->api, NOW + 4000);
 	assert_non_null(f->api.live_body);
 	assert_int_equal(f->api.live_len, out.len);
 	assert_memory_equal(f->api.live_body, out.buf, out.len);
+	f->api.live_body[f->api.live_len - 3] = '#'; /* marks the copy: no longer JSON */
+	strbuf_reset(&at);
+	assert_int_equal(api_live_at(&f->api, NOW + 9000, &at), 200);
+	assert_non_null(strstr(at.buf, ":#,\"at_ms\":1795990004000}\n"));
 	json_doc_release(&d);
 	live_release(f);
 	free(f);
