@@ -572,8 +572,9 @@ static int firing_row(void *ctx, const struct store_alert_row *row)
 		fa->json[i] = xstrdup(row->json);
 		return 0;
 	}
-	fa->ids[i] = fa->ids[--fa->nr]; /* resolved by at_ms */
-	fa->json[i] = fa->json[fa->nr];
+	fa->nr--; /* resolved by at_ms; the others keep their order */
+	memmove(&fa->ids[i], &fa->ids[i + 1], (fa->nr - i) * sizeof(*fa->ids));
+	memmove(&fa->json[i], &fa->json[i + 1], (fa->nr - i) * sizeof(*fa->json));
 	return 0;
 }
 
