@@ -4,7 +4,8 @@
  * listener beside /metrics.  App-internal.
  *
  *   agent_api.c        open/close, /api/v1/status, alerts, blocks, the ring's lock
- *   agent_api_live.c   /api/v1/live: built on the agent's thread once per tick, published
+ *   agent_api_live.c   /api/v1/live: the latest frame built on the agent's thread once
+ *                      per tick and kept; ?at=T a past one from the ring
  *   agent_api_series.c /api/v1/series: from the hour ring or the store
  *   agent_api_post.c   POST /api/v1/unblock: the token, origin and content checks
  *   agent_api_query.c  the pure parsers of what clients send (query arguments,
@@ -82,6 +83,14 @@ struct api_alerts_req {
 
 int api_alerts_req_parse(struct api_alerts_req *r, const struct http_arg *args, size_t nr,
 			 int64_t now_ms, struct strbuf *err);
+
+/*
+ * GET /api/v1/live's one argument: at, the time of the frame asked for
+ * (cli/timespec.h, or milliseconds since the epoch: digits alone), into
+ * *at_ms; INT64_MAX when absent (the latest tick).
+ */
+int api_live_req_parse(int64_t *at_ms, const struct http_arg *args, size_t nr, int64_t now_ms,
+		       struct strbuf *err);
 
 /* POST /api/v1/unblock's body: {"addrs":["ADDR",...]} or {"all":true}. */
 struct api_unblock_req {
