@@ -53,7 +53,8 @@ static inline void http_count(_Atomic uint64_t *counter)
  * it in srv's stats.
  */
 enum MHD_Result http_queue(struct http_server *srv, struct MHD_Connection *conn,
-			   unsigned int status, struct MHD_Response *resp, const char *content_type);
+			   unsigned int status, struct MHD_Response *resp,
+			   const char *content_type);
 
 /* libmicrohttpd's callbacks of the TCP listener, cls the server; the local socket's reuse them. */
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -150,7 +150,7 @@ static enum MHD_Result on_request_unix(void *cls, struct MHD_Connection *conn, c
 				     "{\"error\":\"the agent's socket is read-only: "
 				     "use GET or HEAD\"}\n");
 	return http_on_request(u->srv, conn, url, method, version, upload_data, upload_data_size,
-			  con_cls);
+			       con_cls);
 }
 
 /* Whether a process accepts connections on the socket at path (a live one, not stale). */
@@ -307,8 +307,9 @@ int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
 		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request_unix, u, MHD_OPTION_EXTERNAL_LOGGER, http_on_log, srv,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)u->fd, MHD_OPTION_CONNECTION_LIMIT, max,
-		MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed,
-		srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection_unix, u, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_NOTIFY_COMPLETED,
+		http_on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection_unix, u,
+		MHD_OPTION_END);
 	if (!u->daemon) {
 		http_close_if_still_ours(u->fd, &st);
 		u->fd = -1;
@@ -340,4 +341,9 @@ struct http_unix *http_server_detach_unix(struct http_server *srv)
 		return NULL;
 	}
 	return u;
+}
+
+bool http_server_serves_unix(const struct http_server *srv)
+{
+	return srv && srv->unix_;
 }
