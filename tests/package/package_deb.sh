@@ -4,7 +4,7 @@
 #  1. dpkg-buildpackage -us -uc -b in a copy of the source tree; the build
 #     changes nothing outside debian/;
 #  2. the .deb holds the binary, the man pages, the completion, the unit and
-#     the conffile, and enables the unit;
+#     the conffile, and enables the unit; lintian finds no error or warning;
 #  3. in a fresh Debian 12 (the fresh-machine image) booted with systemd under
 #     systemd-nspawn --boot --private-network: dpkg -i installs the .deb, the
 #     service is enabled and active, /metrics answers inside the container,
@@ -103,6 +103,18 @@ grep -qx /etc/connmon/connmon.conf "$ctrl/conffiles" || say_fail "/etc/connmon/c
 grep -q "deb-systemd-helper enable 'connmon.service'" "$ctrl/postinst" || say_fail "postinst does not enable the unit"
 grep -q 'rm -rf /var/lib/connmon /etc/connmon' "$ctrl/postrm" || say_fail "postrm does not purge the state"
 [ $fail = 0 ] && echo "ok: $(basename "$deb") built; contents, conffile and scripts as expected"
+# lintian: no error and no warning (the infos and the pedantic tags are listed in docs/PACKAGING.md)
+if command -v lintian >/dev/null; then
+	if timeout 120 lintian --fail-on error,warning --no-tag-display-limit "$deb" \
+		>"$work/lintian.log" 2>&1; then
+		echo "ok: lintian finds no error and no warning in the .deb"
+	else
+		grep -E '^[EW]: ' "$work/lintian.log" | head -20
+		say_fail "lintian: $(grep -cE '^[EW]: ' "$work/lintian.log") errors and warnings in the .deb"
+	fi
+else
+	echo "note: no lintian (scripts/setup.sh test installs it): the .deb is not linted"
+fi
 
 # 3. A fresh Debian 12 with systemd, booted in a container.
 root=$work/root
