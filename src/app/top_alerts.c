@@ -368,6 +368,9 @@ static int alerts_fill(void *v, const struct top_ctx *ctx, const struct top_narr
 	int64_t now_ms = ctx->cur->wall_ns / 1000000;
 	bool narrowed = narrows(n);
 
+	if (ctx->frame && !a->st)
+		return top_agent_fill_alerts(ctx, out);
+
 	top_table_reset(out, alert_cols, NR_COLS);
 	if (!a->st) {
 		top_textf(out->title, sizeof(out->title),
