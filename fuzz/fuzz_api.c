@@ -2,8 +2,9 @@
 /*
  * What clients send the agent's JSON API (app/agent_api.h): the input as a
  * query string (key=value pairs split at '&', as libmicrohttpd hands them
- * over once decoded) for /api/v1/series and /api/v1/alerts, and as the body
- * of POST /api/v1/unblock; and as a labels string turned into JSON.
+ * over once decoded) for /api/v1/series, /api/v1/alerts and /api/v1/live
+ * (at=), and as the body of POST /api/v1/unblock; and as a labels string
+ * turned into JSON.
  * Invariants: an error comes with a sentence that is valid UTF-8 (it goes
  * into a JSON answer); a request that parses is within the documented
  * bounds; a parsed unblock names canonical addresses; labels JSON that is
@@ -52,6 +53,7 @@ static void queries(char *text)
 	struct strbuf err = STRBUF_INIT;
 	struct api_series_req r;
 	struct api_alerts_req a;
+	int64_t at_ms;
 	size_t nr = split(text, args, API_MAX_ARGS);
 	int ret = api_series_req_parse(&r, args, nr, NOW, &err);
 
@@ -64,6 +66,11 @@ static void queries(char *text)
 	ret = api_alerts_req_parse(&a, args, nr, NOW, &err);
 	check_error(ret, &err);
 	if (!ret && a.since_ms >= a.until_ms)
+		abort();
+	strbuf_reset(&err);
+	ret = api_live_req_parse(&at_ms, args, nr, NOW, &err);
+	check_error(ret, &err);
+	if (!ret && (at_ms == INT64_MAX) != (nr == 0)) /* a time given is never "the latest" */
 		abort();
 	strbuf_release(&err);
 }

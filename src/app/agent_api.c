@@ -84,6 +84,7 @@ void agent_api_ring_unlock(struct agent *a)
 		return;
 	if (a->ring.nr_live != api->live_at_lock)
 		dir_rebuild(api);
+	api_live_note_tick(api);
 	len = series_ring_len(&a->ring);
 	api->status = (struct api_status){
 		.ticks = a->stats.ticks,
@@ -254,9 +255,8 @@ static const struct {
 	const char *path;
 	http_handler_fn fn;
 } get_routes[] = {
-	{ "/api/v1/status", status_handler },
-	{ "/api/v1/series", api_series_handler },
-	{ "/api/v1/alerts", alerts_handler },
+	{ "/api/v1/status", status_handler },	  { "/api/v1/live", api_live_handler },
+	{ "/api/v1/series", api_series_handler }, { "/api/v1/alerts", alerts_handler },
 	{ "/api/v1/blocks", blocks_handler },
 };
 
@@ -273,8 +273,6 @@ void agent_api_open(struct agent *a)
 	pthread_mutex_init(&api->ring_lock, NULL);
 	pthread_mutex_init(&api->store_lock, NULL);
 	pthread_mutex_init(&api->post_lock, NULL);
-	strbuf_init(&api->census_json, 0);
-	api->census_ms = api->prev_census_ms = INT64_MIN;
 	api->started_ms = api_now_ms();
 	api->status.ring_since_ms = INT64_MIN;
 	api->respond = a->cfg.respond;
@@ -303,7 +301,8 @@ void agent_api_close(struct agent *a)
 	for (size_t i = 0; i < api->nr_dir; i++)
 		free(api->dir[i].labels);
 	free(api->dir);
-	strbuf_release(&api->census_json);
+	free(api->census_ran);
+	free(api->live_body);
 	pthread_mutex_destroy(&api->ring_lock);
 	pthread_mutex_destroy(&api->store_lock);
 	pthread_mutex_destroy(&api->post_lock);
@@ -313,13 +312,6 @@ void agent_api_close(struct agent *a)
 
 void agent_api_publish(struct agent *a, int64_t t_ms)
 {
-	struct strbuf out = STRBUF_INIT;
-	size_t len;
-	char *body;
-
-	if (!a->api)
-		return;
-	api_live_build(a->api, t_ms, &out);
-	body = strbuf_detach(&out, &len);
-	http_server_publish(a->http, "/api/v1/live", body, len, API_JSON);
+	if (a->api)
+		api_live_publish(a->api, t_ms);
 }

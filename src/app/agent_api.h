@@ -83,6 +83,14 @@ struct api_alerts_req {
 int api_alerts_req_parse(struct api_alerts_req *r, const struct http_arg *args, size_t nr,
 			 int64_t now_ms, struct strbuf *err);
 
+/*
+ * GET /api/v1/live's one argument: at, the time of the frame asked for
+ * (cli/timespec.h, or milliseconds since the epoch: digits alone), into
+ * *at_ms; INT64_MAX when absent (the latest tick).
+ */
+int api_live_req_parse(int64_t *at_ms, const struct http_arg *args, size_t nr, int64_t now_ms,
+		       struct strbuf *err);
+
 /* POST /api/v1/unblock's body: {"addrs":["ADDR",...]} or {"all":true}. */
 struct api_unblock_req {
 	char **addrs; /* owned; canonical text (inet_ntop) */

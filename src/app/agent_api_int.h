@@ -47,15 +47,31 @@ struct agent_api {
 	char token[API_TOKEN_HEX + 1];
 	char token_why[CONFIG_PATH_MAX + 256];
 	pthread_mutex_t post_lock; /* one unblock at a time */
-	/* /api/v1/live, built on the tick (agent_api_live.c) */
-	struct strbuf census_json; /* the census's parts, rebuilt when a census ran */
-	int64_t census_ms, prev_census_ms;
+	/* /api/v1/live (agent_api_live.c) */
+	bool *census_ran;	  /* per ring slot: a census ran at that tick (ring_lock) */
+	uint64_t ring_ticks_seen; /* a->ring.nr_ticks when census_ran was last set */
+	char *live_body;	  /* the latest frame, built on the tick (ring_lock); owned */
+	size_t live_len;
 	size_t nr_blocks;
 	int64_t blocks_at_ms;
 };
 
 /* agent_api_live.c */
+/* Under ring_lock, after the ring was fed: notes whether this tick's census ran. */
+void api_live_note_tick(struct agent_api *api);
+/* The latest frame (the ring's latest tick, t_ms) into out; the agent's thread. */
 void api_live_build(struct agent_api *api, int64_t t_ms, struct strbuf *out);
+/* api_live_build, kept for the handler (takes ring_lock). */
+void api_live_publish(struct agent_api *api, int64_t t_ms);
+/*
+ * The frame of the ring's latest tick at or before at_ms into body; the
+ * status: 200, 404 (before the ring's oldest tick: the sentence gives the
+ * range), 503 (no tick yet).  Takes ring_lock, then store_lock.
+ */
+int api_live_at(struct agent_api *api, int64_t at_ms, struct strbuf *body);
+/* GET /api/v1/live[?at=T] */
+int api_live_handler(void *ctx, const struct http_request *req, struct strbuf *body,
+		     const char **content_type);
 
 /* agent_api_series.c: the handler of GET /api/v1/series */
 int api_series_handler(void *ctx, const struct http_request *req, struct strbuf *body,

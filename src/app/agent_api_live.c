@@ -1,18 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * /api/v1/live (docs/API.md): built on the agent's thread once per tick
- * from the series the tick produced, the same numbers /metrics serves, and
- * published; a request costs the agent nothing.  Counters are given as the
- * tick's increase (the ring's latest slot) over the tick's length; the
- * census's parts (socket counts, tops, CLOSE-WAIT holders) are rebuilt when
- * a census ran and kept in between, as /metrics keeps the census's series.
+ * /api/v1/live (docs/API.md): one frame of the agent's in-memory hour, the
+ * same numbers /metrics serves.  A frame is built by ONE function,
+ * frame_json(), over the series that hold a value at one tick of the ring
+ * (frame_gather(): a gauge as it was, a counter as that tick's increase over
+ * the tick's length), so the latest frame and a past one cannot drift:
+ *
+ *   the latest  built on the agent's thread once per tick (api_live_build)
+ *               and kept; a request copies it and costs the agent nothing;
+ *   at=T        built on the listener's thread from the ring, read under
+ *               ring_lock and copied, the JSON written outside the lock.
+ *
+ * The census's parts (socket counts, tops, CLOSE-WAIT holders) come from the
+ * latest tick at or before the frame's at which a census ran (census_ran,
+ * one flag per ring slot), as /metrics keeps the census's series between
+ * censuses.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/agent_api_int.h"
+#include "app/alerts_json.h"
 #include "base/json.h"
 #include "base/xalloc.h"
 
@@ -68,13 +80,22 @@ static void add_str(struct strbuf *out, const char *s)
 		strbuf_addstr(out, "\"?\"");
 }
 
-/* The tick's increase of a counter over the tick's length, per second; NaN when unknown. */
-static double rate_of(const struct agent *a, const struct series_entry *e, double dt_s)
-{
-	if (e->ring_row == UINT32_MAX || !(dt_s > 0))
-		return NAN;
-	return series_ring_get(&a->ring, e->ring_row, 0) / dt_s;
-}
+/* One series of a frame. */
+struct live_point {
+	const struct metric_family *fam; /* static */
+	char *labels;			 /* the directory's (borrowed) or the frame's own */
+	double v;			 /* a gauge's value; a counter's increase per second */
+};
+
+/* A frame's tick and census, gathered from the ring (frame_gather). */
+struct live_frame {
+	int64_t t_ms, interval_ms;
+	int64_t census_ms; /* INT64_MIN: no census in the ring up to t_ms */
+	uint64_t seq;
+	struct live_point *tick, *census;
+	size_t nr_tick, nr_census;
+	bool own_labels;
+};
 
 struct census_parts {
 	double states[11];
@@ -82,8 +103,7 @@ struct census_parts {
 	struct top peers, ports, procs, cw;
 };
 
-static void census_one(struct agent_api *api, struct census_parts *c, const struct series_entry *e,
-		       double dt_s)
+static void census_one(struct census_parts *c, const struct live_point *e)
 {
 	const char *n = e->fam->name, *l = e->labels;
 	char k1[64], k2[64], key[136];
@@ -91,7 +111,7 @@ static void census_one(struct agent_api *api, struct census_parts *c, const stru
 	if (!strcmp(n, "connmon_tcp_sockets") && metric_labels_get(l, "state", k1, sizeof(k1))) {
 		for (size_t i = 0; i < 11; i++)
 			if (!strcmp(k1, tcp_states[i]))
-				c->states[i] = e->value;
+				c->states[i] = e->v;
 	} else if (!strcmp(n, "connmon_sockets") && metric_labels_get(l, "proto", k1, sizeof(k1)) &&
 		   metric_labels_get(l, "family", k2, sizeof(k2))) {
 		strbuf_addstr(&c->sockets, c->sockets.len ? ",{\"proto\":" : "{\"proto\":");
@@ -99,23 +119,23 @@ static void census_one(struct agent_api *api, struct census_parts *c, const stru
 		strbuf_addstr(&c->sockets, ",\"family\":");
 		add_str(&c->sockets, k2);
 		strbuf_addstr(&c->sockets, ",\"count\":");
-		add_num(&c->sockets, e->value);
+		add_num(&c->sockets, e->v);
 		strbuf_addch(&c->sockets, '}');
 	} else if (!strcmp(n, "connmon_tcp_peer_sockets") &&
 		   metric_labels_get(l, "addr", k1, sizeof(k1)) && strcmp(k1, "other") &&
 		   metric_labels_get(l, "state", k2, sizeof(k2))) {
 		struct top_row *r = top_get(&c->peers, k1);
 
-		r->a += e->value;
-		r->b += strcmp(k2, "established") ? 0 : e->value;
+		r->a += e->v;
+		r->b += strcmp(k2, "established") ? 0 : e->v;
 	} else if (!strcmp(n, "connmon_tcp_port_sockets") &&
 		   metric_labels_get(l, "port", k1, sizeof(k1)) && strcmp(k1, "other")) {
-		top_get(&c->ports, k1)->a += e->value;
+		top_get(&c->ports, k1)->a += e->v;
 	} else if ((!strcmp(n, "connmon_listen_queue") || !strcmp(n, "connmon_listen_backlog")) &&
 		   metric_labels_get(l, "port", k1, sizeof(k1))) {
 		struct top_row *r = top_get(&c->ports, k1);
 
-		*(n[15] == 'q' ? &r->queue : &r->backlog) = e->value;
+		*(n[15] == 'q' ? &r->queue : &r->backlog) = e->v;
 	} else if ((!strcmp(n, "connmon_process_rx_bytes_total") ||
 		    !strcmp(n, "connmon_process_tx_bytes_total") ||
 		    !strcmp(n, "connmon_process_close_wait_sockets")) &&
@@ -129,9 +149,9 @@ static void census_one(struct agent_api *api, struct census_parts *c, const stru
 		struct top_row *r = top_get(cw ? &c->cw : &c->procs, key);
 
 		if (cw)
-			r->a = e->value;
+			r->a = e->v;
 		else
-			*(n[16] == 'r' ? &r->a : &r->b) = rate_of(api->a, e, dt_s);
+			*(n[16] == 'r' ? &r->a : &r->b) = e->v;
 	}
 }
 
@@ -202,26 +222,19 @@ static void census_tops(struct strbuf *out, struct census_parts *c)
 	strbuf_addch(out, ']');
 }
 
-/* The census's parts of the tick t_ms into api->census_json (a census ran this tick). */
-static void census_build(struct agent_api *api, int64_t t_ms)
+/* The census's parts of f (a census in the ring) into out. */
+static void census_json(struct strbuf *out, const struct live_frame *f)
 {
-	const struct series_table *st = &api->a->series;
 	struct census_parts c = { .sockets = STRBUF_INIT };
-	struct strbuf *out = &api->census_json;
-	double dt_s;
 
-	api->prev_census_ms = api->census_ms;
-	api->census_ms = t_ms;
-	dt_s = api->prev_census_ms == INT64_MIN ? NAN : (double)(t_ms - api->prev_census_ms) / 1e3;
-	for (uint32_t i = 0; i < st->nr_produced; i++)
-		census_one(api, &c, &st->v[st->produced[i]], dt_s);
-	strbuf_reset(out);
+	for (size_t i = 0; i < f->nr_census; i++)
+		census_one(&c, &f->census[i]);
 	strbuf_addstr(out, ",\"tcp_states\":{");
 	for (size_t i = 0; i < 11; i++) {
 		strbuf_addf(out, "%s\"%s\":", i ? "," : "", tcp_states[i]);
 		add_num(out, c.states[i]);
 	}
-	strbuf_addf(out, "},\"census_ms\":%lld,\"sockets\":[", (long long)t_ms);
+	strbuf_addf(out, "},\"census_ms\":%lld,\"sockets\":[", (long long)f->census_ms);
 	strbuf_add(out, c.sockets.buf, c.sockets.len);
 	strbuf_addch(out, ']');
 	census_tops(out, &c);
@@ -283,12 +296,13 @@ static struct iface_row *iface_get(struct tick_parts *t, const char *name)
 			return &t->ifaces[i];
 	ALLOC_GROW(t->ifaces, t->nr_ifaces + 1, t->alloc_ifaces);
 	t->ifaces[t->nr_ifaces] = (struct iface_row){ .speed = NAN };
+	for (size_t k = 0; k < 6; k++) /* null until a counter of the field has a value */
+		t->ifaces[t->nr_ifaces].v[k] = NAN;
 	snprintf(t->ifaces[t->nr_ifaces].name, sizeof(t->ifaces[0].name), "%s", name);
 	return &t->ifaces[t->nr_ifaces++];
 }
 
-static void tick_one(const struct agent *a, struct tick_parts *t, const struct series_entry *e,
-		     double dt_s)
+static void tick_one(struct tick_parts *t, const struct live_point *e)
 {
 	const char *n = e->fam->name;
 	char k[64];
@@ -299,16 +313,19 @@ static void tick_one(const struct agent *a, struct tick_parts *t, const struct s
 
 		if (!strcmp(n + 14, "speed_bytes_per_second")) /* the series is in bytes, as
 								  node_exporter */
-			r->speed = e->value * 8;
+			r->speed = e->v * 8;
 		for (size_t i = 0; i < sizeof(iface_fields) / sizeof(iface_fields[0]); i++)
 			if (!strcmp(n + 14, iface_fields[i].name))
-				r->v[iface_fields[i].slot] += rate_of(a, e, dt_s);
+				r->v[iface_fields[i].slot] =
+					isnan(r->v[iface_fields[i].slot]) ?
+						e->v :
+						r->v[iface_fields[i].slot] + e->v;
 	} else if (!strcmp(n, "connmon_netstat_total") &&
 		   metric_labels_get(e->labels, "counter", k, sizeof(k))) {
 		t->counters = true;
 		for (size_t i = 0; i < NR_HEALTH; i++)
 			if (!strcmp(k, health_fields[i].counter))
-				t->health[i] = rate_of(a, e, dt_s);
+				t->health[i] = e->v;
 	}
 }
 
@@ -344,11 +361,137 @@ static void tick_json(struct strbuf *out, struct tick_parts *t)
 	strbuf_addch(out, '}');
 }
 
+/* ---- gathering a frame from the ring (the tick's thread, or under ring_lock) ---- */
+
+static uint32_t slot_of(const struct series_ring *r, uint32_t back)
+{
+	return (r->head + r->nr_slots - back) % r->nr_slots;
+}
+
+/* The first tick at or before `back` ticks ago at which a census ran; UINT32_MAX: none kept. */
+static uint32_t census_back(const struct agent_api *api, uint32_t back)
+{
+	const struct series_ring *r = &api->a->ring;
+	uint32_t len = series_ring_len(r);
+
+	for (; api->census_ran && back < len; back++)
+		if (api->census_ran[slot_of(r, back)])
+			return back;
+	return UINT32_MAX;
+}
+
+/* The time from the tick `older` ticks ago to the one `back` ticks ago; 0 when unknown. */
+static int64_t span_ms(const struct series_ring *r, uint32_t back, uint32_t older)
+{
+	int64_t t = series_ring_time(r, back), o = series_ring_time(r, older);
+
+	return t == INT64_MIN || o == INT64_MIN ? 0 : t - o;
+}
+
+/* The series with a value `back` ticks ago into *out (malloc'ed); counters per second over dt_ms.
+ */
+static size_t points_at(const struct agent_api *api, uint32_t back, int64_t dt_ms, bool copy,
+			struct live_point **out)
+{
+	const struct series_ring *r = &api->a->ring;
+	struct live_point *p = xcalloc(api->nr_dir ? api->nr_dir : 1, sizeof(*p));
+	size_t n = 0;
+
+	for (size_t i = 0; i < api->nr_dir; i++) {
+		const struct api_dir_entry *d = &api->dir[i];
+		double v = series_ring_get(r, d->row, back);
+
+		if (isnan(v))
+			continue;
+		if (d->fam->kind == METRIC_COUNTER)
+			v = dt_ms > 0 ? v / ((double)dt_ms / 1e3) : NAN;
+		p[n++] = (struct live_point){ d->fam, copy ? xstrdup(d->labels) : d->labels, v };
+	}
+	*out = p;
+	return n;
+}
+
+/*
+ * The frame of the tick `back` ticks ago (below series_ring_len).  copy:
+ * the labels are duplicated, so the frame outlives ring_lock.
+ */
+static void frame_gather(const struct agent_api *api, uint32_t back, bool copy,
+			 struct live_frame *f)
+{
+	const struct series_ring *r = &api->a->ring;
+	uint32_t cb = census_back(api, back), pb;
+
+	*f = (struct live_frame){ .t_ms = series_ring_time(r, back),
+				  .interval_ms = api->status.interval_ms,
+				  .census_ms = INT64_MIN,
+				  .seq = api->status.ticks - back,
+				  .own_labels = copy };
+	f->nr_tick = points_at(api, back, span_ms(r, back, back + 1), copy, &f->tick);
+	if (cb == UINT32_MAX)
+		return;
+	pb = census_back(api, cb + 1);
+	f->census_ms = series_ring_time(r, cb);
+	f->nr_census =
+		points_at(api, cb, pb == UINT32_MAX ? 0 : span_ms(r, cb, pb), copy, &f->census);
+}
+
+static void frame_release(struct live_frame *f)
+{
+	for (size_t i = 0; f->own_labels && i < f->nr_tick; i++)
+		free(f->tick[i].labels);
+	for (size_t i = 0; f->own_labels && i < f->nr_census; i++)
+		free(f->census[i].labels);
+	free(f->tick);
+	free(f->census);
+}
+
+/*
+ * THE frame's JSON (docs/API.md): f's numbers, alerts (the elements of
+ * alerts_firing, "" for none), nr_blocks, and at_ms when not INT64_MIN
+ * (a frame asked for with at=).
+ */
+static void frame_json(const struct live_frame *f, const char *alerts, size_t nr_blocks,
+		       int64_t at_ms, struct strbuf *out)
+{
+	struct tick_parts t = { .nr_ifaces = 0 };
+
+	strbuf_addf(out, "{\"t_ms\":%lld,\"interval_ms\":%lld,\"seq\":%llu", (long long)f->t_ms,
+		    (long long)f->interval_ms, (unsigned long long)f->seq);
+	if (f->census_ms != INT64_MIN)
+		census_json(out, f);
+	else /* no census yet: the parts are there, empty */
+		strbuf_addstr(out, ",\"tcp_states\":{},\"census_ms\":null,\"sockets\":[],"
+				   "\"top_peers\":[],\"top_ports\":[],\"top_procs\":[],"
+				   "\"close_wait\":[]");
+	for (size_t i = 0; i < f->nr_tick; i++)
+		tick_one(&t, &f->tick[i]);
+	tick_json(out, &t);
+	strbuf_addf(out, ",\"alerts_firing\":[%s],\"blocks_active\":%zu", alerts, nr_blocks);
+	if (at_ms != INT64_MIN)
+		strbuf_addf(out, ",\"at_ms\":%lld", (long long)at_ms);
+	strbuf_addstr(out, "}\n");
+	free(t.ifaces);
+}
+
+/* ---- the latest frame: on the agent's thread, once per tick ---- */
+
+void api_live_note_tick(struct agent_api *api)
+{
+	const struct series_ring *r = &api->a->ring;
+
+	if (r->nr_ticks == api->ring_ticks_seen || !r->nr_slots)
+		return;
+	if (!api->census_ran)
+		api->census_ran = xcalloc(r->nr_slots, sizeof(*api->census_ran));
+	api->census_ran[r->head] = api->a->cen.ran;
+	api->ring_ticks_seen = r->nr_ticks;
+}
+
 static void firing_one(void *arg, const struct alert_event *ev)
 {
 	struct strbuf *out = arg;
 
-	if (out->buf[out->len - 1] != '[')
+	if (out->len)
 		strbuf_addch(out, ',');
 	alert_event_json(ev, out);
 }
@@ -367,28 +510,198 @@ static void blocks_refresh(struct agent_api *api, int64_t t_ms)
 
 void api_live_build(struct agent_api *api, int64_t t_ms, struct strbuf *out)
 {
-	struct agent *a = api->a;
-	const struct series_table *st = &a->series;
-	struct tick_parts t = { .nr_ifaces = 0 };
-	int64_t prev = series_ring_time(&a->ring, 1);
-	double dt_s = prev == INT64_MIN ? NAN : (double)(t_ms - prev) / 1e3;
+	struct strbuf alerts = STRBUF_INIT;
+	struct live_frame f;
 
-	if (a->cen.ran)
-		census_build(api, t_ms);
-	for (uint32_t i = 0; i < st->nr_produced; i++)
-		tick_one(a, &t, &st->v[st->produced[i]], dt_s);
 	blocks_refresh(api, t_ms);
-	strbuf_addf(out, "{\"t_ms\":%lld,\"interval_ms\":%lld,\"seq\":%llu", (long long)t_ms,
-		    (long long)(a->set.interval_ns / 1000000), (unsigned long long)a->stats.ticks);
-	if (api->census_json.len)
-		strbuf_add(out, api->census_json.buf, api->census_json.len);
-	else /* no census yet: the parts are there, empty */
-		strbuf_addstr(out, ",\"tcp_states\":{},\"census_ms\":null,\"sockets\":[],"
-				   "\"top_peers\":[],\"top_ports\":[],\"top_procs\":[],"
-				   "\"close_wait\":[]");
-	tick_json(out, &t);
-	strbuf_addstr(out, ",\"alerts_firing\":[");
-	rules_foreach_firing(&a->rules.eng, firing_one, out);
-	strbuf_addf(out, "],\"blocks_active\":%zu}\n", api->nr_blocks);
-	free(t.ifaces);
+	rules_foreach_firing(&api->a->rules.eng, firing_one, &alerts);
+	if (series_ring_len(&api->a->ring))
+		frame_gather(api, 0, false, &f);
+	else /* not fed: the frame is there, empty */
+		f = (struct live_frame){ .t_ms = t_ms,
+					 .interval_ms = api->status.interval_ms,
+					 .census_ms = INT64_MIN,
+					 .seq = api->status.ticks };
+	frame_json(&f, alerts.len ? alerts.buf : "", api->nr_blocks, INT64_MIN, out);
+	frame_release(&f);
+	strbuf_release(&alerts);
+}
+
+void api_live_publish(struct agent_api *api, int64_t t_ms)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *old;
+
+	api_live_build(api, t_ms, &out);
+	pthread_mutex_lock(&api->ring_lock);
+	old = api->live_body;
+	api->live_body = strbuf_detach(&out, &api->live_len);
+	pthread_mutex_unlock(&api->ring_lock);
+	free(old);
+}
+
+/* ---- a frame at a past time: on the listener's thread ---- */
+
+/* The alerts that fire at at_ms: the latest event of each up to at_ms is not a resolution. */
+struct firing_at {
+	uint64_t *ids;
+	char **json;
+	size_t nr, alloc;
+};
+
+static int firing_row(void *ctx, const struct store_alert_row *row)
+{
+	struct firing_at *fa = ctx;
+	size_t i = 0;
+
+	while (i < fa->nr && fa->ids[i] != row->alert_id)
+		i++;
+	if (i == fa->nr) {
+		if (row->status != ALERT_FIRING)
+			return 0;
+		ALLOC_GROW(fa->ids, fa->nr + 1, fa->alloc);
+		fa->json = xreallocarray(fa->json, fa->alloc, sizeof(*fa->json));
+		fa->ids[fa->nr] = row->alert_id;
+		fa->json[fa->nr++] = NULL;
+	}
+	free(fa->json[i]);
+	if (row->status == ALERT_FIRING) {
+		fa->json[i] = xstrdup(row->json);
+		return 0;
+	}
+	fa->ids[i] = fa->ids[--fa->nr]; /* resolved by at_ms */
+	fa->json[i] = fa->json[fa->nr];
+	return 0;
+}
+
+/* From the store (the reader): the alerts firing and the blocks in force at at_ms. */
+static void past_alerts_blocks(struct agent_api *api, int64_t at_ms, struct strbuf *alerts,
+			       size_t *nr_blocks)
+{
+	struct store_alert_query q = { .since_ms = INT64_MIN, .until_ms = at_ms + 1 };
+	struct firing_at fa = { .nr = 0 };
+	struct store_block *b = NULL;
+	size_t nr = 0;
+
+	*nr_blocks = 0;
+	pthread_mutex_lock(&api->store_lock);
+	if (api->reader && store_alert_list(api->reader, &q, firing_row, &fa, NULL) == 0)
+		for (size_t i = 0; i < fa.nr; i++) {
+			if (alerts->len)
+				strbuf_addch(alerts, ',');
+			strbuf_addstr(alerts, fa.json[i]);
+		}
+	if (api->reader && store_block_list(api->reader, INT64_MIN, &b, &nr, NULL) == 0)
+		for (size_t i = 0; i < nr; i++)
+			*nr_blocks += b[i].created_ms <= at_ms &&
+				      (b[i].expires_ms == 0 || b[i].expires_ms > at_ms);
+	pthread_mutex_unlock(&api->store_lock);
+	for (size_t i = 0; i < fa.nr; i++)
+		free(fa.json[i]);
+	free(fa.ids);
+	free(fa.json);
+	free(b);
+}
+
+static void add_time(struct strbuf *out, int64_t ms)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&s, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		strbuf_addstr(out, buf);
+	else
+		strbuf_addf(out, "@%lld", (long long)(ms / 1000));
+}
+
+/*
+ * The frame at at_ms gathered under ring_lock into f: 0; -ENOENT when the
+ * ring is empty, -ERANGE (the hour's range in why) when at_ms is before it.
+ */
+static int past_gather(struct agent_api *api, int64_t at_ms, struct live_frame *f,
+		       struct strbuf *why)
+{
+	const struct series_ring *r = &api->a->ring;
+	uint32_t len, back = 0;
+	int ret = 0;
+
+	pthread_mutex_lock(&api->ring_lock);
+	len = series_ring_len(r);
+	while (back < len && series_ring_time(r, back) > at_ms)
+		back++;
+	if (!len) {
+		ret = -ENOENT;
+	} else if (back == len) {
+		strbuf_addstr(why, "no tick at or before ");
+		add_time(why, at_ms);
+		strbuf_addstr(why, ": the agent's in-memory hour holds ");
+		add_time(why, series_ring_time(r, len - 1));
+		strbuf_addstr(why, " to ");
+		add_time(why, series_ring_time(r, 0));
+		strbuf_addstr(why, "; older times are in /api/v1/series with since and until");
+		ret = -ERANGE;
+	} else {
+		frame_gather(api, back, true, f);
+	}
+	pthread_mutex_unlock(&api->ring_lock);
+	return ret;
+}
+
+/* The latest frame, as published on the tick: copied under the lock. */
+static int latest_copy(struct agent_api *api, struct strbuf *body)
+{
+	bool have;
+
+	pthread_mutex_lock(&api->ring_lock);
+	have = api->live_body != NULL;
+	if (have)
+		strbuf_add(body, api->live_body, api->live_len);
+	pthread_mutex_unlock(&api->ring_lock);
+	return have ? 200 : api_error(body, 503, "the agent has not finished its first tick yet");
+}
+
+int api_live_at(struct agent_api *api, int64_t at_ms, struct strbuf *body)
+{
+	struct strbuf why = STRBUF_INIT, alerts = STRBUF_INIT;
+	struct live_frame f;
+	size_t nr_blocks;
+	int ret = past_gather(api, at_ms, &f, &why);
+
+	if (ret == -ENOENT) {
+		ret = latest_copy(api, body);
+	} else if (ret < 0) {
+		ret = api_error(body, 404, why.buf);
+	} else {
+		past_alerts_blocks(api, f.t_ms, &alerts, &nr_blocks);
+		frame_json(&f, alerts.len ? alerts.buf : "", nr_blocks, f.t_ms, body);
+		frame_release(&f);
+		ret = 200;
+	}
+	strbuf_release(&why);
+	strbuf_release(&alerts);
+	return ret;
+}
+
+int api_live_handler(void *ctx, const struct http_request *req, struct strbuf *body,
+		     const char **content_type)
+{
+	struct agent_api *api = ctx;
+	struct http_arg args[API_MAX_ARGS];
+	struct strbuf err = STRBUF_INIT;
+	size_t nr = http_request_args(req, args, API_MAX_ARGS);
+	int64_t at_ms;
+	int ret;
+
+	*content_type = API_JSON;
+	if (nr > API_MAX_ARGS)
+		return api_error(body, 400, "too many query parameters: at most 32");
+	if (api_live_req_parse(&at_ms, args, nr, api_now_ms(), &err) < 0)
+		ret = api_error(body, 400, err.buf);
+	else if (at_ms == INT64_MAX)
+		ret = latest_copy(api, body);
+	else
+		ret = api_live_at(api, at_ms, body);
+	strbuf_release(&err);
+	return ret;
 }

@@ -223,6 +223,40 @@ int api_alerts_req_parse(struct api_alerts_req *r, const struct http_arg *args, 
 	return 0;
 }
 
+/* Milliseconds since the epoch: 1 to 15 digits (a t_ms an answer gave). */
+static bool parse_ms(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	size_t n = 0;
+
+	for (; s && s[n] >= '0' && s[n] <= '9'; n++)
+		v = v * 10 + (s[n] - '0');
+	if (!s || !n || s[n] || n > 15)
+		return false;
+	*out = v;
+	return true;
+}
+
+int api_live_req_parse(int64_t *at_ms, const struct http_arg *args, size_t nr, int64_t now_ms,
+		       struct strbuf *err)
+{
+	*at_ms = INT64_MAX;
+	for (size_t i = 0; i < nr; i++) {
+		if (strcmp(args[i].key, "at"))
+			return unknown_key(err, args[i].key, "at");
+		if (*at_ms != INT64_MAX)
+			return repeated(err, "at");
+		if (parse_ms(args[i].value, at_ms))
+			continue;
+		if (parse_time("at", args[i].value, now_ms, at_ms, err) < 0)
+			return -EINVAL;
+		if (*at_ms ==
+		    INT64_MAX) /* the "latest" marker: a time that far is the latest anyway */
+			(*at_ms)--;
+	}
+	return 0;
+}
+
 /* One address of the body, canonical; false when it is not an IPv4 or IPv6 address. */
 static bool canon_addr(const char *s, char *out, size_t len)
 {

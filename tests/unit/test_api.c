@@ -142,6 +142,52 @@ static void test_alerts_args(void **state)
 	strbuf_release(&err);
 }
 
+static void test_live_args(void **state)
+{
+	static const struct {
+		const char *value;
+		int64_t at_ms; /* INT64_MIN: refused */
+	} cases[] = {
+		{ "-5m", NOW - 5 * 60 * 1000LL },
+		{ "@1795989000", 1795989000000LL },
+		{ "1795989000123", 1795989000123LL }, /* a t_ms, as an answer gives it */
+		{ "2026-11-29T22:00:00Z", 1795989600000LL },
+		{ "now", NOW },
+		{ "", INT64_MIN },
+		{ "-5x", INT64_MIN },
+		{ "1234567890123456", INT64_MIN }, /* 16 digits: not a time in ms */
+		{ NULL, INT64_MIN },
+	};
+	struct strbuf err = STRBUF_INIT;
+	int64_t at;
+
+	(void)state;
+	assert_int_equal(api_live_req_parse(&at, NULL, 0, NOW, &err), 0);
+	assert_int_equal(at, INT64_MAX);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct http_arg a = { "at", cases[i].value };
+
+		strbuf_reset(&err);
+		if (cases[i].at_ms == INT64_MIN) {
+			assert_int_equal(api_live_req_parse(&at, &a, 1, NOW, &err), -EINVAL);
+			assert_non_null(strstr(err.buf, "at"));
+			continue;
+		}
+		assert_int_equal(api_live_req_parse(&at, &a, 1, NOW, &err), 0);
+		assert_int_equal(at, cases[i].at_ms);
+	}
+	struct http_arg twice[] = { { "at", "-1m" }, { "at", "-2m" } };
+	struct http_arg other[] = { { "since", "-1m" } };
+
+	strbuf_reset(&err);
+	assert_int_equal(api_live_req_parse(&at, twice, 2, NOW, &err), -EINVAL);
+	assert_non_null(strstr(err.buf, "given twice"));
+	strbuf_reset(&err);
+	assert_int_equal(api_live_req_parse(&at, other, 1, NOW, &err), -EINVAL);
+	assert_non_null(strstr(err.buf, "unknown parameter 'since': accepted are at"));
+	strbuf_release(&err);
+}
+
 static void test_unblock_body(void **state)
 {
 	static const struct {
@@ -233,6 +279,7 @@ static void test_token_origin(void **state)
 struct fake {
 	struct agent a;
 	struct agent_api api;
+	int censuses;
 };
 
 static void put(struct fake *f, const char *name, const char *labels, double v)
@@ -249,6 +296,7 @@ static void feed(struct fake *f, int64_t t_ms)
 {
 	struct series_table *st = &f->a.series;
 
+	agent_api_ring_lock(&f->a);
 	series_ring_advance(&f->a.ring, t_ms);
 	for (uint32_t i = 0; i < st->nr_produced; i++) {
 		struct series_entry *e = &st->v[st->produced[i]];
@@ -262,16 +310,24 @@ static void feed(struct fake *f, int64_t t_ms)
 		}
 		series_ring_put(&f->a.ring, e->ring_row, v);
 	}
+	agent_api_ring_unlock(&f->a);
 }
 
-/* One tick of every family the live answer reads; k scales the counters. */
+/*
+ * One tick of every family the live answer reads; k scales the counters;
+ * a census (f->a.cen.ran) adds 100 x (census - 1) established sockets.
+ */
 static void tick(struct fake *f, uint64_t n, double k)
 {
 	static const char *const states[] = { "established", "time_wait", "listen" };
 	char lbl[96];
 
 	series_table_begin(&f->a.series, n);
-	for (int i = 0; i < 3; i++) {
+	f->a.stats.ticks = n;
+	if (!f->a.cen.ran)
+		goto no_census;
+	put(f, "connmon_tcp_sockets", "state=\"established\"", 10 + 100 * f->censuses++);
+	for (int i = 1; i < 3; i++) {
 		snprintf(lbl, sizeof(lbl), "state=\"%s\"", states[i]);
 		put(f, "connmon_tcp_sockets", lbl, 10.0 * (i + 1));
 	}
@@ -292,6 +348,7 @@ static void tick(struct fake *f, uint64_t n, double k)
 	put(f, "connmon_process_rx_bytes_total", "pid=\"\",comm=\"other\"", 99 * k);
 	put(f, "connmon_process_close_wait_sockets", "pid=\"42\",comm=\"nginx\"", 4);
 	put(f, "connmon_process_close_wait_sockets", "pid=\"\",comm=\"other\"", 1);
+no_census:
 	put(f, "connmon_iface_rx_bytes_total", "iface=\"eth0\"", 4000 * k);
 	put(f, "connmon_iface_tx_bytes_total", "iface=\"eth0\"", 2000 * k);
 	put(f, "connmon_iface_rx_packets_total", "iface=\"eth0\"", 40 * k);
@@ -316,12 +373,12 @@ static void live(struct fake *f, struct json_doc *d, struct strbuf *out)
 	f->a.set.interval_ns = 2000000000ull;
 	f->a.cen.ran = true;
 	f->api.a = &f->a;
-	strbuf_init(&f->api.census_json, 0);
-	f->api.census_ms = f->api.prev_census_ms = INT64_MIN;
+	f->a.api = &f->api;
+	pthread_mutex_init(&f->api.ring_lock, NULL);
+	pthread_mutex_init(&f->api.store_lock, NULL);
 	tick(f, 1, 1);
 	api_live_build(&f->api, NOW + 2000, out);
 	strbuf_reset(out);
-	f->a.stats.ticks = 2;
 	tick(f, 2, 3);
 	api_live_build(&f->api, NOW + 4000, out);
 	json_doc_init(d, &json_limits_default);
@@ -334,7 +391,13 @@ static void live_release(struct fake *f)
 {
 	series_ring_release(&f->a.ring);
 	series_table_release(&f->a.series);
-	strbuf_release(&f->api.census_json);
+	for (size_t i = 0; i < f->api.nr_dir; i++)
+		free(f->api.dir[i].labels);
+	free(f->api.dir);
+	free(f->api.census_ran);
+	free(f->api.live_body);
+	pthread_mutex_destroy(&f->api.ring_lock);
+	pthread_mutex_destroy(&f->api.store_lock);
 }
 
 static double num(const struct json_doc *d, const struct json_value *o, const char *path)
@@ -366,7 +429,7 @@ static void test_live_numbers(void **state)
 	root = json_doc_root(&d);
 	assert_int_equal(num(&d, root, "t_ms"), NOW + 4000);
 	assert_int_equal(num(&d, root, "seq"), 2);
-	assert_int_equal(num(&d, root, "tcp_states.established"), 10);
+	assert_int_equal(num(&d, root, "tcp_states.established"), 110);
 	assert_int_equal(num(&d, root, "tcp_states.listen"), 30);
 	assert_int_equal(num(&d, root, "tcp_states.close_wait"), 0);
 	peers = json_get(&d, root, "top_peers");
@@ -400,6 +463,112 @@ static void test_live_numbers(void **state)
 	assert_int_equal(num(&d, root, "health.retrans_segs_per_s"), 5);
 	assert_true(fabs(num(&d, root, "health.retrans_ratio") - 0.05) < 1e-9);
 	assert_int_equal(num(&d, root, "health.in_segs_per_s"), 0); /* not listed: 0 */
+	json_doc_release(&d);
+	live_release(f);
+	free(f);
+	strbuf_release(&out);
+}
+
+/* A frame asked for with at=: its at_ms checked and cut out (the one field /live lacks). */
+static void cut_at_ms(struct strbuf *b, int64_t at_ms)
+{
+	char want[64], *p = strstr(b->buf, ",\"at_ms\":");
+
+	assert_non_null(p);
+	snprintf(want, sizeof(want), ",\"at_ms\":%lld}\n", (long long)at_ms);
+	assert_string_equal(p, want);
+	b->len = (size_t)(p - b->buf);
+	strbuf_addstr(b, "}\n"); /* over the cut: the buffer stays NUL-terminated */
+}
+
+static void test_live_at_latest(void **state)
+{
+	struct strbuf out = STRBUF_INIT, at = STRBUF_INIT;
+	struct json_doc d;
+	struct fake *f = xcalloc(1, sizeof(*f));
+
+	(void)state;
+	live(f, &d, &out);
+	/* at= the latest tick, a time after it, and the future: /live's body, byte for byte */
+	static const int64_t ats[] = { NOW + 4000, NOW + 4999, NOW + 86400000LL };
+
+	for (size_t i = 0; i < 3; i++) {
+		strbuf_reset(&at);
+		assert_int_equal(api_live_at(&f->api, ats[i], &at), 200);
+		cut_at_ms(&at, NOW + 4000);
+		assert_string_equal(at.buf, out.buf);
+	}
+	/* the latest kept for the handler is that body too */
+	api_live_publish(&f->api, NOW + 4000);
+	assert_non_null(f->api.live_body);
+	assert_int_equal(f->api.live_len, out.len);
+	assert_memory_equal(f->api.live_body, out.buf, out.len);
+	json_doc_release(&d);
+	live_release(f);
+	free(f);
+	strbuf_release(&out);
+	strbuf_release(&at);
+}
+
+/* api_live_at(at_ms) parsed into d; returns the status. */
+static int live_at(struct fake *f, int64_t at_ms, struct json_doc *d, struct strbuf *out)
+{
+	struct strbuf err = STRBUF_INIT;
+	int status;
+
+	strbuf_reset(out);
+	status = api_live_at(&f->api, at_ms, out);
+	json_doc_init(d, &json_limits_default);
+	if (json_doc_parse(d, out->buf, out->len, &err))
+		fail_msg("not JSON: %s\n%s", err.buf, out->buf);
+	strbuf_release(&err);
+	return status;
+}
+
+static void test_live_at_past(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	const struct json_value *root, *eth;
+	struct json_doc d;
+	struct fake *f = xcalloc(1, sizeof(*f));
+
+	(void)state;
+	live(f, &d, &out);
+	json_doc_release(&d);
+	f->a.cen.ran = false;
+	tick(f, 3, 4); /* no census: its parts are the census of tick 2 */
+	assert_int_equal(live_at(f, NOW + 6000, &d, &out), 200);
+	root = json_doc_root(&d);
+	assert_int_equal(num(&d, root, "seq"), 3);
+	assert_int_equal(num(&d, root, "census_ms"), NOW + 4000);
+	assert_int_equal(num(&d, root, "tcp_states.established"), 110);
+	eth = json_first(&d, json_get(&d, root, "ifaces"));
+	assert_int_equal(num(&d, eth, "rx_bytes_per_s"), 2000); /* (4 - 3) x 4000 over 2 s */
+	json_doc_release(&d);
+	/* between ticks 2 and 3: tick 2, as /live showed it then */
+	assert_int_equal(live_at(f, NOW + 5999, &d, &out), 200);
+	root = json_doc_root(&d);
+	assert_int_equal(num(&d, root, "t_ms"), NOW + 4000);
+	assert_int_equal(num(&d, root, "at_ms"), NOW + 4000);
+	assert_int_equal(num(&d, root, "seq"), 2);
+	eth = json_first(&d, json_get(&d, root, "ifaces"));
+	assert_int_equal(num(&d, eth, "rx_bytes_per_s"), 4000);
+	assert_int_equal(num(&d, json_first(&d, json_get(&d, root, "top_procs")), "rx_bytes_per_s"),
+			 1000);
+	json_doc_release(&d);
+	/* the oldest tick: its census, no counter has an increase yet */
+	assert_int_equal(live_at(f, NOW + 2000, &d, &out), 200);
+	root = json_doc_root(&d);
+	assert_int_equal(num(&d, root, "tcp_states.established"), 10);
+	assert_int_equal(json_get(&d, root, "top_procs")->nr, 0);
+	eth = json_first(&d, json_get(&d, root, "ifaces"));
+	assert_true(isnan(num(&d, eth, "rx_bytes_per_s")));
+	assert_int_equal(num(&d, eth, "speed_bits_per_s"), 1e9);
+	assert_true(isnan(num(&d, root, "health.retrans_segs_per_s")));
+	json_doc_release(&d);
+	/* before the hour: 404, the sentence gives the range */
+	assert_int_equal(live_at(f, NOW + 1999, &d, &out), 404);
+	assert_non_null(strstr(out.buf, "hour holds 2026-11-29T22:06:42Z to 2026-11-29T22:06:46Z"));
 	json_doc_release(&d);
 	live_release(f);
 	free(f);
@@ -484,10 +653,13 @@ int main(void)
 		cmocka_unit_test(test_series_args_bad),
 		cmocka_unit_test(test_series_too_many_selects),
 		cmocka_unit_test(test_alerts_args),
+		cmocka_unit_test(test_live_args),
 		cmocka_unit_test(test_unblock_body),
 		cmocka_unit_test(test_labels_json),
 		cmocka_unit_test(test_token_origin),
 		cmocka_unit_test(test_live_numbers),
+		cmocka_unit_test(test_live_at_latest),
+		cmocka_unit_test(test_live_at_past),
 		cmocka_unit_test(test_live_fields_documented),
 	};
 
