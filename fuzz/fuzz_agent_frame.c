@@ -21,7 +21,8 @@ static void check_strings(const struct agent_frame *f)
 		if (strnlen(f->peers[i].addr, sizeof(f->peers[i].addr)) >= sizeof(f->peers[i].addr))
 			abort();
 	for (size_t i = 0; i < f->nr_ifaces; i++)
-		if (strnlen(f->ifaces[i].name, sizeof(f->ifaces[i].name)) >= sizeof(f->ifaces[i].name))
+		if (strnlen(f->ifaces[i].name, sizeof(f->ifaces[i].name)) >=
+		    sizeof(f->ifaces[i].name))
 			abort();
 	for (size_t i = 0; i < f->nr_alerts; i++)
 		if (strnlen(f->alerts[i].subject, sizeof(f->alerts[i].subject)) >=

@@ -142,8 +142,7 @@ static void refetch(struct top_run *r)
 	int ret;
 
 	if (r->back_ms)
-		snprintf(target, sizeof(target), "/api/v1/live?at=@%lld",
-			 (long long)(r->back_ms / 1000));
+		snprintf(target, sizeof(target), "/api/v1/live?at=%lld", (long long)r->back_ms);
 	ret = fetch(r->agent_path.buf, target, FETCH_TIMEOUT_MS, f, &err);
 	if (ret < 0) {
 		r->frame_stale = r->ctx.frame != NULL;
@@ -153,10 +152,12 @@ static void refetch(struct top_run *r)
 	} else {
 		if (r->frame_stale)
 			top_status(r, false, "the agent answers again");
-		if (r->back_ms && f->at_ms < 0) { /* an agent that ignores ?at= sent its live frame */
+		if (r->back_ms &&
+		    f->at_ms < 0) { /* an agent that ignores ?at= sent its live frame */
 			r->back_ms = 0;
-			top_status(r, true, "this agent cannot scroll back (it serves no past frames): "
-					    "live");
+			top_status(r, true,
+				   "this agent cannot scroll back (it serves no past frames): "
+				   "live");
 		}
 		r->frame_stale = false;
 		memcpy(r->frame, f, sizeof(*f));
@@ -206,13 +207,14 @@ void top_agent_clock(struct top_run *r)
 	       (f->at_ms >= 0 ? f->at_ms : f->t_ms)) /
 	      1000;
 	if (!r->back_ms)
-		top_textf(r->clock, sizeof(r->clock), "%s%s", hms, r->frame_stale ? " (stale)" : "");
+		top_textf(r->clock, sizeof(r->clock), "%s%s", hms,
+			  r->frame_stale ? " (stale)" : "");
 	else if (ago < 60)
 		top_textf(r->clock, sizeof(r->clock), "%s, %llds ago%s", hms, (long long)ago,
-			 r->frame_stale ? " stale" : "");
+			  r->frame_stale ? " stale" : "");
 	else
 		top_textf(r->clock, sizeof(r->clock), "%s, %lld min ago%s", hms,
-			 (long long)(ago / 60), r->frame_stale ? " stale" : "");
+			  (long long)(ago / 60), r->frame_stale ? " stale" : "");
 }
 
 /* Moves the time shown by delta ms (0 with live: back to live), then shows that frame. */

@@ -14,7 +14,14 @@
 #include "app/top_views_int.h"
 #include "base/units.h"
 
-enum { A_AREA, A_ITEM, A_VALUE, A_SHARE, A_NOTE, A_NR };
+enum {
+	A_AREA,
+	A_ITEM,
+	A_VALUE,
+	A_SHARE,
+	A_NOTE,
+	A_NR
+};
 
 static const struct top_col ov_cols[A_NR] = {
 	[A_AREA] = { "Area", 9, 7, 0, TOP_ALIGN_LEFT, false },
@@ -25,15 +32,15 @@ static const struct top_col ov_cols[A_NR] = {
 };
 
 static const char *const state_labels[AGENT_FRAME_STATES] = {
-	"ESTAB",      "SYN-SENT",   "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT",
-	"UNCONN",     "CLOSE-WAIT", "LAST-ACK", "LISTEN",     "CLOSING",
+	"ESTAB",  "SYN-SENT",	"SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT",
+	"UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN",	  "CLOSING",
 };
 
 static const char *const health_labels[AFH_NR] = {
-	"retransmits/s",   "retransmit ratio", "segments out/s",  "segments in/s",
-	"listen overflows/s", "listen drops/s", "failed connects/s", "resets of estab/s",
-	"bad segments in/s", "RSTs out/s",     "active opens/s",  "passive opens/s",
-	"syncookies sent/s", "UDP in errors/s", "UDP rcvbuf errors/s",
+	"retransmits/s",      "retransmit ratio", "segments out/s",	 "segments in/s",
+	"listen overflows/s", "listen drops/s",	  "failed connects/s",	 "resets of estab/s",
+	"bad segments in/s",  "RSTs out/s",	  "active opens/s",	 "passive opens/s",
+	"syncookies sent/s",  "UDP in errors/s",  "UDP rcvbuf errors/s",
 };
 
 static size_t row(struct top_table *t, const char *area, const char *item,
@@ -100,7 +107,8 @@ static void ov_tops(const struct agent_frame *f, struct top_table *t)
 		top_table_setf(t, i, A_NOTE, 0, "%.0f established", f->peers[k].established);
 	}
 	for (size_t k = 0; k < f->nr_ports && k < 3; k++) {
-		ref = (struct top_ref){ .kind = TOP_REF_PORT, .proto = 6,
+		ref = (struct top_ref){ .kind = TOP_REF_PORT,
+					.proto = 6,
 					.sport = (uint16_t)f->ports[k].port };
 		top_textf(item, sizeof(item), "port %d", f->ports[k].port);
 		i = row(t, "listen", item, &ref);
@@ -183,8 +191,9 @@ int top_agent_fill_overview(const struct top_ctx *ctx, struct top_table *t)
 	ov_tops(f, t);
 	ov_traffic_health(f, t);
 	ov_alerts(f, t);
-	top_textf(t->title, sizeof(t->title), "overview (agent): %.0f TCP sockets, %zu alert%s firing%s",
-		  tcp_total(f), f->nr_alerts, f->nr_alerts == 1 ? "" : "s", when(ctx));
+	top_textf(t->title, sizeof(t->title),
+		  "overview (agent): %.0f TCP sockets, %zu alert%s firing%s", tcp_total(f),
+		  f->nr_alerts, f->nr_alerts == 1 ? "" : "s", when(ctx));
 	top_textf(t->summary, sizeof(t->summary),
 		  "ESTAB %.0f  TIME-WAIT %.0f  CLOSE-WAIT %.0f  LISTEN %.0f%s",
 		  isnan(f->states[0]) ? 0 : f->states[0], isnan(f->states[5]) ? 0 : f->states[5],
@@ -193,7 +202,18 @@ int top_agent_fill_overview(const struct top_ctx *ctx, struct top_table *t)
 	return 0;
 }
 
-enum { I_NAME, I_RX, I_TX, I_RXPK, I_TXPK, I_UTIL, I_ERRS, I_DROPS, I_SPEED, I_NR };
+enum {
+	I_NAME,
+	I_RX,
+	I_TX,
+	I_RXPK,
+	I_TXPK,
+	I_UTIL,
+	I_ERRS,
+	I_DROPS,
+	I_SPEED,
+	I_NR
+};
 
 static const struct top_col if_cols[I_NR] = {
 	[I_NAME] = { "Iface", 12, 6, 0, TOP_ALIGN_LEFT, false },
@@ -239,8 +259,10 @@ int top_agent_fill_ifaces(const struct top_ctx *ctx, struct top_table *t)
 		cell_rate(t, i, I_ERRS, x->errors, UNITS_BYTES);
 		cell_rate(t, i, I_DROPS, x->drops, UNITS_BYTES);
 		if (!isnan(x->speed) && x->speed > 0) {
-			double u = 100 * 8 * fmax(isnan(x->rx_bps) ? 0 : x->rx_bps,
-						  isnan(x->tx_bps) ? 0 : x->tx_bps) / x->speed;
+			double u = 100 * 8 *
+				   fmax(isnan(x->rx_bps) ? 0 : x->rx_bps,
+					isnan(x->tx_bps) ? 0 : x->tx_bps) /
+				   x->speed;
 
 			top_table_setf(t, i, I_UTIL, u, "%.1f", u);
 			top_table_setf(t, i, I_SPEED, x->speed, "%.0fM", x->speed / 1e6);
@@ -250,7 +272,13 @@ int top_agent_fill_ifaces(const struct top_ctx *ctx, struct top_table *t)
 	return 0;
 }
 
-enum { P_PID, P_PROGRAM, P_SENT, P_RECV, P_NR };
+enum {
+	P_PID,
+	P_PROGRAM,
+	P_SENT,
+	P_RECV,
+	P_NR
+};
 
 static const struct top_col pr_cols[P_NR] = {
 	[P_PID] = { "PID", 7, 5, 0, TOP_ALIGN_RIGHT, true },
@@ -282,7 +310,14 @@ int top_agent_fill_procs(const struct top_ctx *ctx, struct top_table *t)
 	return 0;
 }
 
-enum { L_PORT, L_SOCKETS, L_QUEUE, L_BACKLOG, L_FILL, L_NR };
+enum {
+	L_PORT,
+	L_SOCKETS,
+	L_QUEUE,
+	L_BACKLOG,
+	L_FILL,
+	L_NR
+};
 
 static const struct top_col li_cols[L_NR] = {
 	[L_PORT] = { "Port", 7, 5, 0, TOP_ALIGN_RIGHT, true },
@@ -299,7 +334,9 @@ int top_agent_fill_listeners(const struct top_ctx *ctx, struct top_table *t)
 	top_table_reset(t, li_cols, L_NR);
 	for (size_t k = 0; k < f->nr_ports; k++) {
 		const struct agent_frame_port *p = &f->ports[k];
-		struct top_ref ref = { .kind = TOP_REF_PORT, .proto = 6, .sport = (uint16_t)p->port };
+		struct top_ref ref = { .kind = TOP_REF_PORT,
+				       .proto = 6,
+				       .sport = (uint16_t)p->port };
 		size_t i = top_table_add(t, &ref);
 
 		top_table_setf(t, i, L_PORT, p->port, "%d", p->port);
@@ -310,12 +347,18 @@ int top_agent_fill_listeners(const struct top_ctx *ctx, struct top_table *t)
 			top_table_setf(t, i, L_FILL, 100 * p->queue / p->backlog, "%.0f",
 				       100 * p->queue / p->backlog);
 	}
-	top_textf(t->title, sizeof(t->title), "listeners (agent): the %zu TCP ports with most sockets%s",
-		  f->nr_ports, when(ctx));
+	top_textf(t->title, sizeof(t->title),
+		  "listeners (agent): the %zu TCP ports with most sockets%s", f->nr_ports,
+		  when(ctx));
 	return 0;
 }
 
-enum { F_PEER, F_SOCKETS, F_ESTAB, F_NR };
+enum {
+	F_PEER,
+	F_SOCKETS,
+	F_ESTAB,
+	F_NR
+};
 
 static const struct top_col fl_cols[F_NR] = {
 	[F_PEER] = { "PEER", 40, 15, 0, TOP_ALIGN_LEFT, false },
@@ -323,8 +366,7 @@ static const struct top_col fl_cols[F_NR] = {
 	[F_ESTAB] = { "ESTAB", 8, 5, 0, TOP_ALIGN_RIGHT, true },
 };
 
-int top_agent_fill_flows(const struct top_ctx *ctx, const struct top_narrow *n,
-			 struct top_table *t)
+int top_agent_fill_flows(const struct top_ctx *ctx, const struct top_narrow *n, struct top_table *t)
 {
 	const struct agent_frame *f = ctx->frame;
 
@@ -348,7 +390,15 @@ int top_agent_fill_flows(const struct top_ctx *ctx, const struct top_narrow *n,
 	return 0;
 }
 
-enum { R_SEV, R_STATUS, R_STARTED, R_RULE, R_SUBJECT, R_DETAIL, R_NR };
+enum {
+	R_SEV,
+	R_STATUS,
+	R_STARTED,
+	R_RULE,
+	R_SUBJECT,
+	R_DETAIL,
+	R_NR
+};
 
 static const struct top_col al_cols[R_NR] = {
 	[R_SEV] = { "SEVERITY", 8, 4, 2, TOP_ALIGN_LEFT, false },

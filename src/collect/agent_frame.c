@@ -4,25 +4,26 @@
  * The document is read whole with base/json.h (the agent's answer is a few
  * KiB); every member is looked up by name, unknown members are ignored.
  */
+#include "collect/agent_frame.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/json.h"
-#include "collect/agent_frame.h"
 
 const char *const agent_frame_state_names[AGENT_FRAME_STATES] = {
-	"established", "syn_sent", "syn_recv", "fin_wait1",  "fin_wait2", "time_wait",
-	"close",       "close_wait", "last_ack", "listen", "closing",
+	"established", "syn_sent",   "syn_recv", "fin_wait1", "fin_wait2", "time_wait",
+	"close",       "close_wait", "last_ack", "listen",    "closing",
 };
 
 const char *const agent_frame_health_names[AFH_NR] = {
-	"retrans_segs_per_s",	 "retrans_ratio",	  "out_segs_per_s",
+	"retrans_segs_per_s",	 "retrans_ratio",	   "out_segs_per_s",
 	"in_segs_per_s",	 "listen_overflows_per_s", "listen_drops_per_s",
-	"attempt_fails_per_s",	 "estab_resets_per_s",	  "in_errs_per_s",
-	"out_rsts_per_s",	 "active_opens_per_s",	  "passive_opens_per_s",
-	"syncookies_sent_per_s", "udp_in_errors_per_s",	  "udp_rcvbuf_errors_per_s",
+	"attempt_fails_per_s",	 "estab_resets_per_s",	   "in_errs_per_s",
+	"out_rsts_per_s",	 "active_opens_per_s",	   "passive_opens_per_s",
+	"syncookies_sent_per_s", "udp_in_errors_per_s",	   "udp_rcvbuf_errors_per_s",
 };
 
 struct rd {
@@ -117,7 +118,7 @@ static const struct json_value *array(struct rd *r, const struct json_value *obj
 	return v;
 }
 
-#define EACH(r, arr, e) \
+#define EACH(r, arr, e)                                                              \
 	for (const struct json_value *e = (arr) ? json_first((r)->d, arr) : NULL; e; \
 	     e = json_sibling((r)->d, e))
 

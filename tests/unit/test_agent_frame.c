@@ -59,7 +59,8 @@ static void test_whole(void **state)
 	assert_string_equal(f->peers[0].addr, "10.0.0.2");
 	assert_true(f->peers[0].established == 10);
 	assert_int_equal(f->nr_ports, 1);
-	assert_true(f->ports[0].port == 443 && f->ports[0].queue == 1 && isnan(f->ports[0].backlog));
+	assert_true(f->ports[0].port == 443 && f->ports[0].queue == 1 &&
+		    isnan(f->ports[0].backlog));
 	assert_int_equal(f->nr_procs, 1);
 	assert_true(f->procs[0].pid == 77 && f->procs[0].rx == 1.5 && isnan(f->procs[0].tx));
 	assert_int_equal(f->nr_close_wait, 1);
