@@ -4,7 +4,7 @@
  * mode"): the choice of the mode, the source that fetches the agent's frame
  * (GET /api/v1/live through its local socket, collect/agent_link.h) once a
  * tick, and the scroll back through the agent's hour (GET
- * /api/v1/live?at=@SECONDS).
+ * /api/v1/live?at=T_MS).
  *
  * A failed fetch keeps the last frame, marked stale in the header and with
  * the cause in the status line; the next tick tries again, so an agent that
@@ -20,6 +20,7 @@
 #include "app/agent.h"
 #include "app/top_int.h"
 #include "app/top_views_int.h"
+#include "base/json.h"
 #include "base/xalloc.h"
 #include "cli/cmdline.h"
 #include "collect/agent_link.h"
@@ -70,11 +71,11 @@ static int fetch(const char *path, const char *target, int timeout_ms, struct ag
 		return ret;
 	if (rep.status != 200) {
 		strbuf_addf(err, "the agent at '%s' answered %d to %s", path, rep.status, target);
+		ret = -EPROTO;
 		if (rep.status == 404 && !strncmp(target, "/api/v1/live?", 13))
-			strbuf_addstr(err, " (outside its hour, or an agent without scroll back)");
+			ret = -ERANGE; /* outside the agent's hour */
 		else if (rep.status == 404)
 			strbuf_addstr(err, " (no JSON API, or no tick yet)");
-		ret = -EPROTO;
 	} else if (!f) {
 		ret = 0;
 	} else if (agent_frame_parse(f, rep.body, rep.body_len, err) < 0) {
@@ -133,8 +134,12 @@ standalone:
 	return 0;
 }
 
-/* Fetches the frame for the time shown into r->frame; a failure keeps the frame, stale. */
-static void refetch(struct top_run *r)
+/*
+ * Fetches the frame for the time shown into r->frame; a failure keeps the
+ * frame, stale.  Returns 0, or -ERANGE when the agent answered 404 to a past
+ * time (outside its hour: nothing is marked), or the fetch's error.
+ */
+static int refetch(struct top_run *r)
 {
 	struct agent_frame *f = xmalloc(sizeof(*f));
 	struct strbuf err = STRBUF_INIT;
@@ -144,6 +149,11 @@ static void refetch(struct top_run *r)
 	if (r->back_ms)
 		snprintf(target, sizeof(target), "/api/v1/live?at=%lld", (long long)r->back_ms);
 	ret = fetch(r->agent_path.buf, target, FETCH_TIMEOUT_MS, f, &err);
+	if (ret == -ERANGE) {
+		free(f);
+		strbuf_release(&err);
+		return ret;
+	}
 	if (ret < 0) {
 		r->frame_stale = r->ctx.frame != NULL;
 		top_status(r, true, "%s%s", err.buf,
@@ -168,6 +178,7 @@ static void refetch(struct top_run *r)
 	}
 	r->ctx.frame_stale = r->frame_stale;
 	strbuf_release(&err);
+	return ret;
 }
 
 static int agent_sample(void *src, struct tick *t, struct snapshot *snap)
@@ -217,11 +228,38 @@ void top_agent_clock(struct top_run *r)
 			  (long long)(ago / 60), r->frame_stale ? " stale" : "");
 }
 
+/* The oldest tick the agent's ring holds (/api/v1/status ring_since_ms), or -1. */
+static int64_t ring_since(struct top_run *r)
+{
+	struct agent_link_opts o = { .timeout_ms = FETCH_TIMEOUT_MS };
+	struct strbuf err = STRBUF_INIT;
+	struct agent_reply rep;
+	struct json_doc d;
+	const struct json_value *v;
+	int64_t since = -1;
+
+	if (agent_link_get(r->agent_path.buf, "/api/v1/status", &o, &rep, &err) < 0) {
+		strbuf_release(&err);
+		return -1;
+	}
+	json_doc_init(&d, NULL);
+	if (rep.status == 200 && !json_doc_parse(&d, rep.body, rep.body_len, NULL)) {
+		v = json_get(&d, json_doc_root(&d), "ring_since_ms");
+		if (!v || json_int64(&d, v, &since) < 0)
+			since = -1;
+	}
+	json_doc_release(&d);
+	agent_reply_release(&rep);
+	strbuf_release(&err);
+	return since;
+}
+
 /* Moves the time shown by delta ms (0 with live: back to live), then shows that frame. */
 static void scroll(struct top_run *r, int64_t delta, bool live)
 {
 	int64_t step = r->frame && r->frame->interval_ms > 0 ? r->frame->interval_ms : 1000;
-	int64_t from = r->back_ms ? r->back_ms : r->latest_ms;
+	int64_t from = r->back_ms ? r->back_ms : r->latest_ms, was = r->back_ms;
+	int ret;
 
 	if (!r->ctx.frame) {
 		top_status(r, true, "no frame from the agent yet");
@@ -234,7 +272,23 @@ static void scroll(struct top_run *r, int64_t delta, bool live)
 		r->back_ms = from + delta * step;
 		top_status(r, false, "scrolled back (paused): ] forward, L live");
 	}
-	refetch(r);
+	ret = refetch(r);
+	if (ret == -ERANGE && delta < 0) { /* before the hour: its oldest tick */
+		int64_t since = ring_since(r);
+
+		if (since > 0 && since < r->latest_ms && since != was) {
+			r->back_ms = since;
+			ret = refetch(r);
+			if (!ret)
+				top_status(r, false,
+					   "the oldest tick of the agent's hour: ] forward, "
+					   "L live");
+		}
+	}
+	if (ret == -ERANGE) {
+		r->back_ms = was;
+		top_status(r, true, "outside the agent's hour: nothing there");
+	}
 	top_agent_clock(r);
 	top_refresh(r);
 }
