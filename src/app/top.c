@@ -215,6 +215,18 @@ static void open_capture(struct top_run *r)
 
 /* ---- the consumer: every item to every module; the view on screen fills and draws ---- */
 
+/*
+ * Whether view i gets the tick's items.  In agent mode only the sockets view (its own walk)
+ * and the alerts view (the agent's database, when it opens) do: the others fill from the frame,
+ * and their collection (limits, process scans) would be the cost agent mode avoids.
+ */
+static bool gets_items(const struct top_run *r, size_t i)
+{
+	const struct top_view_ops *ops = r->views[i].ops;
+
+	return !r->agent || ops == &top_sockets_view || ops == &top_alerts_view;
+}
+
 static int top_begin(void *c, const struct snapshot *cur)
 {
 	struct top_run *r = c;
@@ -224,7 +236,7 @@ static int top_begin(void *c, const struct snapshot *cur)
 	r->ctx.interval_ns = r->tick.o.interval_ns;
 	r->ctx.procs = &r->walk.procs;
 	for (size_t i = 0; i < r->nr_views; i++)
-		if (r->views[i].ops->begin)
+		if (r->views[i].ops->begin && gets_items(r, i))
 			r->views[i].ops->begin(r->views[i].v, &r->ctx);
 	return 0;
 }
@@ -234,7 +246,7 @@ static int top_sock(void *c, const struct sock_entry *s)
 	struct top_run *r = c;
 
 	for (size_t i = 0; i < r->nr_views; i++)
-		if (r->views[i].ops->sock)
+		if (r->views[i].ops->sock && gets_items(r, i))
 			r->views[i].ops->sock(r->views[i].v, s);
 	return 0;
 }
