@@ -2,7 +2,9 @@
 /*
  * The agent's frame parser (collect/agent_frame.h) on any bytes: it never
  * reads past them, every count stays within its cap, every string is
- * terminated within its field, and a parse that fails says why.
+ * terminated within its field, and a parse that fails says why.  The same
+ * bytes go through the alerts and blocks list parsers, and (cut to a C
+ * string) through the time parser.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -30,6 +32,31 @@ static void check_strings(const struct agent_frame *f)
 			abort();
 }
 
+static void check_lists(const char *buf, size_t size)
+{
+	struct agent_frame_alert *a;
+	struct agent_frame_block *b;
+	size_t nr;
+	bool cut;
+	char *text;
+
+	if (agent_alerts_parse(buf, size, 4, &a, &nr, &cut, NULL) == 0 && nr > 4)
+		abort();
+	free(a);
+	if (agent_blocks_parse(buf, size, 4, &b, &nr, &cut, NULL) == 0 && nr > 4)
+		abort();
+	for (size_t i = 0; i < nr; i++)
+		if (strnlen(b[i].addr, sizeof(b[i].addr)) >= sizeof(b[i].addr))
+			abort();
+	free(b);
+	text = malloc(size + 1);
+	memcpy(text, buf, size);
+	text[size] = '\0';
+	if (agent_frame_time_ms(text) < -1)
+		abort();
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy, so that ASan sees any read past the end. */
@@ -55,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	strbuf_release(&err);
 	free(f);
+	check_lists(buf, size);
 	free(buf);
 	return 0;
 }

@@ -217,14 +217,14 @@ static void open_capture(struct top_run *r)
 
 /*
  * Whether view i gets the tick's items.  In agent mode only the sockets view (its own walk)
- * and the alerts view (the agent's database, when it opens) do: the others fill from the frame,
- * and their collection (limits, process scans) would be the cost agent mode avoids.
+ * does: the others fill from the agent (the frame; the alerts view asks the agent's socket),
+ * and their collection (limits, process scans, the database) is the cost agent mode avoids.
  */
 static bool gets_items(const struct top_run *r, size_t i)
 {
 	const struct top_view_ops *ops = r->views[i].ops;
 
-	return !r->agent || ops == &top_sockets_view || ops == &top_alerts_view;
+	return !r->agent || ops == &top_sockets_view;
 }
 
 static int top_begin(void *c, const struct snapshot *cur)

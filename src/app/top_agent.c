@@ -103,6 +103,49 @@ static int resolve_path(struct top_run *r, bool quiet)
 	return ret;
 }
 
+/*
+ * An integer or string member of the agent's /api/v1/status: the integer in *num (-1 when
+ * absent), the string into str[cap] ("" when absent).  0, or -errno.
+ */
+static int status_member(const char *path, const char *key, int64_t *num, char *str, size_t cap)
+{
+	struct agent_link_opts o = { .timeout_ms = FETCH_TIMEOUT_MS };
+	struct strbuf err = STRBUF_INIT;
+	struct agent_reply rep;
+	struct json_doc d;
+	const struct json_value *v = NULL;
+	int ret = agent_link_get(path, "/api/v1/status", &o, &rep, &err);
+
+	strbuf_release(&err);
+	if (num)
+		*num = -1;
+	if (str)
+		str[0] = '\0';
+	if (ret < 0)
+		return ret;
+	json_doc_init(&d, NULL);
+	if (rep.status != 200 || json_doc_parse(&d, rep.body, rep.body_len, NULL) < 0)
+		ret = -EPROTO;
+	else
+		v = json_get(&d, json_doc_root(&d), key);
+	if (v && num && json_int64(&d, v, num) < 0)
+		*num = -1;
+	if (v && str && v->type == JSON_STRING)
+		top_textf(str, cap, "%s", json_str(&d, v));
+	json_doc_release(&d);
+	agent_reply_release(&rep);
+	return ret;
+}
+
+/* The oldest tick the agent's ring holds (/api/v1/status ring_since_ms), or -1. */
+static int64_t ring_since(struct top_run *r)
+{
+	int64_t since;
+
+	status_member(r->agent_path.buf, "ring_since_ms", &since, NULL, 0);
+	return since;
+}
+
 int top_agent_choose(struct top_run *r)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -126,6 +169,12 @@ int top_agent_choose(struct top_run *r)
 		goto standalone;
 	r->agent = true;
 	r->frame = xcalloc(1, sizeof(*r->frame));
+	r->ctx.agent_path = r->agent_path.buf; /* not changed again during the run */
+	/* u in the alerts view unblocks in the agent's database unless --db names another */
+	if (!r->ctx.db_path &&
+	    !status_member(r->agent_path.buf, "db", NULL, r->agent_db, sizeof(r->agent_db)) &&
+	    r->agent_db[0])
+		r->ctx.db_path = r->agent_db;
 	snprintf(r->host + strlen(r->host), sizeof(r->host) - strlen(r->host), "  agent %s",
 		 r->agent_path.buf);
 	return 0;
@@ -226,32 +275,6 @@ void top_agent_clock(struct top_run *r)
 	else
 		top_textf(r->clock, sizeof(r->clock), "%s, %lld min ago%s", hms,
 			  (long long)(ago / 60), r->frame_stale ? " stale" : "");
-}
-
-/* The oldest tick the agent's ring holds (/api/v1/status ring_since_ms), or -1. */
-static int64_t ring_since(struct top_run *r)
-{
-	struct agent_link_opts o = { .timeout_ms = FETCH_TIMEOUT_MS };
-	struct strbuf err = STRBUF_INIT;
-	struct agent_reply rep;
-	struct json_doc d;
-	const struct json_value *v;
-	int64_t since = -1;
-
-	if (agent_link_get(r->agent_path.buf, "/api/v1/status", &o, &rep, &err) < 0) {
-		strbuf_release(&err);
-		return -1;
-	}
-	json_doc_init(&d, NULL);
-	if (rep.status == 200 && !json_doc_parse(&d, rep.body, rep.body_len, NULL)) {
-		v = json_get(&d, json_doc_root(&d), "ring_since_ms");
-		if (!v || json_int64(&d, v, &since) < 0)
-			since = -1;
-	}
-	json_doc_release(&d);
-	agent_reply_release(&rep);
-	strbuf_release(&err);
-	return since;
 }
 
 /* Moves the time shown by delta ms (0 with live: back to live), then shows that frame. */

@@ -121,6 +121,7 @@ struct top_run {
 	const char *agent_arg; /* --agent=PATH, borrowed from argv; NULL: the default */
 	bool agent;	       /* reading an agent */
 	struct strbuf agent_path;
+	char agent_db[4096];	   /* the agent's database (its /api/v1/status), "" unknown */
 	struct agent_frame *frame; /* the last frame fetched (owned), NULL before the first */
 	bool frame_stale;
 	int64_t back_ms;   /* 0: live; else the time scrolled back to (ms) */

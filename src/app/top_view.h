@@ -84,6 +84,7 @@ struct top_ctx {
 	 * answer.  frame_stale: the last fetch failed and this is the frame before. */
 	const struct agent_frame *frame;
 	bool frame_stale;
+	const char *agent_path; /* agent mode: the agent's socket (alerts, blocks), else NULL */
 };
 
 struct top_view_ops {

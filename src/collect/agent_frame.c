@@ -9,9 +9,12 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/json.h"
+#include "base/xalloc.h"
 
 const char *const agent_frame_state_names[AGENT_FRAME_STATES] = {
 	"established", "syn_sent",   "syn_recv", "fin_wait1", "fin_wait2", "time_wait",
@@ -260,13 +263,60 @@ static void read_subject(struct rd *r, const struct json_value *e, struct agent_
 	int64_t port;
 
 	al->subject[0] = '\0';
+	al->subject_addr = false;
 	if (!s || s->type != JSON_OBJECT)
 		return;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !al->subject[0]; i++)
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !al->subject[0]; i++) {
 		text(r, s, keys[i], al->subject, sizeof(al->subject));
+		al->subject_addr = !i && al->subject[0];
+	}
 	port = integer(r, s, "port");
 	if (!al->subject[0] && port >= 0)
 		snprintf(al->subject, sizeof(al->subject), "port %lld", (long long)port);
+}
+
+int64_t agent_frame_time_ms(const char *iso)
+{
+	int y, mo, d, h, mi, sec, n = 0, frac = 0, digits = 0;
+	struct tm tm = { 0 };
+	time_t t;
+
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19)
+		return -1;
+	iso += n;
+	if (*iso == '.')
+		for (iso++; *iso >= '0' && *iso <= '9'; iso++, digits++)
+			frac = digits < 3 ? frac * 10 + (*iso - '0') : frac;
+	for (; digits > 0 && digits < 3; digits++)
+		frac *= 10;
+	if (strcmp(iso, "Z") || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	return t < 0 ? -1 : (int64_t)t * 1000 + frac;
+}
+
+static void read_alert(struct rd *r, const struct json_value *e, struct agent_frame_alert *al)
+{
+	char when[32];
+
+	al->id = integer(r, e, "id");
+	text(r, e, "rule", al->rule, sizeof(al->rule));
+	text(r, e, "severity", al->severity, sizeof(al->severity));
+	text(r, e, "status", al->status, sizeof(al->status));
+	text(r, e, "summary", al->summary, sizeof(al->summary));
+	text(r, e, "started_at", al->started_at, sizeof(al->started_at));
+	text(r, e, "time", when, sizeof(when));
+	al->time_ms = agent_frame_time_ms(when);
+	al->started_ms = agent_frame_time_ms(al->started_at);
+	read_subject(r, e, al);
 }
 
 static void read_alerts(struct rd *r, const struct json_value *root, struct agent_frame *f)
@@ -275,18 +325,9 @@ static void read_alerts(struct rd *r, const struct json_value *root, struct agen
 
 	EACH(r, a, e)
 	{
-		struct agent_frame_alert *al = &f->alerts[f->nr_alerts];
-
 		if (!room(f, f->nr_alerts, AGENT_FRAME_ALERTS))
 			break;
-		al->id = integer(r, e, "id");
-		text(r, e, "rule", al->rule, sizeof(al->rule));
-		text(r, e, "severity", al->severity, sizeof(al->severity));
-		text(r, e, "status", al->status, sizeof(al->status));
-		text(r, e, "summary", al->summary, sizeof(al->summary));
-		text(r, e, "started_at", al->started_at, sizeof(al->started_at));
-		read_subject(r, e, al);
-		f->nr_alerts++;
+		read_alert(r, e, &f->alerts[f->nr_alerts++]);
 	}
 }
 
@@ -328,5 +369,101 @@ int agent_frame_parse(struct agent_frame *f, const char *buf, size_t len, struct
 	if (!ret)
 		ret = read_frame(&r, f);
 	json_doc_release(&d);
+	return ret;
+}
+
+/* The array member key of the document's root object, for the list parsers. */
+static int list_root(struct rd *r, const char *key, const struct json_value **arr)
+{
+	const struct json_value *root = json_doc_root(r->d);
+
+	*arr = NULL;
+	if (!root || root->type != JSON_OBJECT) {
+		bad(r, "the body", "an object");
+		return r->bad;
+	}
+	*arr = array(r, root, key);
+	return r->bad;
+}
+
+int agent_alerts_parse(const char *buf, size_t len, size_t max, struct agent_frame_alert **out,
+		       size_t *nr, bool *truncated, struct strbuf *err)
+{
+	struct json_doc d;
+	struct rd r = { .d = &d, .err = err };
+	const struct json_value *a = NULL;
+	int ret;
+
+	*out = NULL;
+	*nr = 0;
+	*truncated = false;
+	json_doc_init(&d, NULL);
+	ret = json_doc_parse(&d, buf, len, err);
+	if (!ret)
+		ret = list_root(&r, "alerts", &a);
+	if (!ret && a && a->nr)
+		*out = xcalloc(a->nr < max ? a->nr : max, sizeof(**out));
+	EACH(&r, ret ? NULL : a, e)
+	{
+		if (*nr >= max) {
+			*truncated = true;
+			break;
+		}
+		read_alert(&r, e, &(*out)[(*nr)++]);
+	}
+	json_doc_release(&d);
+	if (!ret)
+		ret = r.bad;
+	if (ret) {
+		free(*out);
+		*out = NULL;
+		*nr = 0;
+	}
+	return ret;
+}
+
+int agent_blocks_parse(const char *buf, size_t len, size_t max, struct agent_frame_block **out,
+		       size_t *nr, bool *truncated, struct strbuf *err)
+{
+	struct json_doc d;
+	struct rd r = { .d = &d, .err = err };
+	const struct json_value *a = NULL;
+	char when[32];
+	int ret;
+
+	*out = NULL;
+	*nr = 0;
+	*truncated = false;
+	json_doc_init(&d, NULL);
+	ret = json_doc_parse(&d, buf, len, err);
+	if (!ret)
+		ret = list_root(&r, "blocks", &a);
+	if (!ret && a && a->nr)
+		*out = xcalloc(a->nr < max ? a->nr : max, sizeof(**out));
+	EACH(&r, ret ? NULL : a, e)
+	{
+		struct agent_frame_block *b = &(*out)[*nr];
+
+		if (*nr >= max) {
+			*truncated = true;
+			break;
+		}
+		text(&r, e, "addr", b->addr, sizeof(b->addr));
+		text(&r, e, "rule", b->rule, sizeof(b->rule));
+		text(&r, e, "reason", b->reason, sizeof(b->reason));
+		text(&r, e, "created", when, sizeof(when));
+		b->created_ms = agent_frame_time_ms(when);
+		text(&r, e, "expires", when, sizeof(when));
+		b->expires_ms = when[0] ? agent_frame_time_ms(when) : 0;
+		(*nr)++;
+	}
+	json_doc_release(&d);
+	if (!ret)
+		ret = r.bad;
+	if (ret) {
+		free(*out);
+		*out = NULL;
+		*nr = 0;
+	}
 	return ret;
 }

@@ -80,7 +80,17 @@ struct agent_frame_alert {
 	char rule[64], severity[16], status[16];
 	char subject[96]; /* subject.addr, else iface, comm, resource or port; "" for the host */
 	char summary[192];
-	char started_at[32]; /* as the agent writes it, ISO 8601 UTC */
+	char started_at[32];	     /* as the agent writes it, ISO 8601 UTC */
+	int64_t time_ms, started_ms; /* time and started_at in ms; -1: absent or not a time */
+	bool subject_addr;	     /* subject is subject.addr */
+};
+
+/* A block in force, as GET /api/v1/blocks gives it (docs/JSON.md, "Blocks"). */
+struct agent_frame_block {
+	char addr[48];
+	int64_t created_ms; /* -1: not a time */
+	int64_t expires_ms; /* 0: until unblocked */
+	char rule[64], reason[128];
 };
 
 struct agent_frame {
@@ -117,5 +127,19 @@ extern const char *const agent_frame_health_names[AFH_NR];
  * from the JSON reader.  Pure; allocates only inside the call.
  */
 int agent_frame_parse(struct agent_frame *f, const char *buf, size_t len, struct strbuf *err);
+
+/*
+ * The alert events of GET /api/v1/alerts (`{"alerts":[...]}`) and the blocks
+ * of GET /api/v1/blocks (`{"blocks":[...]}`): *out (malloc'ed, the caller
+ * frees it; NULL when none) gets at most max rows (beyond: *truncated set).
+ * 0 or the errors of agent_frame_parse(), with *out NULL and *nr 0.  Pure.
+ */
+int agent_alerts_parse(const char *buf, size_t len, size_t max, struct agent_frame_alert **out,
+		       size_t *nr, bool *truncated, struct strbuf *err);
+int agent_blocks_parse(const char *buf, size_t len, size_t max, struct agent_frame_block **out,
+		       size_t *nr, bool *truncated, struct strbuf *err);
+
+/* "2027-01-15T08:00:00.123Z" or without the fraction: ms since the epoch; -1 otherwise. */
+int64_t agent_frame_time_ms(const char *iso);
 
 #endif

@@ -192,7 +192,7 @@ def summary_states():
 VIEWS = [("1", r"^overview \(agent\)"), ("2", r"^sockets: \d+ \(listed by top itself"),
          ("3", r"^flows \(agent\): no per-flow capture"), ("4", r"^procs \(agent\)"),
          ("5", r"^ifaces \(agent\): \d+"), ("6", r"^listeners \(agent\)"),
-         ("7", r"^alerts \(agent\)")]
+         ("7", r"^alerts \(agent\): \d+ firing")]
 
 
 def test_views(s, size, path):
@@ -293,6 +293,31 @@ def test_stale(s, agent, conf, path):
     return agent
 
 
+def test_alerts_view(s, path):
+    """The alerts view reads the agent's /api/v1/blocks; u lifts a block as root."""
+    db = os.path.join(TMP, "h.db")
+    r = sh("ip", "netns", "exec", NS, CONNMON, "block", "--db", db, "198.51.100.9",
+           check_rc=False)
+    check("connmon block 198.51.100.9", r.returncode == 0, r.stderr.strip())
+    s.keys("7")
+    text = s.wait(r"^ block .*198\.51\.100\.9", 8)
+    check("alerts view: the block, read through the agent's socket",
+          re.search(r"^ block .*198\.51\.100\.9", text, re.M) and ("agent " + path)[:30] in text,
+          text.splitlines()[2:6])
+    s.keys("/")
+    tmux("send-keys", "-t", s.name, "-l", "198.51.100.9")
+    s.keys("Enter", "u")
+    text = s.wait(r"Unblock 198\.51\.100\.9\?", 5)
+    check("alerts view: u asks first", "Unblock 198.51.100.9?" in text)
+    s.keys("y")
+    text = s.wait(r"unblocked 198\.51\.100\.9", 8)
+    check("alerts view: unblocked", "unblocked 198.51.100.9" in text, text.splitlines()[-1])
+    text = s.wait(r"0 blocks in force", 5)
+    check("alerts view: the agent lists none after it", "0 blocks in force" in text,
+          text.splitlines()[2])
+    s.keys("Escape", "1")
+
+
 def test_bad_path():
     bad = os.path.join(TMP, "none", "agent.sock")
     r = sh("ip", "netns", "exec", NS, CONNMON, "top", "--agent=" + bad, check_rc=False)
@@ -369,6 +394,7 @@ def run():
         test_views(s, "200x50", path)
         test_scroll_back(s, path)
         agent = test_stale(s, agent, conf, path)
+        test_alerts_view(s, path)
         s.keys("q")
         check("q quits with exit code 0", s.exit_code() == 0, s.exit_code())
         check("nothing on stderr (no sanitizer report)", not s.stderr().strip(), s.stderr()[:500])

@@ -146,13 +146,85 @@ static void test_caps(void **state)
 	free(f);
 }
 
+static void test_time(void **state)
+{
+	(void)state;
+	assert_true(agent_frame_time_ms("1970-01-01T00:00:01Z") == 1000);
+	assert_true(agent_frame_time_ms("2027-01-15T08:00:00.123Z") == 1800000000123LL);
+	assert_true(agent_frame_time_ms("2027-01-15T08:00:00.5Z") == 1800000000500LL);
+	assert_true(agent_frame_time_ms("2027-01-15T08:00:00.12345Z") == 1800000000123LL);
+	assert_true(agent_frame_time_ms("2027-01-15T08:00:00") == -1);
+	assert_true(agent_frame_time_ms("2027-01-15 08:00:00Z") == -1);
+	assert_true(agent_frame_time_ms("2027-13-15T08:00:00Z") == -1);
+	assert_true(agent_frame_time_ms("") == -1);
+}
+
+static void test_alerts(void **state)
+{
+	static const char body[] =
+		"{\"alerts\":[{\"id\":1,\"time\":\"2027-01-15T08:00:00.123Z\",\"rule\":\"syn_flood\","
+		"\"severity\":\"critical\",\"status\":\"resolved\",\"subject\":{\"addr\":\"10.0.0.9\"},"
+		"\"started_at\":\"2027-01-15T07:59:50.000Z\",\"summary\":\"s\"},"
+		"{\"id\":2,\"rule\":\"capacity\",\"subject\":{\"resource\":\"conntrack\"}},"
+		"{\"id\":3,\"rule\":\"x\",\"subject\":{}}]}";
+	static const char bad[] = "{\"alerts\":[{\"id\":\"1\"}]}";
+	struct agent_frame_alert *a;
+	size_t nr;
+	bool cut;
+
+	(void)state;
+	assert_int_equal(agent_alerts_parse(body, strlen(body), 10, &a, &nr, &cut, NULL), 0);
+	assert_int_equal(nr, 3);
+	assert_false(cut);
+	assert_true(a[0].id == 1 && a[0].time_ms == 1800000000123LL);
+	assert_true(a[0].started_ms == 1799999990000LL && a[0].subject_addr);
+	assert_string_equal(a[0].status, "resolved");
+	assert_string_equal(a[1].subject, "conntrack");
+	assert_false(a[1].subject_addr);
+	assert_true(a[1].time_ms == -1);
+	assert_string_equal(a[2].subject, "");
+	free(a);
+	assert_int_equal(agent_alerts_parse(body, strlen(body), 2, &a, &nr, &cut, NULL), 0);
+	assert_true(nr == 2 && cut);
+	free(a);
+	assert_int_equal(agent_alerts_parse("{\"alerts\":[]}", 13, 2, &a, &nr, &cut, NULL), 0);
+	assert_true(nr == 0 && a == NULL);
+	assert_int_equal(agent_alerts_parse(bad, strlen(bad), 2, &a, &nr, &cut, NULL), -EINVAL);
+	assert_true(nr == 0 && a == NULL);
+	assert_int_equal(agent_alerts_parse("[]", 2, 2, &a, &nr, &cut, NULL), -EINVAL);
+}
+
+static void test_blocks(void **state)
+{
+	static const char body[] =
+		"{\"time\":\"2026-11-29T19:20:41Z\",\"count\":2,\"blocks\":["
+		"{\"addr\":\"10.0.0.5\",\"created\":\"2026-11-29T19:20:41Z\",\"expires\":"
+		"\"2026-11-29T19:30:41Z\",\"remaining_s\":600,\"rule\":\"manual\",\"reason\":\"test\","
+		"\"origin\":\"cli\"},{\"addr\":\"2001:db8::9\",\"created\":\"2026-11-29T19:20:41Z\","
+		"\"expires\":null,\"remaining_s\":null,\"rule\":\"port_scan\",\"reason\":\"r\"}]}";
+	struct agent_frame_block *b;
+	size_t nr;
+	bool cut;
+
+	(void)state;
+	assert_int_equal(agent_blocks_parse(body, strlen(body), 10, &b, &nr, &cut, NULL), 0);
+	assert_int_equal(nr, 2);
+	assert_string_equal(b[0].addr, "10.0.0.5");
+	assert_true(b[0].expires_ms - b[0].created_ms == 600000);
+	assert_true(b[1].expires_ms == 0);
+	assert_string_equal(b[1].rule, "port_scan");
+	free(b);
+	assert_int_equal(agent_blocks_parse("{\"blocks\":3}", 12, 2, &b, &nr, &cut, NULL), -EINVAL);
+	assert_null(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_whole),  cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_bad),    cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_time),   cmocka_unit_test(test_alerts),
+		cmocka_unit_test(test_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
