@@ -255,9 +255,14 @@ static const struct {
 	const char *path;
 	http_handler_fn fn;
 } get_routes[] = {
-	{ "/api/v1/status", status_handler },	  { "/api/v1/live", api_live_handler },
-	{ "/api/v1/series", api_series_handler }, { "/api/v1/alerts", alerts_handler },
+	/* one per line, so branches that add routes merge cleanly */
+	// clang-format off
+	{ "/api/v1/status", status_handler },
+	{ "/api/v1/live", api_live_handler },
+	{ "/api/v1/series", api_series_handler },
+	{ "/api/v1/alerts", alerts_handler },
 	{ "/api/v1/blocks", blocks_handler },
+	// clang-format on
 };
 
 void agent_api_open(struct agent *a)

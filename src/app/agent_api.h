@@ -4,7 +4,8 @@
  * listener beside /metrics.  App-internal.
  *
  *   agent_api.c        open/close, /api/v1/status, alerts, blocks, the ring's lock
- *   agent_api_live.c   /api/v1/live: built on the agent's thread once per tick, published
+ *   agent_api_live.c   /api/v1/live: the latest frame built on the agent's thread once
+ *                      per tick and kept; ?at=T a past one from the ring
  *   agent_api_series.c /api/v1/series: from the hour ring or the store
  *   agent_api_post.c   POST /api/v1/unblock: the token, origin and content checks
  *   agent_api_query.c  the pure parsers of what clients send (query arguments,

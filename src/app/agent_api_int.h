@@ -52,6 +52,7 @@ struct agent_api {
 	uint64_t ring_ticks_seen; /* a->ring.nr_ticks when census_ran was last set */
 	char *live_body;	  /* the latest frame, built on the tick (ring_lock); owned */
 	size_t live_len;
+	int64_t live_t_ms; /* its tick */
 	size_t nr_blocks;
 	int64_t blocks_at_ms;
 };
@@ -64,9 +65,10 @@ void api_live_build(struct agent_api *api, int64_t t_ms, struct strbuf *out);
 /* api_live_build, kept for the handler (takes ring_lock). */
 void api_live_publish(struct agent_api *api, int64_t t_ms);
 /*
- * The frame of the ring's latest tick at or before at_ms into body; the
- * status: 200, 404 (before the ring's oldest tick: the sentence gives the
- * range), 503 (no tick yet).  Takes ring_lock, then store_lock.
+ * The frame of the ring's latest tick at or before at_ms into body (the
+ * published one when that is the tick); the status: 200, 404 (before the
+ * ring's oldest tick: the sentence gives the range), 503 (no tick yet).
+ * Takes ring_lock, then store_lock.
  */
 int api_live_at(struct agent_api *api, int64_t at_ms, struct strbuf *body);
 /* GET /api/v1/live[?at=T] */

@@ -466,7 +466,9 @@ static void frame_json(const struct live_frame *f, const char *alerts, size_t nr
 	for (size_t i = 0; i < f->nr_tick; i++)
 		tick_one(&t, &f->tick[i]);
 	tick_json(out, &t);
-	strbuf_addf(out, ",\"alerts_firing\":[%s],\"blocks_active\":%zu", alerts, nr_blocks);
+	strbuf_addstr(out, ",\"alerts_firing\":[");
+	strbuf_addstr(out, alerts);
+	strbuf_addf(out, "],\"blocks_active\":%zu", nr_blocks);
 	if (at_ms != INT64_MIN)
 		strbuf_addf(out, ",\"at_ms\":%lld", (long long)at_ms);
 	strbuf_addstr(out, "}\n");
@@ -536,6 +538,7 @@ void api_live_publish(struct agent_api *api, int64_t t_ms)
 	pthread_mutex_lock(&api->ring_lock);
 	old = api->live_body;
 	api->live_body = strbuf_detach(&out, &api->live_len);
+	api->live_t_ms = t_ms;
 	pthread_mutex_unlock(&api->ring_lock);
 	free(old);
 }
@@ -569,8 +572,9 @@ static int firing_row(void *ctx, const struct store_alert_row *row)
 		fa->json[i] = xstrdup(row->json);
 		return 0;
 	}
-	fa->ids[i] = fa->ids[--fa->nr]; /* resolved by at_ms */
-	fa->json[i] = fa->json[fa->nr];
+	fa->nr--; /* resolved by at_ms; the others keep their order */
+	memmove(&fa->ids[i], &fa->ids[i + 1], (fa->nr - i) * sizeof(*fa->ids));
+	memmove(&fa->json[i], &fa->json[i + 1], (fa->nr - i) * sizeof(*fa->json));
 	return 0;
 }
 
@@ -616,11 +620,14 @@ static void add_time(struct strbuf *out, int64_t ms)
 }
 
 /*
- * The frame at at_ms gathered under ring_lock into f: 0; -ENOENT when the
- * ring is empty, -ERANGE (the hour's range in why) when at_ms is before it.
+ * The frame at at_ms, under ring_lock: 0 with it gathered into f; 1 with
+ * the latest frame as published copied into body, at_ms added (the tick
+ * asked for is the one published: the answer /live gives, alerts and
+ * blocks included); -ENOENT when the ring is empty; -ERANGE (the hour's
+ * range in why) when at_ms is before it.
  */
 static int past_gather(struct agent_api *api, int64_t at_ms, struct live_frame *f,
-		       struct strbuf *why)
+		       struct strbuf *body, struct strbuf *why)
 {
 	const struct series_ring *r = &api->a->ring;
 	uint32_t len, back = 0;
@@ -641,6 +648,11 @@ static int past_gather(struct agent_api *api, int64_t at_ms, struct live_frame *
 		add_time(why, series_ring_time(r, 0));
 		strbuf_addstr(why, "; older times are in /api/v1/series with since and until");
 		ret = -ERANGE;
+	} else if (!back && api->live_body && api->live_t_ms == series_ring_time(r, 0) &&
+		   api->live_len >= 2) {
+		strbuf_add(body, api->live_body, api->live_len - 2); /* without its "}\n" */
+		strbuf_addf(body, ",\"at_ms\":%lld}\n", (long long)api->live_t_ms);
+		ret = 1;
 	} else {
 		frame_gather(api, back, true, f);
 	}
@@ -666,9 +678,11 @@ int api_live_at(struct agent_api *api, int64_t at_ms, struct strbuf *body)
 	struct strbuf why = STRBUF_INIT, alerts = STRBUF_INIT;
 	struct live_frame f;
 	size_t nr_blocks;
-	int ret = past_gather(api, at_ms, &f, &why);
+	int ret = past_gather(api, at_ms, &f, body, &why);
 
-	if (ret == -ENOENT) {
+	if (ret == 1) {
+		ret = 200;
+	} else if (ret == -ENOENT) {
 		ret = latest_copy(api, body);
 	} else if (ret < 0) {
 		ret = api_error(body, 404, why.buf);

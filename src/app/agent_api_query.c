@@ -248,8 +248,10 @@ int api_live_req_parse(int64_t *at_ms, const struct http_arg *args, size_t nr, i
 			return repeated(err, "at");
 		if (parse_ms(args[i].value, at_ms))
 			continue;
-		if (parse_time("at", args[i].value, now_ms, at_ms, err) < 0)
+		if (parse_time("at", args[i].value, now_ms, at_ms, err) < 0) {
+			strbuf_addstr(err, ", or milliseconds since the epoch");
 			return -EINVAL;
+		}
 		if (*at_ms ==
 		    INT64_MAX) /* the "latest" marker: a time that far is the latest anyway */
 			(*at_ms)--;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* cmocka needs these first. */
 // clang-format off
@@ -498,11 +499,15 @@ static void test_live_at_latest(void **state)
 		cut_at_ms(&at, NOW + 4000);
 		assert_string_equal(at.buf, out.buf);
 	}
-	/* the latest kept for the handler is that body too */
+	/* the latest kept for the handler is that body too, and at= its tick copies it */
 	api_live_publish(&f->api, NOW + 4000);
 	assert_non_null(f->api.live_body);
 	assert_int_equal(f->api.live_len, out.len);
 	assert_memory_equal(f->api.live_body, out.buf, out.len);
+	f->api.live_body[f->api.live_len - 3] = '#'; /* marks the copy: no longer JSON */
+	strbuf_reset(&at);
+	assert_int_equal(api_live_at(&f->api, NOW + 9000, &at), 200);
+	assert_non_null(strstr(at.buf, ":#,\"at_ms\":1795990004000}\n"));
 	json_doc_release(&d);
 	live_release(f);
 	free(f);
@@ -575,6 +580,85 @@ static void test_live_at_past(void **state)
 	strbuf_release(&out);
 }
 
+/* An alert event of the history: id, time, status. */
+static void history_add(struct store *st, uint64_t id, int64_t t_ms, enum alert_status status)
+{
+	struct alert_event ev = { .id = id, .time_ms = t_ms, .status = status, .value = NAN };
+
+	alert_subject_init(&ev.subject);
+	snprintf(ev.rule, sizeof(ev.rule), "rule%llu", (unsigned long long)id);
+	snprintf(ev.summary, sizeof(ev.summary), "alert %llu", (unsigned long long)id);
+	ev.started_ms = NOW;
+	assert_int_equal(store_alert_add(st, &ev, NULL), 0);
+}
+
+/* The rules of alerts_firing and blocks_active at tick_ms, parsed from an at= answer. */
+static void firing_at(struct fake *f, int64_t tick_ms, struct strbuf *rules, double *blocks)
+{
+	struct strbuf out = STRBUF_INIT;
+	const struct json_value *v;
+	struct json_doc d;
+
+	assert_int_equal(live_at(f, tick_ms, &d, &out), 200);
+	strbuf_reset(rules);
+	v = json_get(&d, json_doc_root(&d), "alerts_firing");
+	for (v = json_first(&d, v); v; v = json_sibling(&d, v))
+		strbuf_addf(rules, "%s;", json_str(&d, json_get(&d, v, "rule")));
+	*blocks = num(&d, json_doc_root(&d), "blocks_active");
+	json_doc_release(&d);
+	strbuf_release(&out);
+}
+
+/* A frame of an earlier tick: the alerts and blocks of the database at that tick. */
+static void test_live_at_history(void **state)
+{
+	struct strbuf out = STRBUF_INIT, rules = STRBUF_INIT, err = STRBUF_INIT;
+	struct fake *f = xcalloc(1, sizeof(*f));
+	char dir[] = "/tmp/connmon-test-api-XXXXXX", db[64];
+	struct store_block b = { .addr = "10.9.9.9",
+				 .created_ms = NOW + 3000,
+				 .expires_ms = NOW + 5000,
+				 .rule = "r",
+				 .origin = "agent" };
+	struct store_options o;
+	struct store *w;
+	struct json_doc d;
+	double blocks;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/c.db", dir);
+	store_options_init(&o);
+	assert_int_equal(store_open(&w, db, STORE_WRITE, &o, &err), 0);
+	history_add(w, 1, NOW + 1000, ALERT_FIRING);
+	history_add(w, 1, NOW + 5000, ALERT_RESOLVED);
+	history_add(w, 2, NOW + 4500, ALERT_FIRING);
+	history_add(w, 3, NOW + 3000, ALERT_FIRING);
+	assert_int_equal(store_block_put(w, &b, 1, &err), 0);
+	assert_int_equal(store_close(w, &err), 0);
+	live(f, &d, &out);
+	json_doc_release(&d);
+	tick(f, 3, 4);
+	assert_int_equal(store_open(&f->api.reader, db, STORE_READ, &o, &err), 0);
+	firing_at(f, NOW + 2000, &rules, &blocks);
+	assert_string_equal(rules.buf, "rule1;");
+	assert_int_equal(blocks, 0);
+	firing_at(f, NOW + 4000, &rules, &blocks);
+	assert_string_equal(rules.buf, "rule1;rule3;");
+	assert_int_equal(blocks, 1);
+	firing_at(f, NOW + 6000, &rules, &blocks);	/* 1 resolved, 2 fired, the block expired */
+	assert_string_equal(rules.buf, "rule2;rule3;"); /* in the history's order */
+	assert_int_equal(blocks, 0);
+	store_close(f->api.reader, NULL);
+	live_release(f);
+	free(f);
+	unlink(db);
+	rmdir(dir);
+	strbuf_release(&out);
+	strbuf_release(&rules);
+	strbuf_release(&err);
+}
+
 /* Every key path of v ("a.b", "a[].b"), arrays by their first element, alerts_firing whole. */
 static void paths(const struct json_doc *d, const struct json_value *v, const char *prefix,
 		  struct strbuf *out)
@@ -612,6 +696,9 @@ static void test_live_fields_documented(void **state)
 
 	(void)state;
 	live(f, &d, &out);
+	json_doc_release(&d);
+	/* a frame asked for with at=: /live's fields (test_live_at_latest) and at_ms */
+	assert_int_equal(live_at(f, NOW + 4000, &d, &out), 200);
 	paths(&d, json_doc_root(&d), "", &got);
 	assert_int_equal(strbuf_read_file(&doc, "../../docs/API.md", 0), 0);
 	sec = strstr(doc.buf, "## GET /api/v1/live");
@@ -660,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_live_numbers),
 		cmocka_unit_test(test_live_at_latest),
 		cmocka_unit_test(test_live_at_past),
+		cmocka_unit_test(test_live_at_history),
 		cmocka_unit_test(test_live_fields_documented),
 	};
 
