@@ -164,6 +164,9 @@ int top_agent_choose(struct top_run *r)
 		strbuf_release(&err);
 		return 2;
 	}
+	/* an agent is there but not readable (the socket's mode, a deadline): say why, once */
+	if (ret < 0 && ret != -ENOENT && ret != -ECONNREFUSED)
+		top_status(r, false, "standalone: %s", err.buf);
 	strbuf_release(&err);
 	if (ret < 0)
 		goto standalone;
