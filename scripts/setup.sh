@@ -51,6 +51,7 @@ test="$test mandoc groff-base man-db" # tests/package: the man pages lint and re
 test="$test zsh" # tests/package: the zsh completion, completed for real through zpty
 test="$test debhelper dpkg-dev fakeroot" # tests/package: dpkg-buildpackage of debian/
 test="$test systemd-container" # tests/package: the .deb installed in a container booted with systemd-nspawn
+test="$test lintian" # tests/package: lintian checks the .deb the package test builds
 # bench/: iproute2 (ip, ss, nstat), net-tools (netstat), gawk, time
 # (/usr/bin/time), python3 (JSON checks, proto), tcpdump, iftop, nethogs,
 # sysstat (sar, sadc), procps (sysctl); the agent's peers (bench/agent):

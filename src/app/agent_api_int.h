@@ -68,7 +68,7 @@ void api_live_publish(struct agent_api *api, int64_t t_ms);
  * The frame of the ring's latest tick at or before at_ms into body (the
  * published one when that is the tick); the status: 200, 404 (before the
  * ring's oldest tick: the sentence gives the range), 503 (no tick yet).
- * Takes ring_lock, then store_lock.
+ * Takes ring_lock, releases it, then takes store_lock.
  */
 int api_live_at(struct agent_api *api, int64_t at_ms, struct strbuf *body);
 /* GET /api/v1/live[?at=T] */

@@ -229,7 +229,7 @@ static bool parse_ms(const char *s, int64_t *out)
 	int64_t v = 0;
 	size_t n = 0;
 
-	for (; s && s[n] >= '0' && s[n] <= '9'; n++)
+	for (; s && s[n] >= '0' && s[n] <= '9' && n <= 15; n++)
 		v = v * 10 + (s[n] - '0');
 	if (!s || !n || s[n] || n > 15)
 		return false;

@@ -52,6 +52,8 @@ void agent_metrics_emit_health(struct agent *a)
 		return;
 	http_server_get_stats(a->http, &s);
 	agent_set(a, MF_AGENT_SCRAPES, (double)s.served);
+	if (http_server_serves_unix(a->http))
+		agent_set(a, MF_AGENT_SOCKET_REFUSED, (double)s.refused);
 }
 
 static struct prom_point point_of(const struct series_entry *e, double value)

@@ -104,8 +104,11 @@ static void scan_procs(struct sock_walk *w)
 	}
 	if (w->procs.nr_procs_denied && !w->procs_warned) {
 		fprintf(stderr,
-			"connmon: %zu processes are hidden (their descriptors may not be read); CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH would show them (root has both unless they were dropped)\n",
-			w->procs.nr_procs_denied);
+			"connmon: %zu %s hidden (%s descriptors may not be read); CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH would show %s (root has both unless they were dropped)\n",
+			w->procs.nr_procs_denied,
+			w->procs.nr_procs_denied == 1 ? "process is" : "processes are",
+			w->procs.nr_procs_denied == 1 ? "its" : "their",
+			w->procs.nr_procs_denied == 1 ? "it" : "them");
 		w->procs_warned = true;
 	}
 }

@@ -236,6 +236,9 @@ int http_server_listen_unix(struct http_server *srv, struct http_unix *u,
  */
 struct http_unix *http_server_detach_unix(struct http_server *srv);
 
+/* Whether srv serves a local socket now (http_server_listen_unix, not detached). */
+bool http_server_serves_unix(const struct http_server *srv);
+
 /*
  * Whether the text of a /proc/PID/status file lists gid on its "Groups:"
  * line.  A malformed line is false.  Pure; for the peer check and its tests.

@@ -8,6 +8,7 @@
 - POST is 405 on every path, /api/v1/unblock included;
 - a peer that is neither root, the agent's user nor in the socket's group: 403 when the mode lets it
   connect (0666), EACCES at connect(2) when it does not (0660), with a message naming the group;
+  each 403 counts in /metrics' connmon_agent_socket_refused_total, a refused connect(2) does not;
   a member by its primary group or by a supplementary group (read from /proc) is served;
 - a regular file at the path is left alone and the agent exits 2 naming it;
 - the socket file is removed when the agent exits.
@@ -73,6 +74,26 @@ def wait_served(proc, path):
     return False
 
 
+def refused_total(path):
+    """connmon_agent_socket_refused_total in the socket's /metrics, or None without it."""
+    rc, out, _ = sock_get(path, "/metrics")
+    for line in out.splitlines():
+        if line.startswith("connmon_agent_socket_refused_total "):
+            return float(line.split()[1])
+    return None
+
+
+def wait_refused(path, want):
+    """Until the counter is want (the agent publishes after each tick; at most 10 s); the last value."""
+    value = None
+    for _ in range(100):
+        value = refused_total(path)
+        if value == want:
+            break
+        time.sleep(0.1)
+    return value
+
+
 def stop(proc):
     proc.send_signal(signal.SIGTERM)
     try:
@@ -116,6 +137,10 @@ def run_open_mode(tmp):
     body = curl(path, "http://localhost/metrics")
     check("# TYPE connmon_tcp_sockets gauge" in body and "connmon_iface_rx_bytes_total" in body,
           "GET /metrics through curl --unix-socket")
+    check("# TYPE connmon_agent_socket_refused_total counter" in body,
+          "/metrics has the family connmon_agent_socket_refused_total")
+    value = refused_total(path)
+    check(value == 0, f"no peer refused yet: connmon_agent_socket_refused_total 0 (got {value})")
     rc, out, err = sock_get(path, "/api/v1/status")
     if out.startswith("status 404"):
         print("note: /api/v1/status is 404: the JSON API is not in this build")
@@ -134,6 +159,8 @@ def run_open_mode(tmp):
     code = curl(path, "-o", "/dev/null", "-w", "%{http_code}", "http://localhost/metrics",
                 user=NOBODY)
     check(code == "403", f"curl as nobody: 403 (got {code})")
+    value = wait_refused(path, 2)
+    check(value == 2, f"the two 403s: connmon_agent_socket_refused_total 2 (got {value})")
     reload_listen(tmp, proc, path)
     rc, err = stop(proc)
     check(rc == 0, f"SIGTERM: exit 0 (got {rc})")
@@ -179,6 +206,9 @@ def run_group(tmp):
     rc, out, err = sock_get(path, "/metrics", ["--reuid=nobody", OTHER_GID, "--clear-groups"])
     check(rc == 1 and "Permission denied" in err and "'nogroup' group" in err and path in err,
           f"a non-member cannot connect: {err.strip()}")
+    time.sleep(1.5)  # a tick or more: a wrongly counted refusal would be published by then
+    value = refused_total(path)
+    check(value == 0, f"members served and a connect(2) refused: the counter stays 0 (got {value})")
     rc, err = stop(proc)
     check(rc == 0 and not os.path.lexists(path), "exit 0, the socket removed")
 

@@ -51,7 +51,8 @@ except ValueError:
 }
 
 # ---- help: every command, both spellings, exit 0, nothing else runs ----
-for c in sockets summary kill ifaces proto flows procs overview; do
+# (top too: stdout is a file here, and its --help must not need a terminal)
+for c in sockets summary kill ifaces proto flows procs overview top; do
 	for h in -h --help; do
 		expect_rc "$c $h exits 0" 0 "$c" "$h"
 		has "$c $h prints its usage" "^usage: connmon"
@@ -171,7 +172,7 @@ for f in "$FIX"/pcap/*.pcap; do
 	fits80 "flows -r $(basename "$f")" flows -r "$f"
 	fits80 "flows -P -r $(basename "$f")" flows -P -r "$f"
 done
-for c in sockets summary kill ifaces proto flows procs overview; do
+for c in sockets summary kill ifaces proto flows procs overview top; do
 	fits80 "$c --help" "$c" --help
 done
 # procs needs sock_diag, which an unprivileged user may not open on every kernel

@@ -4,12 +4,15 @@
 #  1. dpkg-buildpackage -us -uc -b in a copy of the source tree; the build
 #     changes nothing outside debian/;
 #  2. the .deb holds the binary, the man pages, the completion, the unit and
-#     the conffile, and enables the unit;
+#     the conffile, and enables the unit; lintian finds no error or warning;
 #  3. in a fresh Debian 12 (the fresh-machine image) booted with systemd under
 #     systemd-nspawn --boot --private-network: dpkg -i installs the .deb, the
 #     service is enabled and active, /metrics answers inside the container,
+#     the local socket /run/connmon/agent.sock has its mode and group and
+#     answers GET (POST 405), the dashboard page carries its CSP, api.token
+#     is 0600, systemd-analyze security's score is printed (not judged),
 #     a reload applies an edited conffile; apt-get purge removes the unit,
-#     /etc/connmon (the edited conffile too) and /var/lib/connmon.
+#     /etc/connmon (the edited conffile too), /var/lib/connmon and /run/connmon.
 # The image gets systemd, curl and the package's dependencies from the Debian
 # mirror before it boots (apt over the host's network, as fresh-machine does);
 # once booted, the container has its own network namespace with only lo.
@@ -100,6 +103,18 @@ grep -qx /etc/connmon/connmon.conf "$ctrl/conffiles" || say_fail "/etc/connmon/c
 grep -q "deb-systemd-helper enable 'connmon.service'" "$ctrl/postinst" || say_fail "postinst does not enable the unit"
 grep -q 'rm -rf /var/lib/connmon /etc/connmon' "$ctrl/postrm" || say_fail "postrm does not purge the state"
 [ $fail = 0 ] && echo "ok: $(basename "$deb") built; contents, conffile and scripts as expected"
+# lintian: no error and no warning (the infos and the pedantic tags are listed in docs/PACKAGING.md)
+if command -v lintian >/dev/null; then
+	if timeout 120 lintian --fail-on error,warning --no-tag-display-limit "$deb" \
+		>"$work/lintian.log" 2>&1; then
+		echo "ok: lintian finds no error and no warning in the .deb"
+	else
+		grep -E '^[EW]: ' "$work/lintian.log" | head -20
+		say_fail "lintian: $(grep -cE '^[EW]: ' "$work/lintian.log") errors and warnings in the .deb"
+	fi
+else
+	echo "note: no lintian (scripts/setup.sh test installs it): the .deb is not linted"
+fi
 
 # 3. A fresh Debian 12 with systemd, booted in a container.
 root=$work/root
@@ -170,6 +185,48 @@ for _ in $(seq 60); do
 	sleep 0.5
 done
 journal() { inside journalctl -u connmon --no-pager -n 30; }
+# The local socket under systemd (docs/AGENT.md, "Local socket"): RuntimeDirectory=connmon makes
+# /run/connmon (0755); the socket has socket_mode 0660 and, with socket_group empty, the agent's
+# group (root's); it serves GET and refuses POST with 405.
+check_socket() {
+	local sock=/run/connmon/agent.sock got code
+	got=$(inside stat -c '%F %a %U:%G' /run/connmon /run/connmon/agent.sock 2>&1 | tr '\n' ';')
+	if [ "$got" = "directory 755 root:root;socket 660 root:root;" ]; then
+		echo "ok: /run/connmon (0755) holds agent.sock, a socket of mode 0660, group root"
+	else
+		say_fail "/run/connmon and its socket: '$got'" \
+			"(want directory 755 root:root; socket 660 root:root)"
+	fi
+	code=$(inside curl -s -m 5 -o /dev/null -w '%{http_code}' --unix-socket $sock \
+		http://localhost/api/v1/status)
+	[ "$code" = 200 ] || say_fail "GET /api/v1/status on $sock: $code, not 200"
+	got=$(inside curl -s -m 5 --unix-socket $sock http://localhost/api/v1/status)
+	grep -q '"version"' <<<"$got" || say_fail "/api/v1/status on $sock has no version: ${got:0:200}"
+	code=$(inside curl -s -m 5 -o /dev/null -w '%{http_code}' --unix-socket $sock -X POST \
+		-H 'Content-Type: application/json' -d '{"all":true}' http://localhost/api/v1/unblock)
+	[ "$code" = 405 ] || say_fail "POST /api/v1/unblock on $sock: $code, not 405"
+	[ $fail = 0 ] && echo "ok: GET /api/v1/status on the socket is 200, POST is 405"
+}
+# The dashboard on the TCP listener with its Content-Security-Policy, and the API's token
+# (docs/API.md, "The token"): /var/lib/connmon/api.token, mode 0600, 64 hex digits.
+check_page_and_token() {
+	local head token csp want="regular file 600 root"
+	head=$(inside curl -s -m 5 -D - -o /dev/null http://127.0.0.1:9556/)
+	csp="^Content-Security-Policy: default-src 'self';.*frame-ancestors 'none'"
+	if grep -q '^HTTP/1.1 200' <<<"$head" && grep -qi "$csp" <<<"$head"; then
+		echo "ok: / answers 200 on 127.0.0.1:9556 with a Content-Security-Policy"
+	else
+		say_fail "the dashboard page on 127.0.0.1:9556: ${head:0:300}"
+	fi
+	token=$(inside stat -c '%F %a %U' /var/lib/connmon/api.token 2>&1)
+	if [ "$token" != "$want" ]; then
+		say_fail "/var/lib/connmon/api.token: '$token' (want $want)"
+	elif ! inside grep -qxE '[0-9a-f]{64}' /var/lib/connmon/api.token; then
+		say_fail "/var/lib/connmon/api.token does not hold 64 hex digits"
+	else
+		echo "ok: /var/lib/connmon/api.token: 64 hex digits in a regular file of mode 0600"
+	fi
+}
 if [ "$active" = active ]; then
 	echo "ok: connmon.service is active after the install"
 else
@@ -192,6 +249,11 @@ fi
 for f in /var/lib/connmon/connmon.db /etc/systemd/system/multi-user.target.wants/connmon.service; do
 	inside test -e "$f" || say_fail "no $f while the agent runs"
 done
+check_socket
+check_page_and_token
+inside systemd-analyze security connmon >"$work/security.log" 2>&1
+echo "note: systemd-analyze security connmon: $(grep -o 'Overall exposure level.*' "$work/security.log" ||
+	echo "no score ($(tail -1 "$work/security.log"))")"
 # a reload (SIGHUP) reads the conffile again: /metrics moves to another port
 inside sed -i 's/^listen = 127.0.0.1:9556$/listen = 127.0.0.1:9557/' /etc/connmon/connmon.conf
 if inside systemctl reload connmon >"$work/reload.log" 2>&1; then
@@ -220,13 +282,14 @@ if ! inside apt-get purge -y -qq connmon >"$work/purge.log" 2>&1; then
 fi
 # (the container still answers: a failing nsenter must not pass for "gone")
 inside test -e /usr/bin/dpkg || say_fail "cannot look into the container after the purge"
-for f in /var/lib/connmon /etc/connmon /lib/systemd/system/connmon.service \
+for f in /var/lib/connmon /etc/connmon /run/connmon /lib/systemd/system/connmon.service \
 	/etc/systemd/system/multi-user.target.wants/connmon.service /usr/bin/connmon; do
 	inside test -e "$f" && say_fail "$f is still there after the purge"
 done
 [ "$(inside systemctl is-active connmon)" = active ] && say_fail "connmon still runs after the purge"
 inside dpkg -s connmon >/dev/null 2>&1 && say_fail "dpkg still knows connmon after the purge"
-[ $fail = 0 ] && echo "ok: apt-get purge removed the unit, /etc/connmon and /var/lib/connmon"
+[ $fail = 0 ] &&
+	echo "ok: apt-get purge removed the unit, /etc/connmon, /var/lib/connmon and /run/connmon"
 fail=$((fail | purged))
 
 inside systemctl poweroff >/dev/null 2>&1
