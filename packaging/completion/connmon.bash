@@ -21,7 +21,7 @@ _connmon_opts_flows="-i -f -P -s -r -n -W --iface --filter --ports --seconds --r
 	--sort --top --numeric --wide"
 _connmon_opts_procs="-i -s -w -W --iface --seconds --watch --iterations --wide --json --csv
 	--engine --all-netns"
-_connmon_opts_top="-i -n --interval --view --sort --filter --ascii --no-color --numeric --db"
+_connmon_opts_top="-i -n --interval --view --sort --filter --ascii --no-color --numeric --db --agent --standalone"
 _connmon_opts_agent="-c --config --db --interval --listen --alerts-file --auth-log --once
 	--respond --allow --remove-rules"
 _connmon_opts_history="-e -i --since --until --step --json --csv --db --port --top --sar"

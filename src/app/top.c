@@ -38,7 +38,8 @@
 
 static const char usage[] =
 	"usage: connmon top [-i SEC] [--view NAME] [--sort COLUMN] [--filter EXPR]\n"
-	"                   [--ascii] [--no-color] [-n] [-N NETNS] [FILTER]\n"
+	"                   [--ascii] [--no-color] [-n] [-N NETNS]\n"
+	"                   [--agent[=PATH] | --standalone] [FILTER]\n"
 	"  A live full screen of the connections, traffic, processes, interfaces,\n"
 	"  listeners and alerts of this host, as htop and iftop show theirs.\n"
 	"  -i, --interval SEC  refresh every SEC seconds (default 1)\n"
@@ -52,6 +53,10 @@ static const char usage[] =
 	"  -n, --numeric       port numbers, not service names\n"
 	"  --db PATH           the agent's database, for the alerts view (default:\n"
 	"                      [agent] db of the config)\n"
+	"  --agent[=PATH]      read a running agent through its local socket (default:\n"
+	"                      [agent] socket of the config); unreachable: exit 2\n"
+	"  --standalone        collect here even when an agent runs (without either,\n"
+	"                      top reads the agent when its socket answers)\n"
 	"  Keys: F1 or h shows them all; q quits.\n"
 	"  See docs/COMMANDS-top.md.\n";
 
@@ -141,6 +146,10 @@ static int walk_sample(void *src, struct tick *t, struct snapshot *snap)
 	(void)snap;
 	if (!r->walk_open)
 		return 0;
+	/* agent mode: the agent serves no socket list, so the walk runs for the sockets view only
+	 */
+	if (r->agent && strcmp(r->views[r->cur].ops->name, "sockets"))
+		return 0;
 	ret = sock_walk_run(&r->walk, feed, t);
 	if (ret < 0)
 		top_status(r, true, "listing sockets failed: %s", strerror(-ret));
@@ -206,6 +215,18 @@ static void open_capture(struct top_run *r)
 
 /* ---- the consumer: every item to every module; the view on screen fills and draws ---- */
 
+/*
+ * Whether view i gets the tick's items.  In agent mode only the sockets view (its own walk)
+ * does: the others fill from the agent (the frame; the alerts view asks the agent's socket),
+ * and their collection (limits, process scans, the database) is the cost agent mode avoids.
+ */
+static bool gets_items(const struct top_run *r, size_t i)
+{
+	const struct top_view_ops *ops = r->views[i].ops;
+
+	return !r->agent || ops == &top_sockets_view;
+}
+
 static int top_begin(void *c, const struct snapshot *cur)
 {
 	struct top_run *r = c;
@@ -215,7 +236,7 @@ static int top_begin(void *c, const struct snapshot *cur)
 	r->ctx.interval_ns = r->tick.o.interval_ns;
 	r->ctx.procs = &r->walk.procs;
 	for (size_t i = 0; i < r->nr_views; i++)
-		if (r->views[i].ops->begin)
+		if (r->views[i].ops->begin && gets_items(r, i))
 			r->views[i].ops->begin(r->views[i].v, &r->ctx);
 	return 0;
 }
@@ -225,7 +246,7 @@ static int top_sock(void *c, const struct sock_entry *s)
 	struct top_run *r = c;
 
 	for (size_t i = 0; i < r->nr_views; i++)
-		if (r->views[i].ops->sock)
+		if (r->views[i].ops->sock && gets_items(r, i))
 			r->views[i].ops->sock(r->views[i].v, s);
 	return 0;
 }
@@ -268,6 +289,7 @@ static int top_consume(void *c, const struct snapshot *prev, const struct snapsh
 	if (!r->paused) {
 		if (localtime_r(&now, &tm))
 			strftime(r->clock, sizeof(r->clock), "%Y-%m-%d %H:%M:%S", &tm);
+		top_agent_clock(r);
 		top_refresh(r);
 	}
 	top_draw(r);
@@ -490,9 +512,12 @@ static void setup(struct top_run *r)
 	};
 
 	tick_init(&r->tick, &r->loop, &to);
+	if (r->agent)
+		tick_add_source(&r->tick, &top_agent_source, r);
 	if (r->link_open)
 		tick_add_source(&r->tick, &link_source_ops, &r->link);
-	tick_add_source(&r->tick, &snmp_source_ops, &r->snmp);
+	if (!r->agent)
+		tick_add_source(&r->tick, &snmp_source_ops, &r->snmp);
 	tick_add_source(&r->tick, &top_walk_source, r);
 	if (r->cap)
 		tick_add_source(&r->tick, &top_capture_source, r);
@@ -533,9 +558,11 @@ static int run(struct top_run *r)
 		fprintf(stderr, "connmon top: cannot set up the event loop: %s\n", strerror(-rc));
 		return 1;
 	}
-	r->link_open = link_source_open(&r->link, "/sys") == 0;
-	snmp_source_init(&r->snmp, "/proc");
-	open_capture(r);
+	if (!r->agent) { /* agent mode collects nothing but the sockets view's walk */
+		r->link_open = link_source_open(&r->link, "/sys") == 0;
+		snmp_source_init(&r->snmp, "/proc");
+		open_capture(r);
+	}
 	setup(r);
 	rc = run_screen(r);
 	tick_release(&r->tick);
@@ -549,7 +576,11 @@ static int parse_args(struct top_run *r, struct cli_opts *o, int argc, char **ar
 		      struct strbuf *filter)
 {
 	struct strbuf err = STRBUF_INIT;
-	int ret = cli_parse(&top_cmd, o, argc, argv, &err);
+	int ret = top_agent_args(r, &argc, argv);
+
+	if (ret)
+		return ret;
+	ret = cli_parse(&top_cmd, o, argc, argv, &err);
 
 	if (!ret && o->filter && o->nr_args)
 		strbuf_addstr(&err, "give the filter once: --filter EXPR or the words after the "
@@ -586,6 +617,7 @@ static void run_release(struct top_run *r)
 	free(r->tags);
 	free(r->tagged);
 	free(r->targets);
+	top_agent_release(r);
 }
 
 /* The start: options, the filter (a bad one shows the caret and is exit 2), the views. */
@@ -611,7 +643,8 @@ static int start(struct top_run *r, int argc, char **argv, struct cli_opts *o)
 		return 1;
 	if (open_views(r) < 0)
 		return 1;
-	return pick_start(r);
+	rc = pick_start(r);
+	return rc ? rc : top_agent_choose(r);
 }
 
 int cmd_top(const struct app_ctx *ctx, int argc, char **argv)
@@ -624,6 +657,7 @@ int cmd_top(const struct app_ctx *ctx, int argc, char **argv)
 	sock_opts_init(&r->sopts);
 	strbuf_init(&r->status, 0);
 	strbuf_init(&r->question, 0);
+	strbuf_init(&r->agent_path, 0);
 	r->netns = ctx->netns;
 	r->ctx.outside = ctx->netns ? &ctx->outside : NULL;
 	r->ctx.is_root = top_has_cap(12);

@@ -7,8 +7,10 @@
  * the title says where it was looked for and that `connmon agent` makes it.
  *
  * The database is read at most once a second, and a missing one is looked
- * for again every RETRY_NS.  Unblocking (`u` on a block row) goes through
- * the responder as `connmon unblock` does: top_alerts_unblock().
+ * for again every RETRY_NS.  In agent mode (ctx->agent_path) the same lists come
+ * through the agent's socket (GET /api/v1/alerts, /api/v1/blocks) instead,
+ * at most once a second and only while the view is on screen (in fill()).  Unblocking (`u` on a
+ * block row) goes through the responder as `connmon unblock` does: top_alerts_unblock().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "app/top_views_int.h"
 #include "base/xalloc.h"
 #include "cli/config.h"
+#include "collect/agent_link.h"
 #include "model/alert.h"
 #include "store/store.h"
 
@@ -94,6 +97,7 @@ struct top_alerts {
 	struct store_block *blocks;
 	size_t nr_blocks;
 	int64_t read_ms; /* wall time of the last read */
+	bool agent_ok;	 /* agent mode: the last read through the socket worked */
 };
 
 static void *alerts_open(const char *filter_text, int *err)
@@ -227,6 +231,117 @@ static void alerts_begin(void *v, const struct top_ctx *ctx)
 	a->err[0] = '\0';
 	a->last_read_ns = now;
 	read_db(a, ctx->cur->wall_ns / 1000000);
+}
+
+/* ---- agent mode: the same lists through the agent's socket (docs/API.md) ---- */
+
+#define AGENT_TIMEOUT_MS 500
+#define AGENT_MAX_EVENTS 5000
+
+/* GETs target; the body in rep (release it).  0, or -errno with the reason in err. */
+static int agent_get(const char *path, const char *target, struct agent_reply *rep,
+		     struct strbuf *err)
+{
+	struct agent_link_opts o = { .timeout_ms = AGENT_TIMEOUT_MS };
+	int rc = agent_link_get(path, target, &o, rep, err);
+
+	if (!rc && rep->status != 200) {
+		strbuf_addf(err, "the agent answered %d to %s", rep->status, target);
+		agent_reply_release(rep);
+		rc = -EPROTO;
+	}
+	return rc;
+}
+
+static void copy_agent_alert(struct alert_copy *c, const struct agent_frame_alert *x)
+{
+	int sev = alert_severity_parse(x->severity);
+
+	c->alert_id = x->id > 0 ? (uint64_t)x->id : 0;
+	c->time_ms = x->time_ms;
+	c->started_ms = x->started_ms;
+	c->severity = sev < 0 ? 0 : sev;
+	c->status = strcmp(x->status, "resolved") ? ALERT_FIRING : ALERT_RESOLVED;
+	top_textf(c->rule, sizeof(c->rule), "%s", x->rule);
+	top_textf(c->subject, sizeof(c->subject), "%s%s", x->subject_addr ? "addr=" : "",
+		  x->subject);
+	top_textf(c->summary, sizeof(c->summary), "%s", x->summary);
+}
+
+/* The alerts of target into v (the last keep of them); 0 or -errno with err set. */
+static int agent_alerts(const char *path, const char *target, size_t keep, struct alert_copy **v,
+			size_t *nr, size_t *alloc, struct strbuf *err)
+{
+	struct agent_reply rep;
+	struct agent_frame_alert *x = NULL;
+	size_t n = 0;
+	bool cut;
+	int rc = agent_get(path, target, &rep, err);
+
+	if (rc)
+		return rc;
+	rc = agent_alerts_parse(rep.body, rep.body_len, AGENT_MAX_EVENTS, &x, &n, &cut, err);
+	agent_reply_release(&rep);
+	*nr = 0;
+	for (size_t i = n > keep ? n - keep : 0; !rc && i < n; i++) {
+		ALLOC_GROW(*v, *nr + 1, *alloc);
+		copy_agent_alert(&(*v)[(*nr)++], &x[i]);
+	}
+	free(x);
+	return rc;
+}
+
+static int agent_blocks(struct top_alerts *a, const char *path, struct strbuf *err)
+{
+	struct agent_reply rep;
+	struct agent_frame_block *x = NULL;
+	size_t n = 0;
+	bool cut;
+	int rc = agent_get(path, "/api/v1/blocks", &rep, err);
+
+	if (rc)
+		return rc;
+	rc = agent_blocks_parse(rep.body, rep.body_len, FIRING_ROWS, &x, &n, &cut, err);
+	agent_reply_release(&rep);
+	a->blocks = n ? xcalloc(n, sizeof(*a->blocks)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct store_block *b = &a->blocks[a->nr_blocks++];
+
+		top_textf(b->addr, sizeof(b->addr), "%s", x[i].addr);
+		b->created_ms = x[i].created_ms;
+		b->expires_ms = x[i].expires_ms;
+		top_textf(b->rule, sizeof(b->rule), "%s", x[i].rule);
+		top_textf(b->reason, sizeof(b->reason), "%s", x[i].reason);
+	}
+	free(x);
+	return rc;
+}
+
+/* Firing alerts, the last hour's events and the blocks from the agent; false (err set) on error. */
+static bool read_agent(struct top_alerts *a, const char *path)
+{
+	struct strbuf e = STRBUF_INIT;
+	int rc;
+
+	free(a->blocks);
+	a->blocks = NULL;
+	a->nr_blocks = 0;
+	rc = agent_alerts(path, "/api/v1/alerts", FIRING_ROWS, &a->firing, &a->nr_firing,
+			  &a->alloc_firing, &e);
+	if (!rc)
+		rc = agent_alerts(path, "/api/v1/alerts?all=1&since=-1h", HISTORY_ROWS, &a->history,
+				  &a->nr_history, &a->alloc_history, &e);
+	if (!rc)
+		rc = agent_blocks(a, path, &e);
+	if (rc) {
+		a->nr_firing = a->nr_history = 0;
+		top_textf(a->err, sizeof(a->err), "%s", e.len ? e.buf : strerror(-rc));
+	} else {
+		a->err[0] = '\0';
+	}
+	top_textf(a->path, sizeof(a->path), "agent %s", path);
+	strbuf_release(&e);
+	return !rc;
 }
 
 enum {
@@ -367,9 +482,19 @@ static int alerts_fill(void *v, const struct top_ctx *ctx, const struct top_narr
 	struct top_alerts *a = v;
 	int64_t now_ms = ctx->cur->wall_ns / 1000000;
 	bool narrowed = narrows(n);
+	uint64_t mono = ctx->cur->mono_ns;
 
+	if (ctx->agent_path && (!a->last_read_ns || mono - a->last_read_ns >= REFRESH_NS)) {
+		a->last_read_ns = mono;
+		a->agent_ok = read_agent(a, ctx->agent_path);
+	}
+	if (ctx->agent_path && !a->agent_ok) { /* the frame's firing alerts, and why no more */
+		top_agent_fill_alerts(ctx, out);
+		top_textf(out->summary, sizeof(out->summary), "%s", a->err);
+		return 0;
+	}
 	top_table_reset(out, alert_cols, NR_COLS);
-	if (!a->st) {
+	if (!a->st && !ctx->agent_path) {
 		top_textf(out->title, sizeof(out->title),
 			  "alerts: no agent database at %s: alerts and blocks come from "
 			  "`connmon agent`",
@@ -378,9 +503,11 @@ static int alerts_fill(void *v, const struct top_ctx *ctx, const struct top_narr
 		return 0;
 	}
 	fill_rows(a, n, out, now_ms);
-	top_textf(out->title, sizeof(out->title), "alerts: %zu firing, %zu block%s in force%s%s%s",
-		  a->nr_firing, a->nr_blocks, a->nr_blocks == 1 ? "" : "s", narrowed ? " (" : "",
-		  narrowed ? n->label : "", narrowed ? ")" : "");
+	top_textf(out->title, sizeof(out->title),
+		  "alerts%s: %zu firing, %zu block%s in force%s%s%s",
+		  ctx->agent_path ? " (agent)" : "", a->nr_firing, a->nr_blocks,
+		  a->nr_blocks == 1 ? "" : "s", narrowed ? " (" : "", narrowed ? n->label : "",
+		  narrowed ? ")" : "");
 	top_textf(out->summary, sizeof(out->summary), "%s; events of the last hour below", a->path);
 	return 0;
 }
@@ -425,8 +552,10 @@ static int load_db_config(struct agent_config *cfg, const char *db_path, struct 
 
 	config_defaults(cfg);
 	rc = config_load(cfg, CONFIG_DEFAULT_PATH, msg);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) { /* no config file: the defaults, and no message from it */
 		rc = 0;
+		strbuf_reset(msg);
+	}
 	if (!rc && db_path)
 		rc = config_set(cfg, "top", "agent", "db", db_path, msg);
 	return rc;

@@ -272,6 +272,9 @@ static int flows_fill(void *v, const struct top_ctx *ctx, const struct top_narro
 	size_t nr, shown = 0;
 	const char *label = n && top_flows_narrows(n->ref.kind) ? n->label : NULL;
 
+	if (ctx->frame)
+		return top_agent_fill_flows(ctx, n, out);
+
 	top_table_reset(out, flow_cols, NR_COLS);
 	if (!ctx->capture_iface) {
 		no_capture(ctx, out);

@@ -13,6 +13,7 @@
 
 #include "analyze/rates.h"
 #include "app/top_view.h"
+#include "app/top_views_int.h"
 #include "base/units.h"
 #include "base/xalloc.h"
 
@@ -139,6 +140,9 @@ static int ifaces_fill(void *p, const struct top_ctx *ctx, const struct top_narr
 	struct ifaces_view *v = p;
 	double rx = 0, tx = 0;
 	char a[UNITS_BUF_LEN], b[UNITS_BUF_LEN];
+
+	if (ctx->frame)
+		return top_agent_fill_ifaces(ctx, t);
 
 	(void)n;
 	top_table_reset(t, cols, NR_C);

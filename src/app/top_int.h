@@ -115,6 +115,17 @@ struct top_run {
 	struct strbuf question;
 	char host[256], clock[32];
 	bool quit;
+
+	/* agent mode (top_agent.c) */
+	int agent_want;	       /* 1 --agent[=PATH], -1 --standalone, 0 autodetect */
+	const char *agent_arg; /* --agent=PATH, borrowed from argv; NULL: the default */
+	bool agent;	       /* reading an agent */
+	struct strbuf agent_path;
+	char agent_db[4096];	   /* the agent's database (its /api/v1/status), "" unknown */
+	struct agent_frame *frame; /* the last frame fetched (owned), NULL before the first */
+	bool frame_stale;
+	int64_t back_ms;   /* 0: live; else the time scrolled back to (ms) */
+	int64_t latest_ms; /* the newest live frame's time */
 };
 
 /* top.c: fills the current view from the last tick and draws the frame. */
@@ -129,6 +140,18 @@ int top_set_filter(struct top_run *r, const char *text);
 void top_switch(struct top_run *r, size_t i, const struct top_narrow *narrow);
 /* The view named name, or -1. */
 int top_find_view(const struct top_run *r, const char *name);
+
+/* top_agent.c: --agent[=PATH] and --standalone out of argv (argc updated); 0 or 2 (usage). */
+int top_agent_args(struct top_run *r, int *argc, char **argv);
+/* Picks the mode before the screen: 0; or 2 with the message printed (--agent unreachable). */
+int top_agent_choose(struct top_run *r);
+/* Agent mode: the source that fetches the frame each tick. */
+extern const struct source_ops top_agent_source;
+/* The scroll-back keys ([ ] { } Left Right L); true when key was one. */
+bool top_agent_key(struct top_run *r, int key);
+/* The header's clock text for the frame shown (live, scrolled back, stale). */
+void top_agent_clock(struct top_run *r);
+void top_agent_release(struct top_run *r);
 
 /* top_keys.c */
 void top_handle_key(struct top_run *r, int key);

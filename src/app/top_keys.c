@@ -31,6 +31,8 @@ const char *const top_help_lines[] = {
 	"k             kill the selected or tagged sockets (CAP_NET_ADMIN)",
 	"b             block the selected peer in nftables (CAP_NET_ADMIN)",
 	"u             unblock the selected block (alerts view; CAP_NET_ADMIN)",
+	"[ ] Left Right   one tick back / forward in the agent's hour (agent mode)",
+	"{ }           one minute back / forward;  L (or ] past the latest) back to live",
 	"Ctrl-L        repaint the screen",
 };
 
@@ -324,7 +326,7 @@ static bool move_key(struct top_run *r, int key)
 
 static void normal_key(struct top_run *r, int key)
 {
-	if (view_key(r, key) || move_key(r, key))
+	if (view_key(r, key) || move_key(r, key) || top_agent_key(r, key))
 		return;
 	switch (key) {
 	case 'q':

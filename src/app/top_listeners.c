@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "app/top_view.h"
+#include "app/top_views_int.h"
 #include "base/u64map.h"
 #include "base/xalloc.h"
 
@@ -165,6 +166,9 @@ static int listeners_fill(void *p, const struct top_ctx *ctx, const struct top_n
 {
 	struct listeners_view *v = p;
 	size_t tcp = 0;
+
+	if (ctx->frame)
+		return top_agent_fill_listeners(ctx, t);
 
 	(void)ctx;
 	top_table_reset(t, cols, NR_C);

@@ -23,6 +23,7 @@
 #include "analyze/rates.h"
 #include "analyze/sock_summary.h"
 #include "app/top_view.h"
+#include "app/top_views_int.h"
 #include "base/units.h"
 #include "base/xalloc.h"
 #include "collect/limits.h"
@@ -299,6 +300,9 @@ static int overview_fill(void *p, const struct top_ctx *ctx, const struct top_na
 			 struct top_table *t)
 {
 	struct overview_view *v = p;
+
+	if (ctx->frame)
+		return top_agent_fill_overview(ctx, t);
 
 	(void)n;
 	top_table_reset(t, cols, NR_C);

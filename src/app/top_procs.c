@@ -307,6 +307,9 @@ static int procs_fill(void *v, const struct top_ctx *ctx, const struct top_narro
 	bool narrowed = n && top_procs_narrows(n->ref.kind);
 	char a[UNITS_BUF_LEN], b[UNITS_BUF_LEN];
 
+	if (ctx->frame)
+		return top_agent_fill_procs(ctx, out);
+
 	(void)ctx;
 	end_tick(p);
 	top_table_reset(out, proc_cols, NR_COLS);

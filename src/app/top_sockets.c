@@ -261,9 +261,13 @@ static int sockets_fill(void *p, const struct top_ctx *ctx, const struct top_nar
 		udp += r->proto == PROTO_UDP;
 		raw += r->proto == PROTO_RAW;
 	}
-	snprintf(t->title, sizeof(t->title), "sockets: %zu%s%s%s", t->nr_rows,
+	snprintf(t->title, sizeof(t->title), "sockets: %zu%s%s%s%s", t->nr_rows,
 		 ctx->filter_text ? " (filter: " : "", ctx->filter_text ? ctx->filter_text : "",
-		 ctx->filter_text ? ")" : "");
+		 ctx->filter_text ? ")" : "",
+		 ctx->frame ?
+			 " (listed by top itself, live, while this view is on screen: the agent "
+			 "serves no socket list)" :
+			 "");
 	snprintf(t->summary, sizeof(t->summary), "TCP %llu  UDP %llu  RAW %llu",
 		 (unsigned long long)tcp, (unsigned long long)udp, (unsigned long long)raw);
 	return 0;

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "app/tick.h"
+#include "collect/agent_frame.h"
 #include "collect/limits.h"
 #include "model/pkt.h"
 #include "model/proc_table.h"
@@ -78,6 +79,12 @@ struct top_ctx {
 	/* With -N: the global sysctls read in the namespace top started in (tcp_max_orphans is
 	 * not visible inside another), else NULL. */
 	const struct net_limits *outside;
+	/* Agent mode (docs/COMMANDS-top.md): the agent's frame, live or scrolled back, the views
+	 * show instead of their own collection; NULL in standalone mode and before the first
+	 * answer.  frame_stale: the last fetch failed and this is the frame before. */
+	const struct agent_frame *frame;
+	bool frame_stale;
+	const char *agent_path; /* agent mode: the agent's socket (alerts, blocks), else NULL */
 };
 
 struct top_view_ops {

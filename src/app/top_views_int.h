@@ -82,4 +82,17 @@ const char *top_fmt_dur(char *buf, size_t len, int64_t ms);
 int top_alerts_unblock(const char *db_path, const char *const *addrs, size_t nr,
 		       struct strbuf *msg);
 
+/*
+ * Agent mode (app/top_agent_views.c): the views' tables from ctx->frame
+ * (set: the caller checks), the agent's frame, instead of their own data.
+ * Each returns 0.
+ */
+int top_agent_fill_overview(const struct top_ctx *ctx, struct top_table *t);
+int top_agent_fill_ifaces(const struct top_ctx *ctx, struct top_table *t);
+int top_agent_fill_procs(const struct top_ctx *ctx, struct top_table *t);
+int top_agent_fill_listeners(const struct top_ctx *ctx, struct top_table *t);
+int top_agent_fill_flows(const struct top_ctx *ctx, const struct top_narrow *n,
+			 struct top_table *t);
+int top_agent_fill_alerts(const struct top_ctx *ctx, struct top_table *t);
+
 #endif

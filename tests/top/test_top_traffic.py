@@ -233,7 +233,7 @@ def run_traffic(connmon, sender):
     """Each size in a top of its own (resizing is the screen's test, tests/top)."""
     for width, height in ((80, 24), (200, 50)):
         size = "%dx%d" % (width, height)
-        scr = Screen("ip netns exec %s %s top -i 1" % (A, connmon), width, height)
+        scr = Screen("ip netns exec %s %s top --standalone -i 1" % (A, connmon), width, height)
         try:
             time.sleep(1)
             check_flows(scr, size)
@@ -246,7 +246,7 @@ def run_traffic(connmon, sender):
 
 
 def run_no_capture(connmon):
-    cmd = "ip netns exec %s capsh --drop=cap_net_raw -- -c '%s top -i 1 --view flows'" % (
+    cmd = "ip netns exec %s capsh --drop=cap_net_raw -- -c '%s top --standalone -i 1 --view flows'" % (
         A, connmon)
     scr = Screen(cmd, 200, 50)
     try:
@@ -286,7 +286,7 @@ def alert_db(connmon, tmp, started):
 
 
 def run_alerts(connmon, db, tmp):
-    scr = Screen("ip netns exec %s %s top -i 1 --view alerts --db %s" % (A, connmon, db),
+    scr = Screen("ip netns exec %s %s top --standalone -i 1 --view alerts --db %s" % (A, connmon, db),
                  200, 50)
     try:
         lines = scr.wait(lambda l: any("top_test_listen" in x for x in l), 10)
@@ -298,7 +298,7 @@ def run_alerts(connmon, db, tmp):
         scr.quit()
     check_unblock(connmon, db)
     missing = os.path.join(tmp, "none.db")
-    scr = Screen("ip netns exec %s %s top -i 1 --view alerts --db %s" % (A, connmon, missing),
+    scr = Screen("ip netns exec %s %s top --standalone -i 1 --view alerts --db %s" % (A, connmon, missing),
                  80, 24)
     try:
         lines = scr.wait(lambda l: any("no agent database" in x for x in l), 8)
@@ -321,7 +321,7 @@ def check_unblock(connmon, db):
            check_rc=False)
     check(r.returncode == 0 and blocks(connmon, db) == ["198.51.100.9"],
           "connmon block 198.51.100.9 (%d: %s)" % (r.returncode, r.stderr.strip()))
-    scr = Screen("ip netns exec %s %s top -i 1 --view alerts --db %s" % (A, connmon, db),
+    scr = Screen("ip netns exec %s %s top --standalone -i 1 --view alerts --db %s" % (A, connmon, db),
                  200, 50)
     try:
         lines = scr.wait(lambda l: any("198.51.100.9" in x for x in l), 10)

@@ -61,7 +61,7 @@ class Screen:
     def __init__(self, name, cols, rows, top_args, env="LANG=C.UTF-8", user=None):
         self.name = name
         self.exit_file = os.path.join(TMP, name + ".exit")
-        inner = "env %s ip netns exec %s %s %s top %s" % (
+        inner = "env %s ip netns exec %s %s %s top --standalone %s" % (
             env, NS, " ".join(user or []), CONNMON, top_args)
         cmd = "%s 2>%s.err; echo $? > %s; sleep 120" % (inner, self.exit_file, self.exit_file)
         tmux("new-session", "-d", "-s", name, "-x", str(cols), "-y", str(rows), cmd)
