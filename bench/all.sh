@@ -3,14 +3,14 @@
 # Every benchmark, one after the other, each printing its ratios against the
 # peers it measured in the same run; then one line per benchmark with its exit
 # status.  Usage: bench/all.sh BUILD_DIR (a release build).  Needs root.
-# BENCH=socket,ifaces,proto,flows,procs,loop,agent,store,respond,detect,check,api,dashboard picks some of them.
+# BENCH=socket,ifaces,proto,flows,procs,loop,agent,store,respond,detect,check,api,dashboard,top picks some of them.
 # Exit 0 only when every benchmark asked for ran and met its goals: a missed
 # goal, a setup failure, a skip (no root) or a name that matches no benchmark
 # makes it exit 1, after the summary says which.
 set -u
 build=${1:?usage: bench/all.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-all=socket,ifaces,proto,flows,procs,loop,agent,store,respond,detect,check,api,dashboard
+all=socket,ifaces,proto,flows,procs,loop,agent,store,respond,detect,check,api,dashboard,top
 want=${BENCH:-$all}
 declare -a names=() codes=()
 
@@ -46,6 +46,7 @@ run detect python3 "$here/detect/run.py" "$build" 20
 run check python3 "$here/check/run.py" "$build" 10
 run api "$here/api/run.sh" "$build"
 run dashboard python3 "$here/dashboard/run.py" "$build"
+run top "$here/top/run.sh" "$build" 60
 
 echo "=== bench summary"
 fail=0

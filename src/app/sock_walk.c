@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
 #include "collect/limits.h"
 #include "collect/procmap.h"
 #include "collect/procnet.h"
@@ -67,6 +70,11 @@ void sock_walk_close(struct sock_walk *w)
 	if (w->sd)
 		sockdiag_close(w->sd);
 	proc_table_release(&w->procs);
+	if (w->scanner) {
+		proc_scanner_release(w->scanner);
+		free(w->scanner);
+		w->scanner = NULL;
+	}
 	w->sd = NULL;
 }
 
@@ -89,12 +97,56 @@ static int filtered_visit(const struct sock_entry *s, void *arg)
 	return c->visit(s, c->arg);
 }
 
+static void owner_add(void *arg, uint64_t inode, const struct proc_scan_owner *o)
+{
+	struct proc_table *t = arg;
+
+	/* A process read again (its descriptors changed) is already there for its old sockets. */
+	for (const struct proc_ref *r = proc_table_first(t, inode); r; r = proc_table_next(t, r))
+		if (r->pid == o->pid)
+			return;
+	proc_table_add(t, inode, o->pid, -1, proc_table_add_comm(t, o->comm));
+}
+
+static const struct proc_scan_ops owner_add_ops = { .sock = owner_add };
+
+/* The incremental map: a full walk every SOCK_WALK_FULL_PROCS_NS, a partial one otherwise. */
+static int scan_procs_incremental(struct sock_walk *w)
+{
+	struct timespec ts;
+	uint64_t now_ns;
+	bool full;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (!w->scanner) {
+		w->scanner = xcalloc(1, sizeof(*w->scanner));
+		proc_scanner_init(w->scanner, "/proc");
+	}
+	full = !w->scanner->full_done || now_ns - w->last_full_ns >= SOCK_WALK_FULL_PROCS_NS;
+	if (full)
+		proc_table_reset(&w->procs);
+	ret = proc_scanner_walk(w->scanner, full, &owner_add_ops, &w->procs);
+	if (ret < 0)
+		return ret;
+	if (full) {
+		w->last_full_ns = now_ns;
+		w->procs.nr_procs_denied = w->scanner->nr_denied;
+	}
+	return 0;
+}
+
 static void scan_procs(struct sock_walk *w)
 {
 	int ret;
 
-	proc_table_reset(&w->procs);
-	ret = procmap_scan(&w->procs, "/proc");
+	if (w->incremental_procs) {
+		ret = scan_procs_incremental(w);
+	} else {
+		proc_table_reset(&w->procs);
+		ret = procmap_scan(&w->procs, "/proc");
+	}
 	if (ret < 0) {
 		if (!w->procs_warned)
 			fprintf(stderr, "connmon: cannot read /proc: %s; no process names\n",

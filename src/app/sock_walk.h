@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "cli/options.h"
+#include "collect/procscan.h"
 #include "collect/sockdiag.h"
 #include "model/proc_table.h"
 
@@ -28,7 +29,21 @@ struct sock_walk {
 	bool dump_warned; /* interrupted or malformed dump already reported */
 	bool small;	  /* a small dump expected: received without a thread (sockdiag.h) */
 	struct sockdiag_stats stats;
+	/*
+	 * For a walk repeated every second (top): set incremental_procs before the
+	 * first run, and the process map is kept across runs.  A full /proc walk
+	 * rebuilds it every SOCK_WALK_FULL_PROCS_NS; in between a partial walk
+	 * (collect/procscan.h) reads only processes that are new or whose
+	 * descriptor count changed, and adds their sockets.  Refs of sockets
+	 * closed since the last full walk stay until the next (lookups are by the
+	 * inode of a live socket, and inodes are not reused that fast); fd is -1.
+	 */
+	bool incremental_procs;
+	struct proc_scanner *scanner; /* incremental_procs: owned */
+	uint64_t last_full_ns;	      /* CLOCK_MONOTONIC of the last full walk */
 };
+
+#define SOCK_WALK_FULL_PROCS_NS (30ull * 1000000000ull)
 
 /* Opens the sources; returns 0 or -errno (reported). */
 int sock_walk_open(struct sock_walk *w, const struct sock_opts *o);

@@ -125,6 +125,8 @@ int top_set_filter(struct top_run *r, const char *text)
 	sock_opts_release(&r->sopts);
 	r->sopts = o;
 	r->walk_open = sock_walk_open(&r->walk, &r->sopts) == 0;
+	/* Every second: the process map is kept and read again only where it changed. */
+	r->walk.incremental_procs = true;
 	r->ctx.filter_text =
 		r->sopts.filter_text && r->sopts.filter_text[0] ? r->sopts.filter_text : NULL;
 	if (!r->walk_open)
