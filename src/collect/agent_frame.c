@@ -134,20 +134,27 @@ static bool room(struct agent_frame *f, size_t nr, size_t cap)
 	return false;
 }
 
-static void read_states(struct rd *r, const struct json_value *root, struct agent_frame *f)
+/* An object of numbers under key, one per name (NaN when absent or null). */
+static void read_numbers(struct rd *r, const struct json_value *root, const char *key,
+			 const char *const *names, double *out, size_t nr)
 {
-	const struct json_value *s = json_get(r->d, root, "tcp_states");
+	const struct json_value *o = json_get(r->d, root, key);
 
-	for (size_t i = 0; i < AGENT_FRAME_STATES; i++)
-		f->states[i] = NAN;
-	if (!s || s->type == JSON_NULL)
+	for (size_t i = 0; i < nr; i++)
+		out[i] = NAN;
+	if (!o || o->type == JSON_NULL)
 		return;
-	if (s->type != JSON_OBJECT) {
-		bad(r, "tcp_states", "an object");
+	if (o->type != JSON_OBJECT) {
+		bad(r, key, "an object");
 		return;
 	}
-	for (size_t i = 0; i < AGENT_FRAME_STATES; i++)
-		f->states[i] = num(r, s, agent_frame_state_names[i]);
+	for (size_t i = 0; i < nr; i++)
+		out[i] = num(r, o, names[i]);
+}
+
+static void read_states(struct rd *r, const struct json_value *root, struct agent_frame *f)
+{
+	read_numbers(r, root, "tcp_states", agent_frame_state_names, f->states, AGENT_FRAME_STATES);
 }
 
 static void read_tops(struct rd *r, const struct json_value *root, struct agent_frame *f)
@@ -241,18 +248,7 @@ static void read_ifaces(struct rd *r, const struct json_value *root, struct agen
 
 static void read_health(struct rd *r, const struct json_value *root, struct agent_frame *f)
 {
-	const struct json_value *h = json_get(r->d, root, "health");
-
-	for (size_t i = 0; i < AFH_NR; i++)
-		f->health[i] = NAN;
-	if (!h || h->type == JSON_NULL)
-		return;
-	if (h->type != JSON_OBJECT) {
-		bad(r, "health", "an object");
-		return;
-	}
-	for (size_t i = 0; i < AFH_NR; i++)
-		f->health[i] = num(r, h, agent_frame_health_names[i]);
+	read_numbers(r, root, "health", agent_frame_health_names, f->health, AFH_NR);
 }
 
 /* The alert's subject in one phrase: the address first, else what else it names. */
