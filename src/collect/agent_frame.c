@@ -382,8 +382,14 @@ static int list_root(struct rd *r, const char *key, const struct json_value **ar
 	return r->bad;
 }
 
-int agent_alerts_parse(const char *buf, size_t len, size_t max, struct agent_frame_alert **out,
-		       size_t *nr, bool *truncated, struct strbuf *err)
+typedef void (*read_elem_fn)(struct rd *r, const struct json_value *e, void *elem);
+
+/*
+ * The array under key of an answer ({"alerts":[...]}, {"blocks":[...]}): at most max elements of
+ * elem_size bytes, each read by fn; on error nothing is kept.
+ */
+static int list_parse(const char *buf, size_t len, const char *key, size_t max, size_t elem_size,
+		      read_elem_fn fn, void **out, size_t *nr, bool *truncated, struct strbuf *err)
 {
 	struct json_doc d;
 	struct rd r = { .d = &d, .err = err };
@@ -396,16 +402,16 @@ int agent_alerts_parse(const char *buf, size_t len, size_t max, struct agent_fra
 	json_doc_init(&d, NULL);
 	ret = json_doc_parse(&d, buf, len, err);
 	if (!ret)
-		ret = list_root(&r, "alerts", &a);
+		ret = list_root(&r, key, &a);
 	if (!ret && a && a->nr)
-		*out = xcalloc(a->nr < max ? a->nr : max, sizeof(**out));
+		*out = xcalloc(a->nr < max ? a->nr : max, elem_size);
 	EACH(&r, ret ? NULL : a, e)
 	{
 		if (*nr >= max) {
 			*truncated = true;
 			break;
 		}
-		read_alert(&r, e, &(*out)[(*nr)++]);
+		fn(&r, e, (char *)*out + elem_size * (*nr)++);
 	}
 	json_doc_release(&d);
 	if (!ret)
@@ -418,48 +424,43 @@ int agent_alerts_parse(const char *buf, size_t len, size_t max, struct agent_fra
 	return ret;
 }
 
+static void read_alert_elem(struct rd *r, const struct json_value *e, void *elem)
+{
+	read_alert(r, e, elem);
+}
+
+static void read_block(struct rd *r, const struct json_value *e, void *elem)
+{
+	struct agent_frame_block *b = elem;
+	char when[32];
+
+	text(r, e, "addr", b->addr, sizeof(b->addr));
+	text(r, e, "rule", b->rule, sizeof(b->rule));
+	text(r, e, "reason", b->reason, sizeof(b->reason));
+	text(r, e, "created", when, sizeof(when));
+	b->created_ms = agent_frame_time_ms(when);
+	text(r, e, "expires", when, sizeof(when));
+	b->expires_ms = when[0] ? agent_frame_time_ms(when) : 0;
+}
+
+int agent_alerts_parse(const char *buf, size_t len, size_t max, struct agent_frame_alert **out,
+		       size_t *nr, bool *truncated, struct strbuf *err)
+{
+	void *v;
+	int ret = list_parse(buf, len, "alerts", max, sizeof(**out), read_alert_elem, &v, nr,
+			     truncated, err);
+
+	*out = v;
+	return ret;
+}
+
 int agent_blocks_parse(const char *buf, size_t len, size_t max, struct agent_frame_block **out,
 		       size_t *nr, bool *truncated, struct strbuf *err)
 {
-	struct json_doc d;
-	struct rd r = { .d = &d, .err = err };
-	const struct json_value *a = NULL;
-	char when[32];
-	int ret;
+	void *v;
+	int ret = list_parse(buf, len, "blocks", max, sizeof(**out), read_block, &v, nr, truncated,
+			     err);
 
-	*out = NULL;
-	*nr = 0;
-	*truncated = false;
-	json_doc_init(&d, NULL);
-	ret = json_doc_parse(&d, buf, len, err);
-	if (!ret)
-		ret = list_root(&r, "blocks", &a);
-	if (!ret && a && a->nr)
-		*out = xcalloc(a->nr < max ? a->nr : max, sizeof(**out));
-	EACH(&r, ret ? NULL : a, e)
-	{
-		struct agent_frame_block *b = &(*out)[*nr];
-
-		if (*nr >= max) {
-			*truncated = true;
-			break;
-		}
-		text(&r, e, "addr", b->addr, sizeof(b->addr));
-		text(&r, e, "rule", b->rule, sizeof(b->rule));
-		text(&r, e, "reason", b->reason, sizeof(b->reason));
-		text(&r, e, "created", when, sizeof(when));
-		b->created_ms = agent_frame_time_ms(when);
-		text(&r, e, "expires", when, sizeof(when));
-		b->expires_ms = when[0] ? agent_frame_time_ms(when) : 0;
-		(*nr)++;
-	}
-	json_doc_release(&d);
-	if (!ret)
-		ret = r.bad;
-	if (ret) {
-		free(*out);
-		*out = NULL;
-		*nr = 0;
-	}
+	*out = v;
 	return ret;
 }
